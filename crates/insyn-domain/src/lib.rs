@@ -1,0 +1,23 @@
+//! The Insyn domain: organisations (tenants), units, accounts, records, versions, events and the
+//! audit chain. Plain Rust with no I/O; every adapter (store, search, web, CLI) speaks these types.
+
+pub mod account;
+pub mod audit;
+pub mod digest;
+pub mod error;
+pub mod ids;
+pub mod org;
+pub mod record;
+pub mod search;
+
+pub use account::{Account, AccountStatus, NewAccount, OfficeHours, Platform};
+pub use audit::{AuditAction, AuditEntry, ChainBreak, GENESIS_HASH, NewAuditEntry};
+pub use digest::Sha256Digest;
+pub use error::DomainError;
+pub use ids::{AccountId, OrgId, RecordId, UnitId};
+pub use search::{SearchDoc, SearchHit, SearchOrder, SearchQuery, SearchResults};
+pub use org::{NewOrganisation, NewUnit, Organisation, Role, Unit};
+pub use record::{
+    CaptureItem, Classification, Direction, ItemKind, NewVersion, Record, RecordEvent,
+    RecordEventKind, RecordVersion,
+};

@@ -1,0 +1,115 @@
+//! Organisations (tenants), their units (verksamheter) and the roles people hold.
+use crate::error::DomainError;
+use crate::ids::{OrgId, UnitId};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organisation {
+    pub id: OrgId,
+    /// Short, URL-safe name used in paths and on the command line, e.g. `hammarby`.
+    pub slug: String,
+    pub name: String,
+    /// Diary prefix for the built-in diary, e.g. "KS".
+    pub diary_prefix: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewOrganisation {
+    pub slug: String,
+    pub name: String,
+    pub diary_prefix: String,
+}
+
+impl NewOrganisation {
+    pub fn validate(&self) -> Result<(), DomainError> {
+        validate_slug(&self.slug)?;
+        if self.name.trim().is_empty() {
+            return Err(DomainError::invalid("name", "the organisation needs a name"));
+        }
+        if self.diary_prefix.trim().is_empty() || self.diary_prefix.len() > 10 {
+            return Err(DomainError::invalid(
+                "diary_prefix",
+                "the diary prefix must be 1 to 10 characters, e.g. KS",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A slug is 2–40 characters of a–z, 0–9 and '-', starting with a letter.
+pub fn validate_slug(slug: &str) -> Result<(), DomainError> {
+    let ok_len = (2..=40).contains(&slug.len());
+    let ok_chars = slug
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    let ok_start = slug.chars().next().is_some_and(|c| c.is_ascii_lowercase());
+    if ok_len && ok_chars && ok_start {
+        Ok(())
+    } else {
+        Err(DomainError::invalid(
+            "slug",
+            format!("'{slug}' must be 2-40 characters of a-z, 0-9 and '-', starting with a letter"),
+        ))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unit {
+    pub id: UnitId,
+    pub org_id: OrgId,
+    pub name: String,
+    /// Where cases arriving by social media are forwarded.
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewUnit {
+    pub name: String,
+    pub email: Option<String>,
+}
+
+/// The roles of SPEC "Who uses it".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// kommunikatör
+    Communicator,
+    /// redaktör för en verksamhet
+    Editor,
+    /// registrator
+    Registrar,
+    /// arkivarie
+    Archivist,
+    /// dataskyddsombud
+    DataProtectionOfficer,
+    /// krisledning
+    CrisisGroup,
+}
+
+impl Role {
+    pub fn swedish(self) -> &'static str {
+        match self {
+            Role::Communicator => "kommunikatör",
+            Role::Editor => "redaktör",
+            Role::Registrar => "registrator",
+            Role::Archivist => "arkivarie",
+            Role::DataProtectionOfficer => "dataskyddsombud",
+            Role::CrisisGroup => "krisledning",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert!(validate_slug("hammarby").is_ok());
+        assert!(validate_slug("region-x2").is_ok());
+        assert!(validate_slug("Hammarby").is_err());
+        assert!(validate_slug("1abc").is_err());
+        assert!(validate_slug("a").is_err());
+        assert!(validate_slug("a b").is_err());
+    }
+}

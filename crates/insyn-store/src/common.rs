@@ -1,0 +1,755 @@
+//! The store implementation shared by both backends. The SQL is written once, with `$n`
+//! placeholders that SQLite and PostgreSQL both accept; what differs (how a write transaction
+//! starts, how the audit head is locked) is passed in by each backend.
+//!
+//! A macro rather than generics: sqlx's generic executor bounds for "any database that can
+//! decode these types" are long and obscure every method; the macro keeps the SQL readable.
+
+/// Rows per multi-row INSERT: well under both databases' bind-parameter limits (13 columns ×
+/// 500 = 6,500 parameters).
+pub(crate) const CHUNK: usize = 500;
+
+/// Splits a batch so that no chunk holds the same item twice (the second observation of an item
+/// in one batch must see the first as existing) and no chunk is longer than [`CHUNK`].
+pub(crate) fn unique_chunks(items: &[insyn_domain::CaptureItem]) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut seen = std::collections::HashSet::new();
+    for (i, item) in items.iter().enumerate() {
+        let key = (item.account_id, item.platform_item_id.as_str());
+        if i - start >= CHUNK || !seen.insert(key) {
+            out.push(start..i);
+            start = i;
+            seen.clear();
+            seen.insert(key);
+        }
+    }
+    if start < items.len() {
+        out.push(start..items.len());
+    }
+    out
+}
+
+macro_rules! impl_store {
+    ($store:ty, $db:ty, backend = $backend:expr, lock_head_sql = $lock_head:expr) => {
+        use crate::common::{unique_chunks, CHUNK};
+        use crate::rows::*;
+        use crate::*;
+        use chrono::{DateTime, Utc};
+        use insyn_domain::audit::to_stored_precision;
+        use insyn_domain::*;
+        use sqlx::{QueryBuilder, Transaction};
+        use std::collections::HashMap;
+
+        type Tx = Transaction<'static, $db>;
+
+        async fn lock_head(tx: &mut Tx, org: OrgId) -> Result<(i64, Sha256Digest)> {
+            let row: Option<(i64, String)> =
+                sqlx::query_as($lock_head).bind(org.0).fetch_optional(&mut **tx).await?;
+            let (seq, hash) = row.ok_or_else(|| StoreError::not_found(format!("organisation {org}")))?;
+            Ok((seq, digest(&hash)?))
+        }
+
+        async fn insert_audit(tx: &mut Tx, entries: &[AuditEntry]) -> Result<()> {
+            for chunk in entries.chunks(CHUNK) {
+                let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                    "INSERT INTO audit_log (org_id, seq, at, actor, action, subject, digest, detail, prev_hash, hash) ",
+                );
+                qb.push_values(chunk, |mut b, e| {
+                    b.push_bind(e.org_id.0)
+                        .push_bind(e.seq)
+                        .push_bind(e.at)
+                        .push_bind(e.actor.clone())
+                        .push_bind(e.action.clone())
+                        .push_bind(e.subject.clone())
+                        .push_bind(e.digest.map(|d| d.to_hex()))
+                        .push_bind(e.detail.clone())
+                        .push_bind(e.prev_hash.to_hex())
+                        .push_bind(e.hash.to_hex());
+                });
+                qb.build().execute(&mut **tx).await?;
+            }
+            if let Some(last) = entries.last() {
+                sqlx::query("UPDATE audit_heads SET seq = $1, hash = $2 WHERE org_id = $3")
+                    .bind(last.seq)
+                    .bind(last.hash.to_hex())
+                    .bind(last.org_id.0)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            Ok(())
+        }
+
+        /// Seals and writes entries after the current head, in the caller's transaction.
+        async fn audit(tx: &mut Tx, org: OrgId, news: Vec<NewAuditEntry>) -> Result<Vec<AuditEntry>> {
+            let (mut seq, mut hash) = lock_head(tx, org).await?;
+            let mut sealed = Vec::with_capacity(news.len());
+            for n in news {
+                let e = n.seal(seq, hash);
+                seq = e.seq;
+                hash = e.hash;
+                sealed.push(e);
+            }
+            insert_audit(tx, &sealed).await?;
+            Ok(sealed)
+        }
+
+        fn entry(
+            org: OrgId,
+            actor: &str,
+            action: AuditAction,
+            subject: String,
+            digest: Option<Sha256Digest>,
+            detail: serde_json::Value,
+        ) -> NewAuditEntry {
+            NewAuditEntry { org_id: org, at: Utc::now(), actor: actor.to_string(), action, subject, digest, detail: detail.to_string() }
+        }
+
+        async fn insert_events(tx: &mut Tx, events: &[(i64, &'static str, DateTime<Utc>, String)], actor: &str) -> Result<()> {
+            for chunk in events.chunks(CHUNK) {
+                let mut qb: QueryBuilder<$db> =
+                    QueryBuilder::new("INSERT INTO record_events (record_id, kind, at, actor, detail) ");
+                qb.push_values(chunk, |mut b, (rid, kind, at, detail)| {
+                    b.push_bind(*rid).push_bind(*kind).push_bind(*at).push_bind(actor.to_string()).push_bind(detail.clone());
+                });
+                qb.build().execute(&mut **tx).await?;
+            }
+            Ok(())
+        }
+
+        async fn enqueue_search(tx: &mut Tx, ids: &[i64]) -> Result<()> {
+            for chunk in ids.chunks(CHUNK) {
+                let mut qb: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO search_outbox (record_id) ");
+                qb.push_values(chunk, |mut b, id| {
+                    b.push_bind(*id);
+                });
+                qb.build().execute(&mut **tx).await?;
+            }
+            Ok(())
+        }
+
+        async fn record_in(tx: &mut Tx, org: OrgId, id: RecordId) -> Result<Record> {
+            let sql = format!("SELECT {RECORD_COLUMNS} FROM {RECORD_FROM} WHERE r.org_id = $1 AND r.id = $2");
+            let row: Option<RecordRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(org.0)
+                .bind(id.0)
+                .fetch_optional(&mut **tx)
+                .await?;
+            row.ok_or_else(|| StoreError::not_found(format!("record {id}")))?.try_into()
+        }
+
+        struct Existing {
+            id: i64,
+            head_version: i64,
+            head_digest: String,
+        }
+
+        #[async_trait::async_trait]
+        impl Store for $store {
+            fn backend(&self) -> &'static str {
+                $backend
+            }
+
+            async fn ping(&self) -> Result<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn create_organisation(&self, new: &NewOrganisation, actor: &str) -> Result<Organisation> {
+                new.validate()?;
+                let mut tx = self.begin_write().await?;
+                let row: OrgRow = sqlx::query_as(
+                    "INSERT INTO organisations (slug, name, diary_prefix, created_at) VALUES ($1, $2, $3, $4) \
+                     RETURNING id, slug, name, diary_prefix",
+                )
+                .bind(&new.slug)
+                .bind(&new.name)
+                .bind(&new.diary_prefix)
+                .bind(Utc::now())
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|e| match StoreError::from(e) {
+                    StoreError::Conflict(_) => StoreError::Conflict(format!("an organisation named '{}' already exists", new.slug)),
+                    other => other,
+                })?;
+                sqlx::query("INSERT INTO audit_heads (org_id, seq, hash) VALUES ($1, 0, $2)")
+                    .bind(row.id)
+                    .bind(GENESIS_HASH.to_hex())
+                    .execute(&mut *tx)
+                    .await?;
+                let org: Organisation = row.into();
+                let detail = serde_json::json!({"slug": org.slug, "name": org.name});
+                audit(&mut tx, org.id, vec![entry(org.id, actor, AuditAction::OrganisationCreated, format!("organisation:{}", org.id), None, detail)]).await?;
+                tx.commit().await?;
+                Ok(org)
+            }
+
+            async fn organisation_by_slug(&self, slug: &str) -> Result<Organisation> {
+                let row: Option<OrgRow> =
+                    sqlx::query_as("SELECT id, slug, name, diary_prefix FROM organisations WHERE slug = $1")
+                        .bind(slug)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                row.map(Into::into).ok_or_else(|| StoreError::not_found(format!("organisation '{slug}'")))
+            }
+
+            async fn list_organisations(&self) -> Result<Vec<Organisation>> {
+                let rows: Vec<OrgRow> =
+                    sqlx::query_as("SELECT id, slug, name, diary_prefix FROM organisations ORDER BY id")
+                        .fetch_all(&self.pool)
+                        .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn create_unit(&self, org: OrgId, new: &NewUnit, actor: &str) -> Result<Unit> {
+                if new.name.trim().is_empty() {
+                    return Err(DomainError::invalid("name", "the unit needs a name").into());
+                }
+                let mut tx = self.begin_write().await?;
+                let row: UnitRow = sqlx::query_as(
+                    "INSERT INTO units (org_id, name, email) VALUES ($1, $2, $3) RETURNING id, org_id, name, email",
+                )
+                .bind(org.0)
+                .bind(&new.name)
+                .bind(&new.email)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|e| match StoreError::from(e) {
+                    StoreError::Conflict(_) => StoreError::Conflict(format!("a unit named '{}' already exists", new.name)),
+                    StoreError::Database(e) if e.as_database_error().is_some_and(|d| d.is_foreign_key_violation()) => {
+                        StoreError::not_found(format!("organisation {org}"))
+                    }
+                    other => other,
+                })?;
+                let unit: Unit = row.into();
+                let detail = serde_json::json!({"name": unit.name});
+                audit(&mut tx, org, vec![entry(org, actor, AuditAction::UnitCreated, format!("unit:{}", unit.id), None, detail)]).await?;
+                tx.commit().await?;
+                Ok(unit)
+            }
+
+            async fn list_units(&self, org: OrgId) -> Result<Vec<Unit>> {
+                let rows: Vec<UnitRow> =
+                    sqlx::query_as("SELECT id, org_id, name, email FROM units WHERE org_id = $1 ORDER BY name")
+                        .bind(org.0)
+                        .fetch_all(&self.pool)
+                        .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn create_account(&self, org: OrgId, new: &NewAccount, actor: &str) -> Result<Account> {
+                new.validate()?;
+                let mut tx = self.begin_write().await?;
+                let unit: Option<(i64,)> = sqlx::query_as("SELECT id FROM units WHERE org_id = $1 AND id = $2")
+                    .bind(org.0)
+                    .bind(new.unit_id.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if unit.is_none() {
+                    return Err(StoreError::not_found(format!("unit {} in this organisation", new.unit_id)));
+                }
+                let row: AccountRow = sqlx::query_as(
+                    "INSERT INTO accounts (org_id, unit_id, platform, handle, url, platform_id, purpose, target_group, \
+                     message, contact, responsible, office_hours, response_hours, status, planned_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'planned', $14) RETURNING *",
+                )
+                .bind(org.0)
+                .bind(new.unit_id.0)
+                .bind(new.platform.as_str())
+                .bind(&new.handle)
+                .bind(&new.url)
+                .bind(&new.platform_id)
+                .bind(&new.purpose)
+                .bind(&new.target_group)
+                .bind(&new.message)
+                .bind(&new.contact)
+                .bind(crate::common::to_json(&new.responsible))
+                .bind(crate::common::to_json(&new.office_hours))
+                .bind(i64::from(new.response_hours))
+                .bind(Utc::now())
+                .fetch_one(&mut *tx)
+                .await?;
+                let account: Account = row.try_into()?;
+                let detail = serde_json::json!({"platform": account.platform, "handle": account.handle});
+                audit(&mut tx, org, vec![entry(org, actor, AuditAction::AccountCreated, format!("account:{}", account.id), None, detail)]).await?;
+                tx.commit().await?;
+                Ok(account)
+            }
+
+            async fn get_account(&self, org: OrgId, id: AccountId) -> Result<Account> {
+                let row: Option<AccountRow> = sqlx::query_as("SELECT * FROM accounts WHERE org_id = $1 AND id = $2")
+                    .bind(org.0)
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.ok_or_else(|| StoreError::not_found(format!("account {id}")))?.try_into()
+            }
+
+            async fn list_accounts(&self, org: OrgId) -> Result<Vec<Account>> {
+                let rows: Vec<AccountRow> = sqlx::query_as("SELECT * FROM accounts WHERE org_id = $1 ORDER BY id")
+                    .bind(org.0)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn set_account_status(&self, org: OrgId, id: AccountId, to: AccountStatus, at: DateTime<Utc>, actor: &str) -> Result<Account> {
+                let mut tx = self.begin_write().await?;
+                let row: Option<AccountRow> = sqlx::query_as("SELECT * FROM accounts WHERE org_id = $1 AND id = $2")
+                    .bind(org.0)
+                    .bind(id.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let account: Account = row.ok_or_else(|| StoreError::not_found(format!("account {id}")))?.try_into()?;
+                account.status.check_transition(to)?;
+                let column = match to {
+                    AccountStatus::Active => "opened_at",
+                    AccountStatus::Closed => "closed_at",
+                    AccountStatus::Planned => "planned_at",
+                };
+                let sql = format!("UPDATE accounts SET status = $1, {column} = $2 WHERE org_id = $3 AND id = $4 RETURNING *");
+                let row: AccountRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(to.as_str())
+                    .bind(at)
+                    .bind(org.0)
+                    .bind(id.0)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let detail = serde_json::json!({"from": account.status.as_str(), "to": to.as_str()});
+                audit(&mut tx, org, vec![entry(org, actor, AuditAction::AccountStatusChanged, format!("account:{id}"), None, detail)]).await?;
+                tx.commit().await?;
+                row.try_into()
+            }
+
+            async fn capture(&self, org: OrgId, items: &[CaptureItem], actor: &str) -> Result<CaptureOutcome> {
+                for item in items {
+                    item.validate()?;
+                }
+                let mut outcome = CaptureOutcome::default();
+                if items.is_empty() {
+                    return Ok(outcome);
+                }
+                let mut tx = self.begin_write().await?;
+                let accounts: Vec<(i64,)> = sqlx::query_as("SELECT id FROM accounts WHERE org_id = $1")
+                    .bind(org.0)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let accounts: std::collections::HashSet<i64> = accounts.into_iter().map(|(id,)| id).collect();
+                if let Some(bad) = items.iter().find(|i| !accounts.contains(&i.account_id.0)) {
+                    return Err(StoreError::not_found(format!("account {} in this organisation", bad.account_id)));
+                }
+                let (mut seq, mut hash) = lock_head(&mut tx, org).await?;
+                let mut all_audit: Vec<AuditEntry> = Vec::new();
+                for range in unique_chunks(items) {
+                    let chunk = &items[range];
+                    // 1. what exists already
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                        "SELECT id, account_id, platform_item_id, head_version, head_digest FROM records WHERE org_id = ",
+                    );
+                    qb.push_bind(org.0).push(" AND (account_id, platform_item_id) IN (VALUES ");
+                    let mut sep = qb.separated(", ");
+                    for item in chunk {
+                        sep.push("(").push_bind_unseparated(item.account_id.0).push_unseparated(", ").push_bind_unseparated(item.platform_item_id.clone()).push_unseparated(")");
+                    }
+                    qb.push(")");
+                    let rows: Vec<(i64, i64, String, i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+                    let mut existing: HashMap<(i64, String), Existing> = rows
+                        .into_iter()
+                        .map(|(id, acc, pid, head_version, head_digest)| ((acc, pid), Existing { id, head_version, head_digest }))
+                        .collect();
+
+                    // 2. new records
+                    let digests: Vec<Sha256Digest> = chunk.iter().map(|i| i.content_digest()).collect();
+                    let new_items: Vec<(usize, &CaptureItem)> = chunk
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, i)| !existing.contains_key(&(i.account_id.0, i.platform_item_id.clone())))
+                        .collect();
+                    if !new_items.is_empty() {
+                        let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                            "INSERT INTO records (org_id, account_id, platform_item_id, kind, direction, parent_platform_id, \
+                             thread_platform_id, author_platform_id, available_at, platform_time, head_version, head_digest, classification) ",
+                        );
+                        qb.push_values(&new_items, |mut b, (idx, i)| {
+                            b.push_bind(org.0)
+                                .push_bind(i.account_id.0)
+                                .push_bind(i.platform_item_id.clone())
+                                .push_bind(i.kind.as_str())
+                                .push_bind(i.direction.as_str())
+                                .push_bind(i.parent_platform_id.clone())
+                                .push_bind(i.thread_platform_id.clone())
+                                .push_bind(i.author_platform_id.clone())
+                                .push_bind(to_stored_precision(i.available_at))
+                                .push_bind(i.platform_time.map(to_stored_precision))
+                                .push_bind(1i64)
+                                .push_bind(digests[*idx].to_hex())
+                                .push_bind(Classification::Unassessed.as_str());
+                        });
+                        qb.push(" RETURNING id, account_id, platform_item_id");
+                        let inserted: Vec<(i64, i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+                        for (id, acc, pid) in inserted {
+                            // head_version 0 marks "new": its first version is number 1
+                            existing.insert((acc, pid), Existing { id, head_version: 0, head_digest: String::new() });
+                        }
+                        outcome.new_records += new_items.len() as u64;
+                    }
+
+                    // 3. versions for new and changed items
+                    let mut versions: Vec<(usize, i64, i64)> = Vec::new(); // (chunk index, record id, number)
+                    let mut edited: Vec<(i64, i64, String)> = Vec::new();
+                    for (idx, item) in chunk.iter().enumerate() {
+                        let ex = &existing[&(item.account_id.0, item.platform_item_id.clone())];
+                        outcome.record_ids.push(RecordId(ex.id));
+                        if ex.head_version == 0 {
+                            versions.push((idx, ex.id, 1));
+                        } else if ex.head_digest != digests[idx].to_hex() {
+                            versions.push((idx, ex.id, ex.head_version + 1));
+                            edited.push((ex.id, ex.head_version + 1, digests[idx].to_hex()));
+                        } else {
+                            outcome.unchanged += 1;
+                        }
+                    }
+                    outcome.new_versions += versions.len() as u64;
+                    let mut sealed = Vec::with_capacity(versions.len());
+                    for (idx, rid, number) in &versions {
+                        let item = &chunk[*idx];
+                        let (action, kind) = if *number == 1 {
+                            (AuditAction::RecordCaptured, "captured")
+                        } else {
+                            (AuditAction::RecordEdited, "edited")
+                        };
+                        let detail = serde_json::json!({"version": number, "account": item.account_id, "platform_item_id": item.platform_item_id});
+                        let e = entry(org, actor, action, format!("record:{rid}"), Some(digests[*idx]), detail).seal(seq, hash);
+                        seq = e.seq;
+                        hash = e.hash;
+                        sealed.push((e, kind));
+                    }
+                    for (vchunk, achunk) in versions.chunks(CHUNK).zip(sealed.chunks(CHUNK)) {
+                        let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                            "INSERT INTO record_versions (record_id, number, text, author_name, media, raw_blob, raw_pointer, \
+                             captured_at, content_digest, audit_seq) ",
+                        );
+                        qb.push_values(vchunk.iter().zip(achunk), |mut b, ((idx, rid, number), (e, _))| {
+                            let item = &chunk[*idx];
+                            b.push_bind(*rid)
+                                .push_bind(*number)
+                                .push_bind(item.text.clone())
+                                .push_bind(item.author_name.clone())
+                                .push_bind(serde_json::to_string(&item.media).unwrap_or_else(|_| "[]".into()))
+                                .push_bind(item.raw_blob.map(|d| d.to_hex()))
+                                .push_bind(item.raw_pointer.clone())
+                                .push_bind(e.at)
+                                .push_bind(digests[*idx].to_hex())
+                                .push_bind(e.seq);
+                        });
+                        qb.build().execute(&mut *tx).await?;
+                    }
+                    let events: Vec<(i64, &'static str, DateTime<Utc>, String)> = versions
+                        .iter()
+                        .zip(&sealed)
+                        .map(|((_, rid, number), (e, kind))| (*rid, *kind, e.at, serde_json::json!({"version": number}).to_string()))
+                        .collect();
+                    insert_events(&mut tx, &events, actor).await?;
+                    for (id, number, digest) in &edited {
+                        sqlx::query("UPDATE records SET head_version = $1, head_digest = $2 WHERE id = $3")
+                            .bind(*number)
+                            .bind(digest)
+                            .bind(*id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    let touched: Vec<i64> = versions.iter().map(|(_, rid, _)| *rid).collect();
+                    enqueue_search(&mut tx, &touched).await?;
+                    all_audit.extend(sealed.into_iter().map(|(e, _)| e));
+                }
+                insert_audit(&mut tx, &all_audit).await?;
+                tx.commit().await?;
+                Ok(outcome)
+            }
+
+            async fn record_deletion_seen(&self, org: OrgId, id: RecordId, seen_at: DateTime<Utc>, evidence: &str, actor: &str) -> Result<Record> {
+                let mut tx = self.begin_write().await?;
+                let record = record_in(&mut tx, org, id).await?;
+                if record.deleted_seen_at.is_some() {
+                    return Ok(record);
+                }
+                let seen_at = to_stored_precision(seen_at);
+                sqlx::query("UPDATE records SET deleted_seen_at = $1 WHERE id = $2")
+                    .bind(seen_at)
+                    .bind(id.0)
+                    .execute(&mut *tx)
+                    .await?;
+                let detail = serde_json::json!({"evidence": evidence});
+                insert_events(&mut tx, &[(id.0, "deletion_seen", seen_at, detail.to_string())], actor).await?;
+                audit(&mut tx, org, vec![entry(org, actor, AuditAction::RecordDeletionSeen, format!("record:{id}"), None, detail)]).await?;
+                enqueue_search(&mut tx, &[id.0]).await?;
+                let record = record_in(&mut tx, org, id).await?;
+                tx.commit().await?;
+                Ok(record)
+            }
+
+            async fn classify(&self, org: OrgId, id: RecordId, to: Classification, reason: &str, actor: &str) -> Result<Record> {
+                if reason.trim().is_empty() {
+                    return Err(DomainError::invalid("reason", "give a reason for the classification").into());
+                }
+                let mut tx = self.begin_write().await?;
+                let record = record_in(&mut tx, org, id).await?;
+                if record.classification == to {
+                    return Ok(record);
+                }
+                sqlx::query("UPDATE records SET classification = $1 WHERE id = $2")
+                    .bind(to.as_str())
+                    .bind(id.0)
+                    .execute(&mut *tx)
+                    .await?;
+                let detail = serde_json::json!({"from": record.classification.as_str(), "to": to.as_str(), "reason": reason});
+                insert_events(&mut tx, &[(id.0, "classified", to_stored_precision(Utc::now()), detail.to_string())], actor).await?;
+                audit(&mut tx, org, vec![entry(org, actor, AuditAction::RecordClassified, format!("record:{id}"), None, detail)]).await?;
+                enqueue_search(&mut tx, &[id.0]).await?;
+                let record = record_in(&mut tx, org, id).await?;
+                tx.commit().await?;
+                Ok(record)
+            }
+
+            async fn get_record(&self, org: OrgId, id: RecordId) -> Result<Record> {
+                let sql = format!("SELECT {RECORD_COLUMNS} FROM {RECORD_FROM} WHERE r.org_id = $1 AND r.id = $2");
+                let row: Option<RecordRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(org.0)
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.ok_or_else(|| StoreError::not_found(format!("record {id}")))?.try_into()
+            }
+
+            async fn get_records(&self, org: OrgId, ids: &[RecordId]) -> Result<Vec<Record>> {
+                let mut out = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks(CHUNK) {
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(format!("SELECT {RECORD_COLUMNS} FROM {RECORD_FROM} WHERE r.org_id = "));
+                    qb.push_bind(org.0).push(" AND r.id IN (");
+                    let mut sep = qb.separated(", ");
+                    for id in chunk {
+                        sep.push_bind(id.0);
+                    }
+                    qb.push(")");
+                    let rows: Vec<RecordRow> = qb.build_query_as().fetch_all(&self.pool).await?;
+                    let mut by_id: HashMap<i64, RecordRow> = rows.into_iter().map(|r| (r.id, r)).collect();
+                    for id in chunk {
+                        if let Some(row) = by_id.remove(&id.0) {
+                            out.push(row.try_into()?);
+                        }
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn record_versions(&self, org: OrgId, id: RecordId) -> Result<Vec<RecordVersion>> {
+                let rows: Vec<VersionRow> = sqlx::query_as(
+                    "SELECT v.* FROM record_versions v JOIN records r ON r.id = v.record_id \
+                     WHERE r.org_id = $1 AND r.id = $2 ORDER BY v.number",
+                )
+                .bind(org.0)
+                .bind(id.0)
+                .fetch_all(&self.pool)
+                .await?;
+                if rows.is_empty() {
+                    return Err(StoreError::not_found(format!("record {id}")));
+                }
+                rows.iter().map(VersionRow::to_domain).collect()
+            }
+
+            async fn record_events(&self, org: OrgId, id: RecordId) -> Result<Vec<RecordEvent>> {
+                let rows: Vec<EventRow> = sqlx::query_as(
+                    "SELECT e.record_id, e.kind, e.at, e.actor, e.detail FROM record_events e JOIN records r ON r.id = e.record_id \
+                     WHERE r.org_id = $1 AND r.id = $2 ORDER BY e.id",
+                )
+                .bind(org.0)
+                .bind(id.0)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn list_records(&self, org: OrgId, f: &RecordFilter) -> Result<Vec<Record>> {
+                let mut qb: QueryBuilder<$db> = QueryBuilder::new(format!("SELECT {RECORD_COLUMNS} FROM {RECORD_FROM} WHERE r.org_id = "));
+                qb.push_bind(org.0);
+                if let Some(a) = f.account {
+                    qb.push(" AND r.account_id = ").push_bind(a.0);
+                }
+                if let Some(d) = f.direction {
+                    qb.push(" AND r.direction = ").push_bind(d.as_str());
+                }
+                if let Some(c) = f.classification {
+                    qb.push(" AND r.classification = ").push_bind(c.as_str());
+                }
+                if let Some(from) = f.from {
+                    qb.push(" AND r.available_at >= ").push_bind(from);
+                }
+                if let Some(to) = f.to {
+                    qb.push(" AND r.available_at < ").push_bind(to);
+                }
+                if let Some(t) = &f.thread {
+                    qb.push(" AND (r.thread_platform_id = ").push_bind(t.clone()).push(" OR r.platform_item_id = ").push_bind(t.clone()).push(")");
+                }
+                qb.push(" ORDER BY r.available_at DESC, r.id DESC LIMIT ").push_bind(f.limit.clamp(1, 1000));
+                qb.push(" OFFSET ").push_bind(f.offset.max(0));
+                let rows: Vec<RecordRow> = qb.build_query_as().fetch_all(&self.pool).await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn count_records(&self, org: OrgId) -> Result<i64> {
+                let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM records WHERE org_id = $1")
+                    .bind(org.0)
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(n)
+            }
+
+            async fn register_blobs(&self, blobs: &[BlobMeta]) -> Result<()> {
+                if blobs.is_empty() {
+                    return Ok(());
+                }
+                let mut tx = self.begin_write().await?;
+                let now = Utc::now();
+                for chunk in blobs.chunks(CHUNK) {
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO blobs (sha256, size, media_type, stored_at) ");
+                    qb.push_values(chunk, |mut b, m| {
+                        b.push_bind(m.sha256.to_hex()).push_bind(m.size).push_bind(m.media_type.clone()).push_bind(now);
+                    });
+                    qb.push(" ON CONFLICT (sha256) DO NOTHING");
+                    qb.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn list_blobs(&self, after: Option<Sha256Digest>, limit: i64) -> Result<Vec<BlobMeta>> {
+                let after = after.map(|d| d.to_hex()).unwrap_or_default();
+                let rows: Vec<(String, i64, String)> =
+                    sqlx::query_as("SELECT sha256, size, media_type FROM blobs WHERE sha256 > $1 ORDER BY sha256 LIMIT $2")
+                        .bind(after)
+                        .bind(limit)
+                        .fetch_all(&self.pool)
+                        .await?;
+                rows.into_iter()
+                    .map(|(s, size, media_type)| Ok(BlobMeta { sha256: digest(&s)?, size, media_type }))
+                    .collect()
+            }
+
+            async fn append_audit(&self, new: NewAuditEntry) -> Result<AuditEntry> {
+                let org = new.org_id;
+                let mut tx = self.begin_write().await?;
+                let mut sealed = audit(&mut tx, org, vec![new]).await?;
+                tx.commit().await?;
+                Ok(sealed.remove(0))
+            }
+
+            async fn audit_entries(&self, org: OrgId, after_seq: i64, limit: i64) -> Result<Vec<AuditEntry>> {
+                let rows: Vec<AuditRow> = sqlx::query_as(
+                    "SELECT * FROM audit_log WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                )
+                .bind(org.0)
+                .bind(after_seq)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn audit_head(&self, org: OrgId) -> Result<(i64, Sha256Digest)> {
+                let row: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM audit_heads WHERE org_id = $1")
+                    .bind(org.0)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let (seq, hash) = row.ok_or_else(|| StoreError::not_found(format!("organisation {org}")))?;
+                Ok((seq, digest(&hash)?))
+            }
+
+            async fn versions_for_verify(&self, after_id: i64, limit: i64) -> Result<Vec<VersionCheck>> {
+                let rows: Vec<VersionCheckRow> = sqlx::query_as(
+                    "SELECT v.*, r.org_id, a.digest AS audited_digest FROM record_versions v \
+                     JOIN records r ON r.id = v.record_id \
+                     LEFT JOIN audit_log a ON a.org_id = r.org_id AND a.seq = v.audit_seq \
+                     WHERE v.id > $1 ORDER BY v.id LIMIT $2",
+                )
+                .bind(after_id)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|r| {
+                        Ok(VersionCheck {
+                            version_id: r.version.id,
+                            org_id: OrgId(r.org_id),
+                            version: r.version.to_domain()?,
+                            audit_seq: r.version.audit_seq,
+                            audited_digest: r.audited_digest.as_deref().map(digest).transpose()?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn create_api_token(&self, org: OrgId, name: &str, token_sha256: &Sha256Digest, actor: &str) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query("INSERT INTO api_tokens (org_id, name, token_sha256, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(org.0)
+                    .bind(name)
+                    .bind(token_sha256.to_hex())
+                    .bind(Utc::now())
+                    .execute(&mut *tx)
+                    .await?;
+                let detail = serde_json::json!({"name": name});
+                audit(&mut tx, org, vec![entry(org, actor, AuditAction::ApiTokenCreated, format!("token:{name}"), None, detail)]).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn organisation_by_token(&self, token_sha256: &Sha256Digest) -> Result<Organisation> {
+                let row: Option<OrgRow> = sqlx::query_as(
+                    "SELECT o.id, o.slug, o.name, o.diary_prefix FROM organisations o JOIN api_tokens t ON t.org_id = o.id \
+                     WHERE t.token_sha256 = $1",
+                )
+                .bind(token_sha256.to_hex())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(Into::into).ok_or_else(|| StoreError::not_found("API token"))
+            }
+
+            async fn search_outbox(&self, after: i64, limit: i64) -> Result<OutboxBatch> {
+                let sql = "SELECT r.id, r.org_id, r.account_id, a.unit_id, r.kind, r.direction, r.classification, \
+                    r.available_at, r.deleted_seen_at, v.author_name, v.text, o.id AS outbox_id \
+                    FROM search_outbox o JOIN records r ON r.id = o.record_id \
+                    JOIN record_versions v ON v.record_id = r.id AND v.number = r.head_version \
+                    JOIN accounts a ON a.id = r.account_id WHERE o.id > $1 ORDER BY o.id LIMIT $2";
+                let rows: Vec<SearchDocRow> = sqlx::query_as(sql).bind(after).bind(limit).fetch_all(&self.pool).await?;
+                let last_id = rows.last().map(|r| r.outbox_id).unwrap_or(after);
+                let docs = rows.into_iter().map(TryInto::try_into).collect::<Result<Vec<SearchDoc>>>()?;
+                Ok(OutboxBatch { docs, last_id })
+            }
+
+            async fn prune_search_outbox(&self, up_to: i64) -> Result<()> {
+                sqlx::query("DELETE FROM search_outbox WHERE id <= $1").bind(up_to).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn search_docs_after(&self, after: RecordId, limit: i64) -> Result<Vec<SearchDoc>> {
+                let sql = "SELECT r.id, r.org_id, r.account_id, a.unit_id, r.kind, r.direction, r.classification, \
+                    r.available_at, r.deleted_seen_at, v.author_name, v.text \
+                    FROM records r JOIN record_versions v ON v.record_id = r.id AND v.number = r.head_version \
+                    JOIN accounts a ON a.id = r.account_id WHERE r.id > $1 ORDER BY r.id LIMIT $2";
+                let rows: Vec<SearchDocRow> = sqlx::query_as(sql).bind(after.0).bind(limit).fetch_all(&self.pool).await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn snapshot_to(&self, path: &std::path::Path) -> Result<()> {
+                self.snapshot(path).await
+            }
+        }
+    };
+}
+
+pub(crate) use impl_store;
+
+/// JSON columns are written the same way everywhere.
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".into())
+}

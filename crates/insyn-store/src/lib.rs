@@ -1,0 +1,159 @@
+//! The records store: one interface ([`Store`]) with two real backends, SQLite (the embedded
+//! default) and PostgreSQL (scale-out). Both run the same logical schema (`migrations/sqlite`,
+//! `migrations/postgres`) and the same conformance suite (`tests/conformance.rs`).
+//!
+//! Every read and write is scoped by organisation: there is no method that returns another
+//! tenant's rows, except the few marked *admin*, which the indexer, `verify` and `backup` use.
+//!
+//! Evidence is append-only. Record versions, record events and the audit log refuse `UPDATE` and
+//! `DELETE` in the database itself (triggers); a record's row carries only pointers to its newest
+//! version and the time a deletion was seen.
+
+mod common;
+mod error;
+pub mod postgres;
+mod rows;
+pub mod sqlite;
+mod types;
+
+pub use error::StoreError;
+pub use types::*;
+pub use insyn_domain::SearchDoc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use insyn_domain::{
+    Account, AccountId, AccountStatus, AuditEntry, CaptureItem, Classification, NewAccount,
+    NewOrganisation, NewUnit, OrgId, Organisation, Record, RecordEvent, RecordId, RecordVersion,
+    Sha256Digest, Unit,
+};
+use std::sync::Arc;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// "sqlite" or "postgres".
+    fn backend(&self) -> &'static str;
+
+    /// Checks that the database answers.
+    async fn ping(&self) -> Result<()>;
+
+    // --- organisations and units ---
+    async fn create_organisation(&self, new: &NewOrganisation, actor: &str) -> Result<Organisation>;
+    async fn organisation_by_slug(&self, slug: &str) -> Result<Organisation>;
+    /// Admin: every organisation (used by `verify`, `reindex` and the CLI).
+    async fn list_organisations(&self) -> Result<Vec<Organisation>>;
+    async fn create_unit(&self, org: OrgId, new: &NewUnit, actor: &str) -> Result<Unit>;
+    async fn list_units(&self, org: OrgId) -> Result<Vec<Unit>>;
+
+    // --- accounts ---
+    async fn create_account(&self, org: OrgId, new: &NewAccount, actor: &str) -> Result<Account>;
+    async fn get_account(&self, org: OrgId, id: AccountId) -> Result<Account>;
+    async fn list_accounts(&self, org: OrgId) -> Result<Vec<Account>>;
+    async fn set_account_status(
+        &self,
+        org: OrgId,
+        id: AccountId,
+        to: AccountStatus,
+        at: DateTime<Utc>,
+        actor: &str,
+    ) -> Result<Account>;
+
+    // --- records ---
+    /// Stores a batch of observations in one transaction: new items become records, changed
+    /// content becomes a new version, unchanged items change nothing (idempotent).
+    async fn capture(&self, org: OrgId, items: &[CaptureItem], actor: &str) -> Result<CaptureOutcome>;
+    /// Records positive evidence that the item was deleted on the platform.
+    async fn record_deletion_seen(
+        &self,
+        org: OrgId,
+        id: RecordId,
+        seen_at: DateTime<Utc>,
+        evidence: &str,
+        actor: &str,
+    ) -> Result<Record>;
+    async fn classify(
+        &self,
+        org: OrgId,
+        id: RecordId,
+        to: Classification,
+        reason: &str,
+        actor: &str,
+    ) -> Result<Record>;
+    async fn get_record(&self, org: OrgId, id: RecordId) -> Result<Record>;
+    async fn get_records(&self, org: OrgId, ids: &[RecordId]) -> Result<Vec<Record>>;
+    async fn record_versions(&self, org: OrgId, id: RecordId) -> Result<Vec<RecordVersion>>;
+    async fn record_events(&self, org: OrgId, id: RecordId) -> Result<Vec<RecordEvent>>;
+    async fn list_records(&self, org: OrgId, filter: &RecordFilter) -> Result<Vec<Record>>;
+    async fn count_records(&self, org: OrgId) -> Result<i64>;
+
+    // --- blobs (the catalogue; the bytes live in the blob store) ---
+    async fn register_blobs(&self, blobs: &[BlobMeta]) -> Result<()>;
+    /// Admin: the catalogue in digest order, after `after`.
+    async fn list_blobs(&self, after: Option<Sha256Digest>, limit: i64) -> Result<Vec<BlobMeta>>;
+
+    // --- audit ---
+    /// Appends one entry to the organisation's chain (for actions outside the methods above,
+    /// e.g. a staff member viewing a record).
+    async fn append_audit(&self, entry: insyn_domain::NewAuditEntry) -> Result<AuditEntry>;
+    /// The organisation's chain in order, after `after_seq`.
+    async fn audit_entries(&self, org: OrgId, after_seq: i64, limit: i64) -> Result<Vec<AuditEntry>>;
+    async fn audit_head(&self, org: OrgId) -> Result<(i64, Sha256Digest)>;
+    /// Admin: versions in id order with the digest their audit entry vouches for.
+    async fn versions_for_verify(&self, after_id: i64, limit: i64) -> Result<Vec<VersionCheck>>;
+
+    // --- API tokens ---
+    async fn create_api_token(&self, org: OrgId, name: &str, token_sha256: &Sha256Digest, actor: &str) -> Result<()>;
+    async fn organisation_by_token(&self, token_sha256: &Sha256Digest) -> Result<Organisation>;
+
+    // --- search feed (admin: the indexer) ---
+    /// Outbox entries after `after`, as search documents (several entries may name one record).
+    async fn search_outbox(&self, after: i64, limit: i64) -> Result<OutboxBatch>;
+    async fn prune_search_outbox(&self, up_to: i64) -> Result<()>;
+    /// Every record as a search document in id order after `after` (rebuilding the index).
+    async fn search_docs_after(&self, after: RecordId, limit: i64) -> Result<Vec<SearchDoc>>;
+
+    // --- operations ---
+    /// Writes a consistent copy of the whole database to `path` (SQLite only).
+    async fn snapshot_to(&self, path: &std::path::Path) -> Result<()>;
+}
+
+/// Opens the store named by a URL: `sqlite:PATH` (created if missing) or `postgres://...`.
+/// Runs the migrations.
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::connect(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::PgStore::connect(url).await?))
+    } else {
+        Err(StoreError::Config(format!(
+            "database URL '{}' must start with sqlite: or postgres://",
+            redact_url(url)
+        )))
+    }
+}
+
+/// Hides a password in a database URL for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.find(':') {
+                Some(colon) => format!("{}{}:***{}", &url[..scheme_end + 3], &userinfo[..colon], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_password() {
+        assert_eq!(super::redact_url("postgres://u:secret@h:5/db"), "postgres://u:***@h:5/db");
+        assert_eq!(super::redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(super::redact_url("sqlite:x.db"), "sqlite:x.db");
+    }
+}

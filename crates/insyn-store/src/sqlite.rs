@@ -1,0 +1,59 @@
+//! The embedded backend: one SQLite file in WAL mode.
+use crate::{Result, StoreError};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub struct SqliteStore {
+    pub(crate) pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `sqlite:PATH` and runs the migrations.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Config(format!("database URL '{url}': {e}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30))
+            .pragma("cache_size", "-65536");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("cannot open {url}: {e}")))?;
+        sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+        Ok(SqliteStore { pool })
+    }
+
+    /// The pool, for tests and tools that need raw SQL (tamper tests, the bench ceiling).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// SQLite allows one writer; taking the write lock at BEGIN avoids a deadlock when two
+    /// deferred transactions both try to upgrade.
+    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    pub(crate) async fn snapshot(&self, path: &std::path::Path) -> Result<()> {
+        let target = path.to_str().ok_or_else(|| StoreError::Config("backup path is not UTF-8".into()))?;
+        sqlx::query("VACUUM INTO $1").bind(target).execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+mod store_impl {
+    use super::SqliteStore;
+    crate::common::impl_store!(
+        SqliteStore,
+        sqlx::Sqlite,
+        backend = "sqlite",
+        lock_head_sql = "SELECT seq, hash FROM audit_heads WHERE org_id = $1"
+    );
+}

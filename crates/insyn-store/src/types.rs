@@ -1,0 +1,53 @@
+//! Parameter and result types of the store interface.
+use chrono::{DateTime, Utc};
+use insyn_domain::{AccountId, Classification, Direction, OrgId, RecordId, SearchDoc, Sha256Digest};
+use serde::{Deserialize, Serialize};
+
+/// What a capture batch did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaptureOutcome {
+    pub new_records: u64,
+    pub new_versions: u64,
+    pub unchanged: u64,
+    /// The records touched, in input order (one per input item).
+    pub record_ids: Vec<RecordId>,
+}
+
+/// Filter for listing records, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordFilter {
+    pub account: Option<AccountId>,
+    pub direction: Option<Direction>,
+    pub classification: Option<Classification>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// Records in the same thread (by the platform id of its first post).
+    pub thread: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobMeta {
+    pub sha256: Sha256Digest,
+    pub size: i64,
+    pub media_type: String,
+}
+
+/// A record version as `verify` checks it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionCheck {
+    pub version_id: i64,
+    pub org_id: OrgId,
+    pub version: insyn_domain::RecordVersion,
+    pub audit_seq: i64,
+    /// The digest recorded in the audit entry at `audit_seq`, if that entry exists.
+    pub audited_digest: Option<Sha256Digest>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutboxBatch {
+    pub docs: Vec<SearchDoc>,
+    /// The highest outbox id read (the next call starts after it).
+    pub last_id: i64,
+}
