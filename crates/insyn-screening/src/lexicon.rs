@@ -1,0 +1,480 @@
+//! Compiling rule-file phrases into one Aho-Corasick automaton over word forms, and matching
+//! phrases word by word on the normalised text. Time is linear in the text (times the small,
+//! bounded number of forms that can end at one position and the phrase length).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use crate::category::{Category, SuggestedAction};
+use crate::error::ScreeningError;
+use crate::normalize::{Normalized, deaccent, squeeze_all};
+use crate::rules::{FileKind, RawToken, RuleFile, TieGroup, TieMode};
+
+/// At most this many phrase matches are kept per text (hostile input cannot make output huge).
+pub(crate) const MAX_MATCHES: usize = 4096;
+/// At most this many forms from one token (brace expansion).
+const MAX_FORMS_PER_TOKEN: usize = 1024;
+
+#[derive(Debug, Clone)]
+pub(crate) struct FindingMeta {
+    pub category: Category,
+    pub rule: String,
+    pub confidence: f32,
+    pub tie: TieMode,
+    pub action: Option<SuggestedAction>,
+    pub sv: String,
+    pub en: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EntryKind {
+    Finding(u32),
+    Tie(TieGroup),
+    Context(u8),
+}
+
+#[derive(Debug, Clone)]
+enum Elem {
+    Set,
+    Gap(u8),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct CompiledEntry {
+    elems: Vec<Elem>,
+    pub kind: EntryKind,
+    pub file: u16,
+    pub exception: bool,
+}
+
+/// A phrase matched the words `first..=last` of the normalised text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LexMatch {
+    pub entry: u32,
+    pub first: usize,
+    pub last: usize,
+}
+
+#[derive(Debug)]
+pub(crate) struct Lexicon {
+    ac: Option<AhoCorasick>,
+    /// For each automaton pattern: the atoms (form + anchoring) it stands for.
+    pattern_atoms: Vec<Vec<u32>>,
+    /// (anchored at word start, anchored at word end)
+    atoms: Vec<(bool, bool)>,
+    /// atom → (entry, element index) it satisfies
+    triggers: Vec<Vec<(u32, u16)>>,
+    pub entries: Vec<CompiledEntry>,
+    pub metas: Vec<FindingMeta>,
+    pub context_names: Vec<String>,
+}
+
+struct Builder {
+    patterns: Vec<String>,
+    pattern_ids: HashMap<String, u32>,
+    pattern_atoms: Vec<Vec<u32>>,
+    atom_ids: HashMap<(u32, bool, bool), u32>,
+    atoms: Vec<(bool, bool)>,
+    triggers: Vec<Vec<(u32, u16)>>,
+}
+
+impl Builder {
+    fn atom(&mut self, form: &str, sa: bool, ea: bool) -> u32 {
+        let p = match self.pattern_ids.get(form) {
+            Some(&p) => p,
+            None => {
+                let p = self.patterns.len() as u32;
+                self.patterns.push(form.to_string());
+                self.pattern_ids.insert(form.to_string(), p);
+                self.pattern_atoms.push(Vec::new());
+                p
+            }
+        };
+        if let Some(&a) = self.atom_ids.get(&(p, sa, ea)) {
+            return a;
+        }
+        let a = self.atoms.len() as u32;
+        self.atoms.push((sa, ea));
+        self.triggers.push(Vec::new());
+        self.atom_ids.insert((p, sa, ea), a);
+        self.pattern_atoms[p as usize].push(a);
+        a
+    }
+}
+
+type Suffixes = BTreeMap<String, (usize, Vec<String>)>;
+type Classes = BTreeMap<String, (usize, Vec<RawToken>)>;
+
+impl Lexicon {
+    pub fn build(files: &[RuleFile]) -> Result<Lexicon, ScreeningError> {
+        let mut shared_suffixes: Suffixes = BTreeMap::new();
+        let mut shared_classes: Classes = BTreeMap::new();
+        for f in files.iter().filter(|f| f.kind == FileKind::Shared) {
+            shared_suffixes.extend(f.suffixes.clone());
+            shared_classes.extend(f.classes.clone());
+        }
+        let mut b = Builder {
+            patterns: Vec::new(),
+            pattern_ids: HashMap::new(),
+            pattern_atoms: Vec::new(),
+            atom_ids: HashMap::new(),
+            atoms: Vec::new(),
+            triggers: Vec::new(),
+        };
+        let mut entries = Vec::new();
+        let mut metas = Vec::new();
+        let mut context_names: Vec<String> = Vec::new();
+        for (fi, f) in files.iter().enumerate() {
+            if !matches!(f.kind, FileKind::Lexicon | FileKind::Tie | FileKind::Context) {
+                continue;
+            }
+            let mut suffixes = shared_suffixes.clone();
+            suffixes.extend(f.suffixes.clone());
+            let mut classes = shared_classes.clone();
+            classes.extend(f.classes.clone());
+            let mut meta_map: HashMap<usize, u32> = HashMap::new();
+            for e in &f.entries {
+                let m = &f.metas[e.meta];
+                let kind = match f.kind {
+                    FileKind::Lexicon => {
+                        let id = *meta_map.entry(e.meta).or_insert_with(|| {
+                            metas.push(FindingMeta {
+                                category: m.category.expect("checked by the parser"),
+                                rule: m.rule.clone(),
+                                confidence: m.confidence,
+                                tie: m.tie,
+                                action: m.action,
+                                sv: m.sv.clone(),
+                                en: m.en.clone(),
+                            });
+                            (metas.len() - 1) as u32
+                        });
+                        if m.sv.is_empty() || m.en.is_empty() {
+                            return Err(ScreeningError::parse(
+                                &f.name,
+                                e.line,
+                                "no @sv and @en explanation before this entry",
+                            ));
+                        }
+                        EntryKind::Finding(id)
+                    }
+                    FileKind::Tie => EntryKind::Tie(m.group.expect("checked by the parser")),
+                    _ => {
+                        let name = m.context.clone().expect("checked by the parser");
+                        let idx = match context_names.iter().position(|n| *n == name) {
+                            Some(i) => i,
+                            None => {
+                                context_names.push(name);
+                                context_names.len() - 1
+                            }
+                        };
+                        EntryKind::Context(idx as u8)
+                    }
+                };
+                let entry_id = entries.len() as u32;
+                let multi = e.tokens.iter().filter(|t| !matches!(t, RawToken::Gap(_))).count() > 1;
+                let mut elems = Vec::with_capacity(e.tokens.len());
+                for (k, t) in e.tokens.iter().enumerate() {
+                    let atoms: Vec<u32> = match t {
+                        RawToken::Gap(n) => {
+                            elems.push(Elem::Gap(*n));
+                            continue;
+                        }
+                        RawToken::Word { .. } => {
+                            word_atoms(&mut b, t, &suffixes, multi).map_err(|m| {
+                                ScreeningError::parse(&f.name, e.line, m)
+                            })?
+                        }
+                        RawToken::Class(name) => {
+                            let (cline, toks) = classes.get(name).ok_or_else(|| {
+                                ScreeningError::parse(
+                                    &f.name,
+                                    e.line,
+                                    format!("unknown class <{name}>"),
+                                )
+                            })?;
+                            let mut v = Vec::new();
+                            for ct in toks {
+                                if matches!(ct, RawToken::Class(_)) {
+                                    return Err(ScreeningError::parse(
+                                        &f.name,
+                                        *cline,
+                                        format!("class <{name}> may not contain another class"),
+                                    ));
+                                }
+                                v.extend(word_atoms(&mut b, ct, &suffixes, multi).map_err(
+                                    |m| ScreeningError::parse(&f.name, *cline, m),
+                                )?);
+                            }
+                            v
+                        }
+                    };
+                    let mut atoms = atoms;
+                    atoms.sort_unstable();
+                    atoms.dedup();
+                    for a in atoms {
+                        b.triggers[a as usize].push((entry_id, k as u16));
+                    }
+                    elems.push(Elem::Set);
+                }
+                entries.push(CompiledEntry {
+                    elems,
+                    kind,
+                    file: u16::try_from(fi)
+                        .map_err(|_| ScreeningError::Build("too many rule files".into()))?,
+                    exception: e.exception,
+                });
+            }
+        }
+        let ac = if b.patterns.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::Standard)
+                    .build(&b.patterns)
+                    .map_err(|e| ScreeningError::Build(e.to_string()))?,
+            )
+        };
+        Ok(Lexicon {
+            ac,
+            pattern_atoms: b.pattern_atoms,
+            atoms: b.atoms,
+            triggers: b.triggers,
+            entries,
+            metas,
+            context_names,
+        })
+    }
+
+    /// All phrase matches in the normalised text, ordered by first word then entry.
+    pub fn run(&self, norm: &Normalized) -> Vec<LexMatch> {
+        let Some(ac) = &self.ac else {
+            return Vec::new();
+        };
+        let text = norm.text();
+        let words = norm.words();
+        let mut hits: Vec<(u32, u32)> = Vec::new();
+        for m in ac.find_overlapping_iter(text) {
+            let Some(w) = norm.word_containing(m.start()) else {
+                continue;
+            };
+            let word = words[w];
+            if m.end() > word.end {
+                continue;
+            }
+            for &a in &self.pattern_atoms[m.pattern().as_usize()] {
+                let (sa, ea) = self.atoms[a as usize];
+                if (sa && m.start() != word.start) || (ea && m.end() != word.end) {
+                    continue;
+                }
+                hits.push((w as u32, a));
+            }
+        }
+        hits.sort_unstable();
+        hits.dedup();
+        let mut sat: HashSet<(u32, u32, u16)> = HashSet::new();
+        let mut starts: Vec<(u32, u32)> = Vec::new();
+        for &(w, a) in &hits {
+            for &(e, k) in &self.triggers[a as usize] {
+                if sat.insert((w, e, k)) && k == 0 {
+                    starts.push((w, e));
+                }
+            }
+        }
+        starts.sort_unstable();
+        let nwords = words.len();
+        let mut out = Vec::new();
+        let mut cur: Vec<usize> = Vec::new();
+        let mut next: Vec<usize> = Vec::new();
+        for (w, e) in starts {
+            let elems = &self.entries[e as usize].elems;
+            cur.clear();
+            cur.push(w as usize);
+            let mut gap = 0usize;
+            let mut ok = true;
+            for (k, el) in elems.iter().enumerate().skip(1) {
+                match el {
+                    Elem::Gap(n) => gap += usize::from(*n),
+                    Elem::Set => {
+                        next.clear();
+                        for &p in &cur {
+                            for q in p + 1..=(p + 1 + gap).min(nwords.saturating_sub(1)) {
+                                if sat.contains(&(q as u32, e, k as u16)) {
+                                    next.push(q);
+                                }
+                            }
+                        }
+                        next.sort_unstable();
+                        next.dedup();
+                        gap = 0;
+                        if next.is_empty() {
+                            ok = false;
+                            break;
+                        }
+                        std::mem::swap(&mut cur, &mut next);
+                    }
+                }
+            }
+            if ok {
+                let last = *cur.iter().min().expect("non-empty");
+                out.push(LexMatch { entry: e, first: w as usize, last });
+                if out.len() >= MAX_MATCHES {
+                    break;
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Forms of one word token as atoms.
+fn word_atoms(
+    b: &mut Builder,
+    t: &RawToken,
+    suffixes: &Suffixes,
+    multi: bool,
+) -> Result<Vec<u32>, String> {
+    let RawToken::Word { body, star_start, star_end } = t else {
+        return Err("expected a word".into());
+    };
+    let forms = expand(body, suffixes)?;
+    let mut atoms = Vec::new();
+    for raw in forms {
+        let form = Normalized::fold_only(&raw);
+        if form.is_empty() {
+            return Err(format!("{body:?} expands to an empty word"));
+        }
+        if !form.chars().all(char::is_alphanumeric) {
+            return Err(format!("{raw:?} is not a single word after normalisation"));
+        }
+        let mut variants = vec![form.clone()];
+        let long = form.chars().count() >= 5;
+        if long {
+            variants.push(squeeze_all(&form));
+        }
+        if long || multi {
+            let d = deaccent(&form);
+            if long {
+                variants.push(squeeze_all(&d));
+            }
+            variants.push(d);
+        }
+        variants.sort();
+        variants.dedup();
+        for v in variants {
+            atoms.push(b.atom(&v, !star_start, !star_end));
+        }
+    }
+    Ok(atoms)
+}
+
+/// Brace expansion: `död{a|ar}` → döda, dödar; `{:name}` → a named suffix set.
+fn expand(body: &str, suffixes: &Suffixes) -> Result<Vec<String>, String> {
+    let mut out = vec![String::new()];
+    let mut rest = body;
+    while !rest.is_empty() {
+        if let Some(inner_start) = rest.strip_prefix('{') {
+            let close = inner_start.find('}').ok_or("unbalanced braces")?;
+            let inner = &inner_start[..close];
+            rest = &inner_start[close + 1..];
+            let alts: Vec<String> = if let Some(name) = inner.strip_prefix(':') {
+                suffixes
+                    .get(name)
+                    .ok_or_else(|| format!("unknown suffix set {{:{name}}}"))?
+                    .1
+                    .clone()
+            } else {
+                inner.split('|').map(str::to_string).collect()
+            };
+            let mut next = Vec::with_capacity(out.len() * alts.len());
+            for o in &out {
+                for a in &alts {
+                    next.push(format!("{o}{a}"));
+                }
+            }
+            if next.len() > MAX_FORMS_PER_TOKEN {
+                return Err(format!("{body:?} expands to more than {MAX_FORMS_PER_TOKEN} forms"));
+            }
+            out = next;
+        } else {
+            let end = rest.find('{').unwrap_or(rest.len());
+            for o in &mut out {
+                o.push_str(&rest[..end]);
+            }
+            rest = &rest[end..];
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::RuleSet;
+
+    fn lex(src: &str) -> Lexicon {
+        let rs = RuleSet::from_sources([("t.rules", src)]).unwrap();
+        Lexicon::build(&rs.files).unwrap()
+    }
+
+    fn matched(l: &Lexicon, text: &str) -> Vec<String> {
+        let n = Normalized::new(text);
+        l.run(&n)
+            .into_iter()
+            .map(|m| {
+                let (s, _) = n.original_span(n.words()[m.first].start, n.words()[m.first].end);
+                let (_, e) = n.original_span(n.words()[m.last].start, n.words()[m.last].end);
+                text[s..e].to_string()
+            })
+            .collect()
+    }
+
+    const SRC: &str = "@category threat\n@sv x\n@en x\n@suffix n = |en|er|erna\n\
+        @class pron = dig er honom\njag ska döda <pron>\nidiot{:n}\n*svin\nspräng* ~2 kommunhuset\n";
+
+    #[test]
+    fn expansion() {
+        let s: Suffixes = [("n".to_string(), (1, vec![String::new(), "en".into()]))].into();
+        assert_eq!(expand("idiot{:n}", &s).unwrap(), vec!["idiot", "idioten"]);
+        assert_eq!(expand("{sk|j}ut{a|er}", &s).unwrap(), vec!["skuta", "skuter", "juta", "juter"]);
+        assert!(expand("x{:nope}", &s).is_err());
+    }
+
+    #[test]
+    fn phrases_classes_suffixes_compounds() {
+        let l = lex(SRC);
+        assert_eq!(matched(&l, "Jag SKA döda dig"), vec!["Jag SKA döda dig"]);
+        assert_eq!(matched(&l, "jag ska döda henne"), Vec::<String>::new());
+        assert_eq!(matched(&l, "idioterna!"), vec!["idioterna"]);
+        assert_eq!(matched(&l, "idiotisk"), Vec::<String>::new());
+        assert_eq!(matched(&l, "ditt kommunsvin"), vec!["kommunsvin"]);
+        assert_eq!(matched(&l, "svinaktigt"), Vec::<String>::new());
+        assert_eq!(matched(&l, "ska spränga hela jäkla kommunhuset"), Vec::<String>::new());
+        assert_eq!(matched(&l, "ska spränga hela kommunhuset"), vec!["spränga hela kommunhuset"]);
+        assert_eq!(matched(&l, "sprängde kommunhuset"), vec!["sprängde kommunhuset"]);
+    }
+
+    #[test]
+    fn tricks() {
+        let l = lex(SRC);
+        assert_eq!(matched(&l, "din i d i o t"), vec!["i d i o t"]);
+        assert_eq!(matched(&l, "id1ooot"), vec!["id1ooot"]);
+        assert_eq!(matched(&l, "jag ska doda dig"), vec!["jag ska doda dig"]);
+    }
+
+    #[test]
+    fn unknown_class_is_an_error_with_line() {
+        let rs = RuleSet::from_sources([("t.rules", "@category threat\n@sv x\n@en x\n<nope> dig\n")])
+            .unwrap();
+        let e = Lexicon::build(&rs.files).unwrap_err();
+        assert_eq!(e.to_string(), "t.rules:4: unknown class <nope>");
+    }
+
+    #[test]
+    fn missing_explanation_is_an_error() {
+        let rs = RuleSet::from_sources([("t.rules", "@category threat\ndöda\n")]).unwrap();
+        assert!(Lexicon::build(&rs.files).unwrap_err().to_string().contains("t.rules:2"));
+    }
+}

@@ -1,0 +1,417 @@
+//! Text normalisation for lexicon matching that remembers where every normalised byte came from.
+//!
+//! Steps, in order: drop invisible characters (soft hyphen, zero-width space/joiners, BOM,
+//! variation selectors); NFKC and Unicode lowercase per base character with its combining marks;
+//! leetspeak inside words that contain letters (`1→i 0→o 3→e 4→a 5→s 7→t`, `@→a` and `!→i`
+//! between letters, `$→s` next to a letter); spaced-out letters (`h o r a`, `i.d.i.o.t`,
+//! `h-o-r-a` — three or more single letters) joined; runs of three or more equal letters
+//! (`idiooot`) squeezed to one. Every normalised byte maps back to a byte range in the input, so a
+//! match on the normalised text reports a span in the original.
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::canonical_combining_class;
+
+/// Longest run of combining marks kept together with its base character; longer runs are cut so
+/// that hostile input cannot make one normalisation segment large.
+const MAX_SEGMENT_MARKS: usize = 32;
+
+#[derive(Debug, Clone, Copy)]
+struct NChar {
+    c: char,
+    /// Original byte range.
+    s: usize,
+    e: usize,
+}
+
+/// A word (maximal run of alphanumeric characters) in the normalised text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Word {
+    /// Byte range in the normalised text.
+    pub start: usize,
+    pub end: usize,
+    /// Byte range in the original text.
+    pub orig_start: usize,
+    pub orig_end: usize,
+}
+
+/// Normalised text with a map back to the original.
+#[derive(Debug, Clone)]
+pub struct Normalized {
+    text: String,
+    /// For every byte of `text`: the original range of the character it came from.
+    src_start: Vec<usize>,
+    src_end: Vec<usize>,
+    words: Vec<Word>,
+}
+
+impl Normalized {
+    /// Normalise `input` with every step.
+    pub fn new(input: &str) -> Self {
+        let chars = fold(input);
+        let chars = leet(chars);
+        let chars = join_spaced(chars);
+        let chars = squeeze(chars);
+        Self::from_chars(&chars)
+    }
+
+    /// Lowercase + NFKC only (used for lexicon entries themselves).
+    pub fn fold_only(input: &str) -> String {
+        fold(input).into_iter().map(|n| n.c).collect()
+    }
+
+    fn from_chars(chars: &[NChar]) -> Self {
+        let mut text = String::with_capacity(chars.len());
+        let mut src_start = Vec::with_capacity(chars.len());
+        let mut src_end = Vec::with_capacity(chars.len());
+        for n in chars {
+            text.push(n.c);
+            for _ in 0..n.c.len_utf8() {
+                src_start.push(n.s);
+                src_end.push(n.e);
+            }
+        }
+        let mut words = Vec::new();
+        let mut cur: Option<usize> = None;
+        for (i, c) in text.char_indices() {
+            if c.is_alphanumeric() {
+                if cur.is_none() {
+                    cur = Some(i);
+                }
+            } else if let Some(s) = cur.take() {
+                words.push(make_word(s, i, &src_start, &src_end));
+            }
+        }
+        if let Some(s) = cur {
+            words.push(make_word(s, text.len(), &src_start, &src_end));
+        }
+        Normalized { text, src_start, src_end, words }
+    }
+
+    /// The normalised text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The words of the normalised text, in order.
+    pub fn words(&self) -> &[Word] {
+        &self.words
+    }
+
+    /// The original byte range of the normalised range `start..end` (both on char boundaries of
+    /// the normalised text, `start < end`).
+    pub fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
+        debug_assert!(start < end && end <= self.text.len());
+        (self.src_start[start], self.src_end[end - 1])
+    }
+
+    /// Index of the first word whose original range ends after `orig` (the word at or after a
+    /// byte offset of the original text); `words().len()` if none.
+    pub fn word_at_or_after(&self, orig: usize) -> usize {
+        self.words.partition_point(|w| w.orig_end <= orig)
+    }
+
+    /// Index of the word containing normalised byte `pos`, if any.
+    pub fn word_containing(&self, pos: usize) -> Option<usize> {
+        let i = self.words.partition_point(|w| w.end <= pos);
+        (i < self.words.len() && self.words[i].start <= pos).then_some(i)
+    }
+}
+
+fn make_word(s: usize, e: usize, src_start: &[usize], src_end: &[usize]) -> Word {
+    Word { start: s, end: e, orig_start: src_start[s], orig_end: src_end[e - 1] }
+}
+
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{180E}'
+        | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+        | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}')
+}
+
+/// Lowercase + NFKC per segment (a base character with its combining marks).
+fn fold(input: &str) -> Vec<NChar> {
+    let mut out = Vec::with_capacity(input.len());
+    let mut seg = String::new();
+    let mut seg_start = 0usize;
+    let mut seg_end = 0usize;
+    let mut marks = 0usize;
+    let flush = |seg: &mut String, s: usize, e: usize, out: &mut Vec<NChar>| {
+        if seg.is_empty() {
+            return;
+        }
+        if seg.len() == 1 && seg.as_bytes()[0].is_ascii() {
+            let c = seg.as_bytes()[0].to_ascii_lowercase() as char;
+            out.push(NChar { c, s, e });
+        } else {
+            for c in seg.nfkc() {
+                for l in c.to_lowercase() {
+                    out.push(NChar { c: l, s, e });
+                }
+            }
+        }
+        seg.clear();
+    };
+    for (i, c) in input.char_indices() {
+        let e = i + c.len_utf8();
+        if is_invisible(c) {
+            // Belongs to no segment; a span covering its neighbours covers it too.
+            continue;
+        }
+        let ccc = canonical_combining_class(c);
+        if ccc != 0 && !seg.is_empty() && marks < MAX_SEGMENT_MARKS {
+            seg.push(c);
+            seg_end = e;
+            marks += 1;
+            continue;
+        }
+        flush(&mut seg, seg_start, seg_end, &mut out);
+        seg.push(c);
+        seg_start = i;
+        seg_end = e;
+        marks = 0;
+    }
+    flush(&mut seg, seg_start, seg_end, &mut out);
+    out
+}
+
+fn leet_digit(c: char) -> Option<char> {
+    Some(match c {
+        '0' => 'o',
+        '1' => 'i',
+        '3' => 'e',
+        '4' => 'a',
+        '5' => 's',
+        '7' => 't',
+        _ => return None,
+    })
+}
+
+fn is_token_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '@' | '$' | '!')
+}
+
+/// Leetspeak inside tokens that contain at least one letter.
+fn leet(mut chars: Vec<NChar>) -> Vec<NChar> {
+    let n = chars.len();
+    let mut i = 0;
+    while i < n {
+        if !is_token_char(chars[i].c) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < n && is_token_char(chars[i].c) {
+            i += 1;
+        }
+        let end = i;
+        if !chars[start..end].iter().any(|n| n.c.is_alphabetic()) {
+            continue;
+        }
+        // Decide on the original characters, then write.
+        let orig: Vec<char> = chars[start..end].iter().map(|n| n.c).collect();
+        let letter = |k: usize| orig.get(k).is_some_and(|c| c.is_alphabetic());
+        for k in 0..orig.len() {
+            let c = orig[k];
+            let prev_letter = k > 0 && letter(k - 1);
+            let next_letter = letter(k + 1);
+            let mapped = match c {
+                '@' if prev_letter && next_letter => Some('a'),
+                '!' if prev_letter && next_letter => Some('i'),
+                '$' if prev_letter || next_letter => Some('s'),
+                d if d.is_ascii_digit() => leet_digit(d),
+                _ => None,
+            };
+            if let Some(m) = mapped {
+                chars[start + k].c = m;
+            }
+        }
+    }
+    chars
+}
+
+fn is_spacing_sep(c: char) -> bool {
+    matches!(c, ' ' | '.' | '-' | '_' | '*' | '·' | '\u{a0}' | '+' | '/')
+}
+
+/// Join three or more single letters separated by one or two spacing characters.
+fn join_spaced(chars: Vec<NChar>) -> Vec<NChar> {
+    let n = chars.len();
+    let alnum = |k: usize| chars[k].c.is_alphanumeric();
+    let single = |k: usize| {
+        chars[k].c.is_alphabetic() && (k == 0 || !alnum(k - 1)) && (k + 1 >= n || !alnum(k + 1))
+    };
+    let mut drop = vec![false; n];
+    let mut i = 0;
+    while i < n {
+        if !single(i) {
+            i += 1;
+            continue;
+        }
+        // Collect a run: letter (sep{1,2} letter)*
+        let mut letters = vec![i];
+        let mut j = i;
+        loop {
+            let mut k = j + 1;
+            let mut seps = 0;
+            while k < n && seps < 2 && is_spacing_sep(chars[k].c) {
+                k += 1;
+                seps += 1;
+            }
+            if seps == 0 || k >= n || !single(k) {
+                break;
+            }
+            letters.push(k);
+            j = k;
+        }
+        if letters.len() >= 3 {
+            for w in letters.windows(2) {
+                for d in drop.iter_mut().take(w[1]).skip(w[0] + 1) {
+                    *d = true;
+                }
+            }
+        }
+        i = j + 1;
+    }
+    chars.into_iter().zip(drop).filter(|(_, d)| !d).map(|(c, _)| c).collect()
+}
+
+/// Runs of three or more equal letters become one.
+fn squeeze(chars: Vec<NChar>) -> Vec<NChar> {
+    let mut out: Vec<NChar> = Vec::with_capacity(chars.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i].c;
+        let mut j = i + 1;
+        while j < chars.len() && chars[j].c == c {
+            j += 1;
+        }
+        if c.is_alphabetic() && j - i >= 3 {
+            out.push(NChar { c, s: chars[i].s, e: chars[j - 1].e });
+        } else {
+            out.extend_from_slice(&chars[i..j]);
+        }
+        i = j;
+    }
+    out
+}
+
+/// Collapse every run of equal letters to one (`fitta` → `fita`), used to add squeezed variants
+/// of lexicon forms so that `fittttta` (squeezed to `fita`) still matches.
+pub fn squeeze_all(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut last = None;
+    for c in s.chars() {
+        if Some(c) != last || !c.is_alphabetic() {
+            out.push(c);
+        }
+        last = Some(c);
+    }
+    out
+}
+
+/// å, ä → a; ö → o; é → e (for variants of lexicon forms typed without Swedish letters).
+pub fn deaccent(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            'å' | 'ä' | 'à' | 'á' | 'â' => 'a',
+            'ö' | 'ø' | 'ó' | 'ò' | 'ô' => 'o',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'ü' | 'ú' => 'u',
+            _ => c,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(s: &str) -> String {
+        Normalized::new(s).text().to_string()
+    }
+
+    fn span_of(input: &str, needle: &str) -> String {
+        let n = Normalized::new(input);
+        let pos = n.text().find(needle).expect("needle in normalised text");
+        let (s, e) = n.original_span(pos, pos + needle.len());
+        input[s..e].to_string()
+    }
+
+    #[test]
+    fn lowercase_and_nfkc() {
+        assert_eq!(norm("ÅSA Öst"), "åsa öst");
+        assert_eq!(norm("ｉｄｉｏｔ"), "idiot");
+        assert_eq!(norm("ﬁna"), "fina");
+        // Decomposed ö composes.
+        assert_eq!(norm("do\u{0308}da"), "döda");
+    }
+
+    #[test]
+    fn leetspeak_only_in_words_with_letters() {
+        assert_eq!(norm("id1ot"), "idiot");
+        assert_eq!(norm("h0r4"), "hora");
+        assert_eq!(norm("5k1t"), "skit");
+        assert_eq!(norm("id!ot"), "idiot");
+        assert_eq!(norm("h@t"), "hat");
+        assert_eq!(norm("$vin"), "svin");
+        assert_eq!(norm("ring 070-123 45 67"), "ring 070-123 45 67");
+        assert_eq!(norm("KS 2026/123"), "ks 2026/123");
+        assert_eq!(norm("idiot!"), "idiot!");
+        assert_eq!(norm("@anna"), "@anna");
+    }
+
+    #[test]
+    fn spaced_letters_join() {
+        assert_eq!(norm("du är en h o r a"), "du är en hora");
+        assert_eq!(norm("i.d.i.o.t"), "idiot");
+        assert_eq!(norm("h-o-r-a!"), "hora!");
+        assert_eq!(norm("i  d  i  o  t"), "idiot");
+        // Two single letters are left alone.
+        assert_eq!(norm("jag bor i å"), "jag bor i å");
+    }
+
+    #[test]
+    fn repeated_letters_squeeze() {
+        assert_eq!(norm("idiooot"), "idiot");
+        assert_eq!(norm("HOOOORA"), "hora");
+        assert_eq!(norm("snygg"), "snygg");
+    }
+
+    #[test]
+    fn invisible_characters_dropped() {
+        assert_eq!(norm("id\u{200B}iot"), "idiot");
+        assert_eq!(norm("ho\u{00AD}ra"), "hora");
+    }
+
+    #[test]
+    fn spans_map_back_to_original() {
+        assert_eq!(span_of("Du är en h o r a!", "hora"), "h o r a");
+        assert_eq!(span_of("Vilken ID1OOOT", "idiot"), "ID1OOOT");
+        assert_eq!(span_of("x ｉｄｉｏｔ y", "idiot"), "ｉｄｉｏｔ");
+        assert_eq!(span_of("id\u{200B}iot", "idiot"), "id\u{200B}iot");
+        assert_eq!(span_of("Ö\u{0308}st", "öst"), "Ö\u{0308}st");
+    }
+
+    #[test]
+    fn words_and_lookup() {
+        let n = Normalized::new("Hej  du, 070-12");
+        let w: Vec<&str> = n.words().iter().map(|w| &n.text()[w.start..w.end]).collect();
+        assert_eq!(w, ["hej", "du", "070", "12"]);
+        assert_eq!(n.word_at_or_after(4), 1);
+        assert_eq!(n.word_containing(1), Some(0));
+        assert_eq!(n.word_containing(3), None);
+    }
+
+    #[test]
+    fn helpers() {
+        assert_eq!(squeeze_all("fitta"), "fita");
+        assert_eq!(deaccent("döda där"), "doda dar");
+    }
+
+    #[test]
+    fn long_combining_runs_are_cut() {
+        let s = format!("a{}", "\u{0301}".repeat(1000));
+        let n = Normalized::new(&s);
+        assert!(!n.text().is_empty());
+    }
+}

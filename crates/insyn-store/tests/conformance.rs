@@ -1,0 +1,363 @@
+//! One suite, every backend: each test runs on SQLite and on PostgreSQL (when the test server is
+//! configured; see insyn-testkit).
+use chrono::{Duration, TimeZone, Utc};
+use insyn_domain::*;
+use insyn_store::*;
+use std::sync::Arc;
+
+struct Backend {
+    store: Arc<dyn Store>,
+    url: String,
+    _guard: Option<tempfile::TempDir>,
+}
+
+async fn sqlite() -> Backend {
+    let (dir, url) = insyn_testkit::sqlite_url();
+    Backend { store: connect(&url).await.expect("sqlite opens"), url, _guard: Some(dir) }
+}
+
+async fn postgres(test: &str) -> Option<Backend> {
+    let url = insyn_testkit::postgres::fresh_database(test)?;
+    Some(Backend { store: connect(&url).await.expect("postgres opens"), url, _guard: None })
+}
+
+macro_rules! suite {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let b = super::sqlite().await;
+                    super::$name(&b).await;
+                }
+            )*
+        }
+        mod on_postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some(b) = super::postgres(stringify!($name)).await {
+                        super::$name(&b).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+suite!(
+    organisations_and_units,
+    accounts_life_cycle,
+    capture_is_idempotent_and_versions_edits,
+    duplicate_items_in_one_batch,
+    deletion_and_classification_are_events,
+    tenant_wall,
+    audit_chain_verifies,
+    evidence_is_append_only,
+    bad_input_writes_nothing,
+    blobs_catalogue,
+    search_feed,
+    api_tokens,
+    list_filters_and_paging,
+);
+
+async fn org(s: &dyn Store, slug: &str) -> (Organisation, Unit, Account) {
+    let o = s
+        .create_organisation(
+            &NewOrganisation { slug: slug.into(), name: format!("{slug} kommun"), diary_prefix: "KS".into() },
+            "test",
+        )
+        .await
+        .unwrap();
+    let u = s.create_unit(o.id, &NewUnit { name: "Kommunikation".into(), email: None }, "test").await.unwrap();
+    let a = s.create_account(o.id, &new_account(u.id), "test").await.unwrap();
+    (o, u, a)
+}
+
+fn new_account(unit: UnitId) -> NewAccount {
+    NewAccount {
+        unit_id: unit,
+        platform: Platform::Facebook,
+        handle: "Testkommun".into(),
+        url: "https://facebook.com/testkommun".into(),
+        platform_id: "1001".into(),
+        purpose: "Information".into(),
+        target_group: "Invånare".into(),
+        message: String::new(),
+        contact: "info@test.se".into(),
+        responsible: vec!["Anna Andersson".into(), "Bo Berg".into()],
+        office_hours: OfficeHours::default(),
+        response_hours: 8,
+    }
+}
+
+fn item(account: AccountId, id: &str, text: &str) -> CaptureItem {
+    CaptureItem {
+        account_id: account,
+        platform_item_id: id.into(),
+        kind: ItemKind::Comment,
+        direction: Direction::Received,
+        parent_platform_id: Some("p1".into()),
+        thread_platform_id: Some("p1".into()),
+        author_name: "Kalle Karlsson".into(),
+        author_platform_id: "u9".into(),
+        available_at: Utc.with_ymd_and_hms(2026, 3, 2, 9, 30, 0).unwrap(),
+        platform_time: Some(Utc.with_ymd_and_hms(2026, 3, 2, 9, 29, 58).unwrap()),
+        text: text.into(),
+        media: vec![],
+        raw_blob: Some(Sha256Digest::of(b"raw page")),
+        raw_pointer: "/data/0".into(),
+    }
+}
+
+async fn organisations_and_units(b: &Backend) {
+    let s = &*b.store;
+    let (o, u, _) = org(s, "alfa").await;
+    assert_eq!(s.organisation_by_slug("alfa").await.unwrap(), o);
+    assert!(matches!(s.organisation_by_slug("nope").await, Err(StoreError::NotFound { .. })));
+    let dup = s
+        .create_organisation(&NewOrganisation { slug: "alfa".into(), name: "x".into(), diary_prefix: "KS".into() }, "t")
+        .await;
+    assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
+    assert_eq!(s.list_units(o.id).await.unwrap(), vec![u]);
+    let bad = s
+        .create_organisation(&NewOrganisation { slug: "Bad Slug".into(), name: "x".into(), diary_prefix: "KS".into() }, "t")
+        .await;
+    assert!(matches!(bad, Err(StoreError::Domain(_))));
+}
+
+async fn accounts_life_cycle(b: &Backend) {
+    let s = &*b.store;
+    let (o, _, a) = org(s, "alfa").await;
+    assert_eq!(a.status, AccountStatus::Planned);
+    assert_eq!(a.responsible.len(), 2);
+    let at = Utc::now();
+    let a2 = s.set_account_status(o.id, a.id, AccountStatus::Active, at, "t").await.unwrap();
+    assert_eq!(a2.status, AccountStatus::Active);
+    assert!(a2.opened_at.is_some());
+    let back = s.set_account_status(o.id, a.id, AccountStatus::Planned, at, "t").await;
+    assert!(matches!(back, Err(StoreError::Domain(_))));
+    assert_eq!(s.list_accounts(o.id).await.unwrap(), vec![a2.clone()]);
+    assert_eq!(s.get_account(o.id, a.id).await.unwrap(), a2);
+}
+
+async fn capture_is_idempotent_and_versions_edits(b: &Backend) {
+    let s = &*b.store;
+    let (o, _, a) = org(s, "alfa").await;
+    let batch = vec![item(a.id, "c1", "När plogas Storgatan?"), item(a.id, "c2", "Tack för svaret")];
+    let first = s.capture(o.id, &batch, "capture").await.unwrap();
+    assert_eq!((first.new_records, first.new_versions, first.unchanged), (2, 2, 0));
+    let again = s.capture(o.id, &batch, "capture").await.unwrap();
+    assert_eq!((again.new_records, again.new_versions, again.unchanged), (0, 0, 2));
+    assert_eq!(again.record_ids, first.record_ids);
+    assert_eq!(s.count_records(o.id).await.unwrap(), 2);
+
+    let edited = s.capture(o.id, &[item(a.id, "c1", "När plogas Storgatan? Det är inte gjort!")], "capture").await.unwrap();
+    assert_eq!((edited.new_records, edited.new_versions), (0, 1));
+    let id = first.record_ids[0];
+    let r = s.get_record(o.id, id).await.unwrap();
+    assert_eq!(r.version, 2);
+    assert!(r.text.ends_with("inte gjort!"));
+    assert_eq!(r.direction, Direction::Received);
+    let versions = s.record_versions(o.id, id).await.unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[0].text, "När plogas Storgatan?");
+    assert!(versions.iter().all(|v| v.is_intact()));
+    let events = s.record_events(o.id, id).await.unwrap();
+    let kinds: Vec<_> = events.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, vec![RecordEventKind::Captured, RecordEventKind::Edited]);
+}
+
+async fn duplicate_items_in_one_batch(b: &Backend) {
+    let s = &*b.store;
+    let (o, _, a) = org(s, "alfa").await;
+    let batch = vec![item(a.id, "c1", "först"), item(a.id, "c1", "sedan ändrad"), item(a.id, "c1", "sedan ändrad")];
+    let out = s.capture(o.id, &batch, "capture").await.unwrap();
+    assert_eq!((out.new_records, out.new_versions, out.unchanged), (1, 2, 1));
+    assert_eq!(s.record_versions(o.id, out.record_ids[0]).await.unwrap().len(), 2);
+}
+
+async fn deletion_and_classification_are_events(b: &Backend) {
+    let s = &*b.store;
+    let (o, _, a) = org(s, "alfa").await;
+    let id = s.capture(o.id, &[item(a.id, "c1", "hej")], "capture").await.unwrap().record_ids[0];
+    let seen = Utc::now();
+    let r = s.record_deletion_seen(o.id, id, seen, "HTTP 404 on GET /c1", "capture").await.unwrap();
+    assert!(r.deleted_seen_at.is_some());
+    // the record and its text stay: deletion on the platform never ends a record
+    assert_eq!(r.text, "hej");
+    let r = s.classify(o.id, id, Classification::Released, "egen publicering", "anna").await.unwrap();
+    assert_eq!(r.classification, Classification::Released);
+    assert!(s.classify(o.id, id, Classification::Secret, "  ", "anna").await.is_err());
+    let kinds: Vec<_> = s.record_events(o.id, id).await.unwrap().iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, vec![RecordEventKind::Captured, RecordEventKind::DeletionSeen, RecordEventKind::Classified]);
+}
+
+async fn tenant_wall(b: &Backend) {
+    let s = &*b.store;
+    let (a_org, _, a_acc) = org(s, "alfa").await;
+    let (b_org, b_unit, b_acc) = org(s, "beta").await;
+    let id = s.capture(a_org.id, &[item(a_acc.id, "c1", "hemligt för beta")], "c").await.unwrap().record_ids[0];
+    assert!(matches!(s.get_record(b_org.id, id).await, Err(StoreError::NotFound { .. })));
+    assert!(matches!(s.record_versions(b_org.id, id).await, Err(StoreError::NotFound { .. })));
+    assert!(s.record_events(b_org.id, id).await.unwrap().is_empty());
+    assert!(s.get_records(b_org.id, &[id]).await.unwrap().is_empty());
+    assert!(matches!(s.get_account(b_org.id, a_acc.id).await, Err(StoreError::NotFound { .. })));
+    assert!(s.list_records(b_org.id, &RecordFilter { limit: 100, ..Default::default() }).await.unwrap().is_empty());
+    // capturing into another organisation's account is refused and writes nothing
+    let err = s.capture(b_org.id, &[item(a_acc.id, "x", "intrång")], "c").await;
+    assert!(matches!(err, Err(StoreError::NotFound { .. })));
+    assert!(s.record_deletion_seen(b_org.id, id, Utc::now(), "x", "c").await.is_err());
+    assert!(s.classify(b_org.id, id, Classification::Released, "x", "c").await.is_err());
+    // an account cannot be opened on another organisation's unit
+    assert!(s.create_account(a_org.id, &new_account(b_unit.id), "t").await.is_err());
+    assert_eq!(s.count_records(b_org.id).await.unwrap(), 0);
+    let _ = b_acc;
+}
+
+async fn audit_chain_verifies(b: &Backend) {
+    let s = &*b.store;
+    let (o, _, a) = org(s, "alfa").await;
+    let out = s.capture(o.id, &[item(a.id, "c1", "ett"), item(a.id, "c2", "två")], "c").await.unwrap();
+    s.capture(o.id, &[item(a.id, "c1", "ett, ändrad")], "c").await.unwrap();
+    let entries = s.audit_entries(o.id, 0, 1000).await.unwrap();
+    let mut v = insyn_domain::audit::ChainVerifier::new(o.id);
+    for e in &entries {
+        v.check(e).unwrap();
+    }
+    assert_eq!(s.audit_head(o.id).await.unwrap(), v.head());
+    // each version is vouched for by the audit entry it names
+    let checks = s.versions_for_verify(0, 100).await.unwrap();
+    assert_eq!(checks.len(), 3);
+    for c in &checks {
+        assert_eq!(c.audited_digest, Some(c.version.content_digest));
+        assert!(c.version.is_intact());
+    }
+    let _ = out;
+    // paging
+    let first = s.audit_entries(o.id, 0, 2).await.unwrap();
+    let rest = s.audit_entries(o.id, first[1].seq, 1000).await.unwrap();
+    assert_eq!(first.len() + rest.len(), entries.len());
+}
+
+
+async fn evidence_is_append_only(b: &Backend) {
+    let s = &*b.store;
+    // The database refuses to change evidence even when asked with raw SQL.
+    let (o, _, a) = org(s, "alfa").await;
+    s.capture(o.id, &[item(a.id, "c1", "ett")], "c").await.unwrap();
+    let attempts = [
+        "UPDATE record_versions SET text = 'changed'",
+        "DELETE FROM record_versions",
+        "UPDATE audit_log SET actor = 'mallory'",
+        "DELETE FROM audit_log",
+        "DELETE FROM record_events",
+    ];
+    for sql in attempts {
+        let refused = raw_execute(b, sql).await;
+        assert!(refused.is_err(), "{sql} should be refused");
+    }
+    let all = s.list_records(o.id, &RecordFilter { limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(all[0].text, "ett");
+    assert!(s.record_versions(o.id, all[0].id).await.unwrap()[0].is_intact());
+}
+
+async fn raw_execute(b: &Backend, sql: &'static str) -> Result<(), String> {
+    // Reach behind the interface on purpose: a second connection to the same database.
+    if b.url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(&b.url).await.map_err(|e| e.to_string())?;
+        sqlx::query(sql).execute(&pool).await.map(|_| ()).map_err(|e| e.to_string())
+    } else {
+        let pool = sqlx::PgPool::connect(&b.url).await.map_err(|e| e.to_string())?;
+        sqlx::query(sql).execute(&pool).await.map(|_| ()).map_err(|e| e.to_string())
+    }
+}
+
+async fn bad_input_writes_nothing(b: &Backend) {
+    let s = &*b.store;
+    let (o, _, a) = org(s, "alfa").await;
+    let mut bad = item(a.id, "", "tomt id");
+    let res = s.capture(o.id, &[item(a.id, "ok1", "bra"), bad.clone()], "c").await;
+    assert!(matches!(res, Err(StoreError::Domain(_))));
+    bad.platform_item_id = "ok2".into();
+    bad.account_id = AccountId(999_999);
+    let res = s.capture(o.id, &[item(a.id, "ok1", "bra"), bad], "c").await;
+    assert!(matches!(res, Err(StoreError::NotFound { .. })));
+    let huge = item(a.id, "big", &"x".repeat(insyn_domain::record::MAX_TEXT_BYTES + 1));
+    assert!(s.capture(o.id, &[huge], "c").await.is_err());
+    assert_eq!(s.count_records(o.id).await.unwrap(), 0, "nothing written half-way");
+    assert!(matches!(s.capture(OrgId(424242), &[], "c").await, Ok(_)));
+    assert!(s.create_unit(OrgId(424242), &NewUnit { name: "x".into(), email: None }, "t").await.is_err());
+}
+
+async fn blobs_catalogue(b: &Backend) {
+    let s = &*b.store;
+    let metas: Vec<BlobMeta> = (0..3u8)
+        .map(|i| BlobMeta { sha256: Sha256Digest::of(&[i]), size: 1, media_type: "application/json".into() })
+        .collect();
+    s.register_blobs(&metas).await.unwrap();
+    s.register_blobs(&metas).await.unwrap();
+    let listed = s.list_blobs(None, 10).await.unwrap();
+    assert_eq!(listed.len(), 3);
+    let after = s.list_blobs(Some(listed[0].sha256), 10).await.unwrap();
+    assert_eq!(after.len(), 2);
+}
+
+async fn search_feed(b: &Backend) {
+    let s = &*b.store;
+    let (o, u, a) = org(s, "alfa").await;
+    let ids = s.capture(o.id, &[item(a.id, "c1", "ett"), item(a.id, "c2", "två")], "c").await.unwrap().record_ids;
+    s.capture(o.id, &[item(a.id, "c1", "ett igen")], "c").await.unwrap();
+    let batch = s.search_outbox(0, 100).await.unwrap();
+    assert_eq!(batch.docs.len(), 3);
+    assert_eq!(batch.docs[2].text, "ett igen");
+    assert_eq!(batch.docs[0].unit_id, u.id);
+    s.prune_search_outbox(batch.last_id).await.unwrap();
+    assert!(s.search_outbox(batch.last_id, 100).await.unwrap().docs.is_empty());
+    let all = s.search_docs_after(RecordId(0), 100).await.unwrap();
+    assert_eq!(all.iter().map(|d| d.record_id).collect::<Vec<_>>(), ids);
+}
+
+async fn api_tokens(b: &Backend) {
+    let s = &*b.store;
+    let (o, _, _) = org(s, "alfa").await;
+    let h = Sha256Digest::of(b"token");
+    s.create_api_token(o.id, "demo", &h, "t").await.unwrap();
+    assert_eq!(s.organisation_by_token(&h).await.unwrap().id, o.id);
+    assert!(s.organisation_by_token(&Sha256Digest::of(b"other")).await.is_err());
+}
+
+async fn list_filters_and_paging(b: &Backend) {
+    let s = &*b.store;
+    let (o, _, a) = org(s, "alfa").await;
+    let base = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
+    let items: Vec<CaptureItem> = (0..30)
+        .map(|i| {
+            let mut it = item(a.id, &format!("i{i}"), &format!("text {i}"));
+            it.available_at = base + Duration::hours(i);
+            if i % 3 == 0 {
+                it.direction = Direction::Created;
+            }
+            it
+        })
+        .collect();
+    s.capture(o.id, &items, "c").await.unwrap();
+    let page = s.list_records(o.id, &RecordFilter { limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(page.len(), 10);
+    assert_eq!(page[0].platform_item_id, "i29", "newest first");
+    let created = s
+        .list_records(o.id, &RecordFilter { direction: Some(Direction::Created), limit: 100, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(created.len(), 10);
+    let window = s
+        .list_records(
+            o.id,
+            &RecordFilter { from: Some(base + Duration::hours(5)), to: Some(base + Duration::hours(10)), limit: 100, ..Default::default() },
+        )
+        .await
+        .unwrap();
+    assert_eq!(window.len(), 5);
+    let second = s.list_records(o.id, &RecordFilter { limit: 10, offset: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(second[0].platform_item_id, "i19");
+}
