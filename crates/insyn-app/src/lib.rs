@@ -1,1 +1,219 @@
+//! Insyn's use cases. The web layer and the CLI call only this crate; it runs each use case over
+//! the store, the blob store and the search index, and turns their errors into [`AppError`].
 
+mod backup;
+mod capture;
+pub mod demo;
+mod error;
+mod progress;
+mod search;
+mod verify;
+
+pub use backup::{BackupManifest, BackupReport, RestoreReport, restore, sqlite_path};
+pub use capture::Observation;
+pub use search::{FoundRecord, SearchPage};
+pub use error::AppError;
+pub use insyn_blobs::S3Settings;
+pub use insyn_store::{CaptureOutcome, RecordFilter};
+pub use progress::{NoProgress, Progress};
+pub use verify::{VerifyProblem, VerifyReport};
+
+use insyn_blobs::BlobStore;
+use insyn_domain::*;
+use insyn_search::SearchIndex;
+use insyn_store::Store;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// Which search backend to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchBackend {
+    /// tantivy with SQLite, PostgreSQL text search with PostgreSQL.
+    #[default]
+    Auto,
+    Tantivy,
+    Postgres,
+}
+
+/// Where Insyn keeps its data.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// `sqlite:PATH` or `postgres://...`
+    pub database_url: String,
+    /// `file:PATH` or `s3://bucket[/prefix]`
+    pub blobs_url: String,
+    pub s3: S3Settings,
+    pub search: SearchBackend,
+    /// Folder of the embedded search index (tantivy).
+    pub search_dir: PathBuf,
+}
+
+/// The running application: store, blobs and search, opened together.
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub blobs: Arc<dyn BlobStore>,
+    pub search: Arc<dyn SearchIndex>,
+    config: AppConfig,
+    /// One search synchronisation at a time in this process.
+    sync_lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl App {
+    pub async fn open(config: AppConfig) -> Result<App> {
+        let store = insyn_store::connect(&config.database_url).await?;
+        let blobs = insyn_blobs::open(&config.blobs_url, &config.s3).await?;
+        let search = open_search(&config).await?;
+        let app = App { store, blobs, search, config, sync_lock: Arc::default() };
+        // Catch the index up with anything committed before a crash.
+        app.sync_search().await?;
+        Ok(app)
+    }
+
+    pub fn config(&self) -> &AppConfig {
+        &self.config
+    }
+
+    // --- organisations, units, accounts ---
+
+    pub async fn create_organisation(&self, new: &NewOrganisation, actor: &str) -> Result<Organisation> {
+        Ok(self.store.create_organisation(new, actor).await?)
+    }
+
+    pub async fn organisation(&self, slug: &str) -> Result<Organisation> {
+        self.store.organisation_by_slug(slug).await.map_err(|e| match e {
+            insyn_store::StoreError::NotFound { .. } => {
+                AppError::NotFound(format!("no organisation named '{slug}' (see `insyn org list`)"))
+            }
+            other => other.into(),
+        })
+    }
+
+    pub async fn organisations(&self) -> Result<Vec<Organisation>> {
+        Ok(self.store.list_organisations().await?)
+    }
+
+    pub async fn create_unit(&self, org: OrgId, new: &NewUnit, actor: &str) -> Result<Unit> {
+        Ok(self.store.create_unit(org, new, actor).await?)
+    }
+
+    pub async fn units(&self, org: OrgId) -> Result<Vec<Unit>> {
+        Ok(self.store.list_units(org).await?)
+    }
+
+    pub async fn create_account(&self, org: OrgId, new: &NewAccount, actor: &str) -> Result<Account> {
+        Ok(self.store.create_account(org, new, actor).await?)
+    }
+
+    pub async fn accounts(&self, org: OrgId) -> Result<Vec<Account>> {
+        Ok(self.store.list_accounts(org).await?)
+    }
+
+    pub async fn account(&self, org: OrgId, id: AccountId) -> Result<Account> {
+        Ok(self.store.get_account(org, id).await?)
+    }
+
+    pub async fn set_account_status(&self, org: OrgId, id: AccountId, to: AccountStatus, actor: &str) -> Result<Account> {
+        Ok(self.store.set_account_status(org, id, to, chrono::Utc::now(), actor).await?)
+    }
+
+    // --- records ---
+
+    /// A record as staff see it. Viewing a record that is not released is an audit event (R12.1).
+    pub async fn record(&self, org: OrgId, id: RecordId, actor: &str) -> Result<Record> {
+        let record = self.store.get_record(org, id).await?;
+        if record.classification != Classification::Released {
+            self.store
+                .append_audit(NewAuditEntry {
+                    org_id: org,
+                    at: chrono::Utc::now(),
+                    actor: actor.to_string(),
+                    action: AuditAction::RecordViewed,
+                    subject: format!("record:{id}"),
+                    digest: None,
+                    detail: "{}".into(),
+                })
+                .await?;
+        }
+        Ok(record)
+    }
+
+    pub async fn record_versions(&self, org: OrgId, id: RecordId) -> Result<Vec<RecordVersion>> {
+        Ok(self.store.record_versions(org, id).await?)
+    }
+
+    pub async fn record_events(&self, org: OrgId, id: RecordId) -> Result<Vec<RecordEvent>> {
+        Ok(self.store.record_events(org, id).await?)
+    }
+
+    pub async fn records(&self, org: OrgId, filter: &RecordFilter) -> Result<Vec<Record>> {
+        Ok(self.store.list_records(org, filter).await?)
+    }
+
+    pub async fn record_deletion_seen(&self, org: OrgId, id: RecordId, evidence: &str, actor: &str) -> Result<Record> {
+        let r = self.store.record_deletion_seen(org, id, chrono::Utc::now(), evidence, actor).await?;
+        self.sync_search().await?;
+        Ok(r)
+    }
+
+    pub async fn classify(&self, org: OrgId, id: RecordId, to: Classification, reason: &str, actor: &str) -> Result<Record> {
+        let r = self.store.classify(org, id, to, reason, actor).await?;
+        self.sync_search().await?;
+        Ok(r)
+    }
+
+    // --- API tokens ---
+
+    /// Creates an API token for the organisation and returns it (shown once; only its hash is kept).
+    pub async fn create_api_token(&self, org: OrgId, name: &str, actor: &str) -> Result<String> {
+        let token = format!("insyn_{}", random_hex(24));
+        self.store.create_api_token(org, name, &Sha256Digest::of(token.as_bytes()), actor).await?;
+        Ok(token)
+    }
+
+    pub async fn organisation_for_token(&self, token: &str) -> Result<Organisation> {
+        self.store
+            .organisation_by_token(&Sha256Digest::of(token.as_bytes()))
+            .await
+            .map_err(|_| AppError::Unauthorized("the API token is not valid".into()))
+    }
+
+    /// Checks that every part answers.
+    pub async fn health(&self) -> Result<()> {
+        self.store.ping().await?;
+        self.blobs.ping().await?;
+        self.search.watermark().await?;
+        Ok(())
+    }
+}
+
+async fn open_search(config: &AppConfig) -> Result<Arc<dyn SearchIndex>> {
+    let postgres = config.database_url.starts_with("postgres");
+    let use_pg = match config.search {
+        SearchBackend::Auto => postgres,
+        SearchBackend::Postgres if !postgres => {
+            return Err(AppError::invalid(
+                "search",
+                "PostgreSQL search needs a postgres:// database URL; use search = \"tantivy\" with SQLite",
+            ));
+        }
+        SearchBackend::Postgres => true,
+        SearchBackend::Tantivy => false,
+    };
+    if use_pg {
+        Ok(Arc::new(insyn_search::PgSearch::connect_url(&config.database_url).await?))
+    } else {
+        let dir = config.search_dir.clone();
+        Ok(Arc::new(insyn_search::TantivyIndex::open(&dir)?))
+    }
+}
+
+pub(crate) fn random_hex(bytes: usize) -> String {
+    use rand::RngCore;
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buf);
+    hex::encode(buf)
+}

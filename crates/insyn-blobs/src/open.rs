@@ -94,21 +94,26 @@ fn parse_target(url: &str) -> Result<Target, BlobError> {
             let rest = &url["file:".len()..];
             if !rest.starts_with('/') {
                 return Err(BlobError::Config(format!(
-                    "'{url}' is not an absolute file URL; use file:/absolute/path or a folder path"
+                    "'{url}' is not an absolute file URL; a blob store is {ACCEPTED_FORMS}"
                 )));
             }
-            let parsed = url::Url::parse(url)
-                .map_err(|e| BlobError::Config(format!("'{url}' is not a valid file URL: {e}")))?;
+            let parsed = url::Url::parse(url).map_err(|e| {
+                BlobError::Config(format!(
+                    "'{url}' is not a valid file URL ({e}); a blob store is {ACCEPTED_FORMS}"
+                ))
+            })?;
             let path = parsed.to_file_path().map_err(|()| {
                 BlobError::Config(format!(
-                    "'{url}' does not name a local folder; use file:/absolute/path"
+                    "'{url}' does not name a local folder; a blob store is {ACCEPTED_FORMS}"
                 ))
             })?;
             Ok(Target::Folder(path))
         }
         Some("s3") => {
             let parsed = url::Url::parse(url).map_err(|e| {
-                BlobError::Config(format!("the S3 blob store URL is not valid ({e}); use s3://bucket[/prefix]"))
+                BlobError::Config(format!(
+                    "the S3 blob store URL is not valid ({e}); use s3://bucket[/prefix]"
+                ))
             })?;
             if !parsed.username().is_empty() || parsed.password().is_some() {
                 // Do not repeat the URL: it holds a secret.
@@ -160,13 +165,24 @@ pub fn in_memory() -> Arc<dyn BlobStore> {
 
 async fn open_folder(path: PathBuf) -> Result<Arc<dyn BlobStore>, BlobError> {
     let path = std::path::absolute(&path).map_err(|e| {
-        BlobError::Config(format!("cannot use {} as the blob folder: {e}", path.display()))
+        BlobError::Config(format!(
+            "cannot use {} as the blob folder: {e}",
+            path.display()
+        ))
     })?;
     tokio::fs::create_dir_all(&path).await.map_err(|e| {
-        BlobError::Config(format!("cannot create the blob folder {}: {e}", path.display()))
+        BlobError::Config(format!(
+            "cannot create the blob folder {}: {e}",
+            path.display()
+        ))
     })?;
     let fs = LocalFileSystem::new_with_prefix(&path)
-        .map_err(|e| BlobError::Config(format!("cannot use the blob folder {}: {e}", path.display())))?
+        .map_err(|e| {
+            BlobError::Config(format!(
+                "cannot use the blob folder {}: {e}",
+                path.display()
+            ))
+        })?
         .with_fsync(true);
     let shown = tokio::fs::canonicalize(&path).await.unwrap_or(path);
     Ok(Arc::new(ObjectBlobStore::new(
@@ -302,7 +318,14 @@ mod tests {
 
     #[test]
     fn bad_urls_say_what_is_accepted() {
-        for url in ["", "ftp://x/y", "gs://bucket", "file:relative", "s3://", "s3://b:9000"] {
+        for url in [
+            "",
+            "ftp://x/y",
+            "gs://bucket",
+            "file:relative",
+            "s3://",
+            "s3://b:9000",
+        ] {
             match parse_target(url) {
                 Err(BlobError::Config(msg)) => assert!(!msg.is_empty(), "{url}"),
                 other => panic!("{url}: {other:?}"),
@@ -311,7 +334,10 @@ mod tests {
         let Err(BlobError::Config(msg)) = parse_target("ftp://x/y") else {
             panic!()
         };
-        assert!(msg.contains("s3://bucket") && msg.contains("file:"), "{msg}");
+        assert!(
+            msg.contains("s3://bucket") && msg.contains("file:"),
+            "{msg}"
+        );
         let Err(BlobError::Config(msg)) = parse_target("s3://key:hunter2@bucket") else {
             panic!()
         };
@@ -326,7 +352,10 @@ mod tests {
             ..S3Settings::default()
         };
         let shown = format!("{s:?}");
-        assert!(!shown.contains("hunter2") && shown.contains("[redacted]"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && shown.contains("[redacted]"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -50,7 +50,9 @@ pub struct BlobReader {
 
 impl std::fmt::Debug for BlobReader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BlobReader").field("size", &self.size).finish_non_exhaustive()
+        f.debug_struct("BlobReader")
+            .field("size", &self.size)
+            .finish_non_exhaustive()
     }
 }
 
@@ -128,7 +130,9 @@ pub struct ObjectBlobStore {
 
 impl std::fmt::Debug for ObjectBlobStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ObjectBlobStore").field("at", &self.description).finish()
+        f.debug_struct("ObjectBlobStore")
+            .field("at", &self.description)
+            .finish()
     }
 }
 
@@ -201,7 +205,7 @@ impl ObjectBlobStore {
             .await
             .map_err(|e| self.write_err(e))?;
         let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
-        let written: Result<(), BlobError> = async {
+        let written: Result<(Sha256, u64), BlobError> = async {
             for chunk in first {
                 writer
                     .wait_for_capacity(PARTS_IN_FLIGHT)
@@ -218,15 +222,18 @@ impl ObjectBlobStore {
                     .map_err(|e| self.write_err(e))?;
                 writer.put(chunk);
             }
-            Ok(())
+            Ok((hasher, size))
         }
         .await;
-        if let Err(e) = written {
-            if let Err(abort) = writer.abort().await {
-                warn!(key = %tmp, error = %abort, "could not abort an unfinished upload");
+        let (hasher, size) = match written {
+            Ok(done) => done,
+            Err(e) => {
+                if let Err(abort) = writer.abort().await {
+                    warn!(key = %tmp, error = %abort, "could not abort an unfinished upload");
+                }
+                return Err(e);
             }
-            return Err(e);
-        }
+        };
         writer.finish().await.map_err(|e| self.write_err(e))?;
         Ok((Sha256Digest(hasher.finalize().into()), size))
     }
@@ -243,7 +250,7 @@ impl BlobStore for ObjectBlobStore {
     async fn put_stream(&self, mut stream: ByteStream) -> Result<(Sha256Digest, u64), BlobError> {
         // Small content: gather it and store it with one conditional put.
         let mut hasher = Sha256::new();
-        let mut first = Vec::new();
+        let mut first: Vec<Bytes> = Vec::new();
         let mut size: u64 = 0;
         loop {
             match stream.try_next().await.map_err(BlobError::Input)? {
@@ -315,7 +322,7 @@ impl BlobStore for ObjectBlobStore {
                     file.read_to_end(&mut bytes)
                         .map_err(|e| file_error(&description, &path, e))?;
                     let actual = Sha256Digest::of(&bytes);
-                    Ok((Bytes::from(bytes), actual))
+                    Ok::<_, BlobError>((Bytes::from(bytes), actual))
                 })
                 .await??
             }
@@ -347,9 +354,7 @@ impl BlobStore for ObjectBlobStore {
             .map_err(|e| self.read_err(digest, e))?;
         let size = got.meta.size;
         let chunks: BlobStream = match got.payload {
-            GetResultPayload::File(file, path) => {
-                file_chunks(file, path, self.description.clone())
-            }
+            GetResultPayload::File(file, path) => file_chunks(file, path, self.description.clone()),
             GetResultPayload::Stream(s) => {
                 let description = self.description.clone();
                 s.map_err(move |e| storage_error(&description, e)).boxed()
@@ -371,10 +376,8 @@ impl BlobStore for ObjectBlobStore {
         let (actual, size) = match got.payload {
             GetResultPayload::File(file, path) => {
                 let description = self.description.clone();
-                blocking(move || {
-                    hash_file(file).map_err(|e| file_error(&description, &path, e))
-                })
-                .await??
+                blocking(move || hash_file(file).map_err(|e| file_error(&description, &path, e)))
+                    .await??
             }
             GetResultPayload::Stream(mut chunks) => {
                 let mut hasher = Sha256::new();
@@ -669,10 +672,7 @@ mod tests {
 
     #[tokio::test]
     async fn in_memory_store_round_trip_and_stream_verification() {
-        let store = ObjectBlobStore::new(
-            Arc::new(object_store::memory::InMemory::new()),
-            "memory",
-        );
+        let store = ObjectBlobStore::new(Arc::new(object_store::memory::InMemory::new()), "memory");
         let d = store.put(Bytes::from_static(b"hej")).await.unwrap();
         assert_eq!(store.get(&d).await.unwrap(), Bytes::from_static(b"hej"));
         let reader = store.get_stream(&d).await.unwrap();

@@ -3,6 +3,7 @@ use crate::error::DomainError;
 use crate::ids::{OrgId, UnitId};
 use serde::{Deserialize, Serialize};
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Organisation {
     pub id: OrgId,
@@ -13,6 +14,7 @@ pub struct Organisation {
     pub diary_prefix: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewOrganisation {
     pub slug: String,
@@ -53,6 +55,7 @@ pub fn validate_slug(slug: &str) -> Result<(), DomainError> {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Unit {
     pub id: UnitId,
@@ -62,6 +65,7 @@ pub struct Unit {
     pub email: Option<String>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewUnit {
     pub name: String,

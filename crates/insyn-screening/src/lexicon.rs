@@ -451,7 +451,7 @@ mod tests {
         assert_eq!(matched(&l, "idiotisk"), Vec::<String>::new());
         assert_eq!(matched(&l, "ditt kommunsvin"), vec!["kommunsvin"]);
         assert_eq!(matched(&l, "svinaktigt"), Vec::<String>::new());
-        assert_eq!(matched(&l, "ska spränga hela jäkla kommunhuset"), Vec::<String>::new());
+        assert_eq!(matched(&l, "ska spränga hela den jäkla kommunhuset"), Vec::<String>::new());
         assert_eq!(matched(&l, "ska spränga hela kommunhuset"), vec!["spränga hela kommunhuset"]);
         assert_eq!(matched(&l, "sprängde kommunhuset"), vec!["sprängde kommunhuset"]);
     }

@@ -389,7 +389,7 @@ mod tests {
         assert_eq!(span_of("Vilken ID1OOOT", "idiot"), "ID1OOOT");
         assert_eq!(span_of("x ｉｄｉｏｔ y", "idiot"), "ｉｄｉｏｔ");
         assert_eq!(span_of("id\u{200B}iot", "idiot"), "id\u{200B}iot");
-        assert_eq!(span_of("Ö\u{0308}st", "öst"), "Ö\u{0308}st");
+        assert_eq!(span_of("O\u{0308}st", "öst"), "O\u{0308}st");
     }
 
     #[test]

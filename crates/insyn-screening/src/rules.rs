@@ -352,7 +352,7 @@ impl<'a> Parser<'a> {
                     "bankgiro",
                     "plusgiro",
                     "iban",
-                    "not_phone",
+                    "reference_number",
                 ];
                 if !DETECTORS.contains(&rest) {
                     return Err(self.err(

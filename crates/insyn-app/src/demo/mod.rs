@@ -1,0 +1,328 @@
+//! The demo organisation: Ekbacka kommun, a fictional municipality with six units, ten accounts
+//! over every platform Insyn captures, and as many posts, comments, answers and messages as asked
+//! for (`insyn demo --records N`), including complaints, questions about cases, identity numbers,
+//! insults and threats. Generated from a fixed seed, so every load is the same.
+mod texts;
+
+use crate::{App, AppError, Observation, Progress, Result};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use insyn_domain::*;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+use texts::CommentKind;
+
+pub use texts::luhn_check_digit;
+
+/// Records per store transaction during the load.
+const BATCH_RECORDS: usize = 2_000;
+/// Records between search-index updates during the load.
+const INDEX_EVERY: u64 = 100_000;
+
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    pub slug: String,
+    pub records: u64,
+    pub seed: u64,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        DemoOptions { slug: "ekbacka".into(), records: 2_000, seed: 2026 }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoReport {
+    pub organisation: Organisation,
+    pub accounts: usize,
+    pub records: u64,
+    pub versions: u64,
+    pub deletions: u64,
+    /// An API token for the demo organisation (shown once).
+    pub api_token: String,
+}
+
+struct AccountSpec {
+    unit: usize,
+    platform: Platform,
+    handle: &'static str,
+    url: &'static str,
+    purpose: &'static str,
+    target: &'static str,
+    status: AccountStatus,
+}
+
+const UNITS: &[(&str, &str)] = &[
+    ("Kommunikation", "kommunikation@ekbacka.se"),
+    ("Barn och utbildning", "bou@ekbacka.se"),
+    ("Vård och omsorg", "vard.omsorg@ekbacka.se"),
+    ("Samhällsbyggnad", "samhallsbyggnad@ekbacka.se"),
+    ("Kultur och fritid", "kultur.fritid@ekbacka.se"),
+    ("Räddningstjänsten", "raddningstjansten@ekbacka.se"),
+];
+
+const ACCOUNTS: &[AccountSpec] = &[
+    AccountSpec { unit: 0, platform: Platform::Facebook, handle: "Ekbacka kommun", url: "https://www.facebook.com/ekbackakommun", purpose: "Information och dialog med invånare om kommunens verksamhet", target: "Invånare, företagare och besökare", status: AccountStatus::Active },
+    AccountSpec { unit: 0, platform: Platform::Instagram, handle: "@ekbackakommun", url: "https://www.instagram.com/ekbackakommun", purpose: "Visa vardagen i kommunens verksamheter", target: "Invånare 16–40 år", status: AccountStatus::Active },
+    AccountSpec { unit: 0, platform: Platform::X, handle: "@ekbacka", url: "https://x.com/ekbacka", purpose: "Snabb information, även vid kris", target: "Medier och invånare", status: AccountStatus::Active },
+    AccountSpec { unit: 0, platform: Platform::Youtube, handle: "Ekbacka kommun", url: "https://www.youtube.com/@ekbackakommun", purpose: "Sändningar från kommunfullmäktige och informationsfilmer", target: "Invånare", status: AccountStatus::Active },
+    AccountSpec { unit: 0, platform: Platform::Linkedin, handle: "Ekbacka kommun", url: "https://www.linkedin.com/company/ekbacka-kommun", purpose: "Kompetensförsörjning och arbetsgivarvarumärke", target: "Arbetssökande och yrkesverksamma", status: AccountStatus::Active },
+    AccountSpec { unit: 0, platform: Platform::Mastodon, handle: "@ekbacka@social.ekbacka.se", url: "https://social.ekbacka.se/@ekbacka", purpose: "Information i ett öppet, reklamfritt nätverk", target: "Invånare", status: AccountStatus::Active },
+    AccountSpec { unit: 0, platform: Platform::Bluesky, handle: "@ekbacka.se", url: "https://bsky.app/profile/ekbacka.se", purpose: "Nyheter och dialog", target: "Invånare och medier", status: AccountStatus::Active },
+    AccountSpec { unit: 0, platform: Platform::Feed, handle: "ekbacka.se – nyheter", url: "https://www.ekbacka.se/nyheter/feed", purpose: "Kommunens nyheter med kommentarer", target: "Invånare", status: AccountStatus::Active },
+    AccountSpec { unit: 4, platform: Platform::Facebook, handle: "Ekbacka bibliotek", url: "https://www.facebook.com/ekbackabibliotek", purpose: "Bibliotekets program och tips", target: "Låntagare och barnfamiljer", status: AccountStatus::Active },
+    AccountSpec { unit: 4, platform: Platform::Instagram, handle: "@ungaiekbacka", url: "https://www.instagram.com/ungaiekbacka", purpose: "Fritidsgårdarnas aktiviteter", target: "Unga 13–19 år", status: AccountStatus::Active },
+    AccountSpec { unit: 5, platform: Platform::Facebook, handle: "Räddningstjänsten Ekbacka", url: "https://www.facebook.com/raddningstjanstenekbacka", purpose: "Varningar, förebyggande information och rekrytering av deltidsbrandmän", target: "Invånare", status: AccountStatus::Active },
+    AccountSpec { unit: 1, platform: Platform::Instagram, handle: "@ekbackaskolan", url: "https://www.instagram.com/ekbackaskolan", purpose: "Skolans vardag (avslutat 2025, ersatt av kommunens konto)", target: "Vårdnadshavare", status: AccountStatus::Closed },
+];
+
+/// Creates the demo organisation and loads its records.
+pub async fn load(app: &App, opts: &DemoOptions, progress: &dyn Progress) -> Result<DemoReport> {
+    let actor = "demo";
+    let org = app
+        .create_organisation(
+            &NewOrganisation { slug: opts.slug.clone(), name: "Ekbacka kommun".into(), diary_prefix: "KS".into() },
+            actor,
+        )
+        .await?;
+    let mut units = Vec::new();
+    for (name, email) in UNITS {
+        units.push(app.create_unit(org.id, &NewUnit { name: (*name).into(), email: Some((*email).into()) }, actor).await?);
+    }
+    let mut accounts = Vec::new();
+    for (i, spec) in ACCOUNTS.iter().enumerate() {
+        let account = app
+            .create_account(
+                org.id,
+                &NewAccount {
+                    unit_id: units[spec.unit].id,
+                    platform: spec.platform,
+                    handle: spec.handle.into(),
+                    url: spec.url.into(),
+                    platform_id: format!("{}{}", 1_000_000 + i, spec.platform.as_str().len()),
+                    purpose: spec.purpose.into(),
+                    target_group: spec.target.into(),
+                    message: "Vi informerar om kommunens service och svarar på frågor vardagar.".into(),
+                    contact: UNITS[spec.unit].1.into(),
+                    responsible: vec!["Anna Lindqvist, kommunikatör".into(), "Erik Holm, kommunikatör".into()],
+                    office_hours: OfficeHours::default(),
+                    response_hours: 8,
+                },
+                actor,
+            )
+            .await?;
+        let account = app.set_account_status(org.id, account.id, AccountStatus::Active, actor).await?;
+        let account = if spec.status == AccountStatus::Closed {
+            app.set_account_status(org.id, account.id, AccountStatus::Closed, actor).await?
+        } else {
+            account
+        };
+        accounts.push((account, spec.unit));
+    }
+    let api_token = app.create_api_token(org.id, "demo", actor).await?;
+
+    let mut generator = Generator::new(opts.seed, opts.records);
+    progress.start("läser in demohandlingar", opts.records);
+    let mut pending: Vec<Observation> = Vec::new();
+    let mut pending_items = 0;
+    let mut since_index = 0;
+    let mut edits = Vec::new();
+    let mut deletions = Vec::new();
+    while generator.produced < opts.records {
+        let (account, unit) = &accounts[generator.rng.random_range(0..accounts.len())];
+        let thread = generator.thread(account, *unit);
+        for item in &thread.items {
+            if item.direction == Direction::Received && generator.rng.random_bool(0.02) {
+                edits.push(item.clone());
+            }
+        }
+        pending_items += thread.items.len();
+        pending.push(thread);
+        if pending_items >= BATCH_RECORDS {
+            let (n, picked) = flush(app, org.id, &mut pending, &mut generator.rng, progress).await?;
+            since_index += n;
+            deletions.extend(picked);
+            pending_items = 0;
+            if since_index >= INDEX_EVERY {
+                app.sync_search().await?;
+                since_index = 0;
+            }
+        }
+    }
+    let (_, picked) = flush(app, org.id, &mut pending, &mut generator.rng, progress).await?;
+    deletions.extend(picked);
+
+    // Edits: the same items seen again later with changed text, as capture sees them.
+    progress.start("läser in redigeringar", edits.len() as u64);
+    for chunk in edits.chunks(BATCH_RECORDS) {
+        let items: Vec<CaptureItem> = chunk
+            .iter()
+            .map(|i| {
+                let mut i = i.clone();
+                i.text.push_str(" EDIT: Jag har lagt till lite mer information nu.");
+                i.text = i.text.replace(" EDIT:", "\n\nTillägg:");
+                i.available_at += Duration::minutes(45);
+                i
+            })
+            .collect();
+        let raw = serde_json::to_vec(&serde_json::json!({"refetch": items.iter().map(|i| &i.platform_item_id).collect::<Vec<_>>(), "texts": items.iter().map(|i| &i.text).collect::<Vec<_>>()})).map_err(|e| AppError::Internal(e.to_string()))?;
+        app.capture_without_index(org.id, vec![Observation { raw: raw.into(), media_type: "application/json".into(), items }], actor).await?;
+        progress.advance(chunk.len() as u64);
+    }
+
+    // Deletions seen on a later check, with positive evidence.
+    progress.start("registrerar raderingar", deletions.len().min(2_000) as u64);
+    let mut deleted = 0;
+    for id in deletions.iter().take(2_000) {
+        let evidence = format!("HTTP 404 Not Found when record {id} was fetched again");
+        app.store.record_deletion_seen(org.id, *id, Utc::now(), &evidence, "capture").await?;
+        deleted += 1;
+        progress.advance(1);
+    }
+    app.sync_search().await?;
+    progress.finish();
+    Ok(DemoReport {
+        organisation: org,
+        accounts: accounts.len(),
+        records: generator.produced,
+        versions: generator.produced + edits.len() as u64,
+        deletions: deleted,
+        api_token,
+    })
+}
+
+/// Stores the pending observations; returns how many items they held and the ids of received
+/// records picked (about 0.5 %) to be seen deleted later.
+async fn flush(app: &App, org: OrgId, pending: &mut Vec<Observation>, rng: &mut StdRng, progress: &dyn Progress) -> Result<(u64, Vec<RecordId>)> {
+    if pending.is_empty() {
+        return Ok((0, Vec::new()));
+    }
+    let batch = std::mem::take(pending);
+    let received: Vec<bool> = batch.iter().flat_map(|o| o.items.iter().map(|i| i.direction == Direction::Received)).collect();
+    let outcome = app.capture_without_index(org, batch, "capture").await?;
+    let to_delete = outcome
+        .record_ids
+        .iter()
+        .zip(received)
+        .filter(|(_, received)| *received && rng.random_bool(0.005))
+        .map(|(id, _)| *id)
+        .collect();
+    progress.advance(outcome.record_ids.len() as u64);
+    Ok((outcome.record_ids.len() as u64, to_delete))
+}
+
+struct Generator {
+    rng: StdRng,
+    produced: u64,
+    target: u64,
+    next_id: u64,
+    start: DateTime<Utc>,
+    span_secs: i64,
+}
+
+impl Generator {
+    fn new(seed: u64, target: u64) -> Self {
+        let start = Utc.with_ymd_and_hms(2024, 11, 1, 7, 0, 0).single().unwrap_or_else(Utc::now);
+        Generator { rng: StdRng::seed_from_u64(seed), produced: 0, target, next_id: 1, start, span_secs: 2 * 365 * 24 * 3600 }
+    }
+
+    fn id(&mut self) -> String {
+        self.next_id += 1;
+        format!("{}", 9_000_000_000u64 + self.next_id)
+    }
+
+    /// A post by the authority and the comments, answers and messages that follow it, as one
+    /// platform response (the raw payload) and the items parsed from it.
+    fn thread(&mut self, account: &Account, unit: usize) -> Observation {
+        let remaining = self.target - self.produced;
+        // time advances with the load so records arrive in order
+        let at = self.start + Duration::seconds(self.span_secs * self.produced as i64 / self.target.max(1) as i64);
+        let year = at.format("%Y").to_string().parse().unwrap_or(2026);
+        let post_id = self.id();
+        let posts = texts::POSTS[unit.min(texts::POSTS.len() - 1)];
+        let template = texts::pick(&mut self.rng, posts);
+        let post_text = texts::fill(&mut self.rng, template, year);
+        let mut items = vec![self.item(account, &post_id, None, &post_id, ItemKind::Post, Direction::Created, account.handle.clone(), post_text, at, 0)];
+        let comments = (self.rng.random_range(0..16u64)).min(remaining.saturating_sub(1));
+        let mut t = at;
+        for _ in 0..comments {
+            t += Duration::minutes(self.rng.random_range(1..240));
+            let kind = texts::comment_kind(&mut self.rng);
+            let template = texts::comment_template(&mut self.rng, kind);
+            let text = texts::fill(&mut self.rng, template, year);
+            let first = texts::pick(&mut self.rng, texts::FIRST_NAMES);
+            let author = format!("{first} {}", texts::pick(&mut self.rng, texts::LAST_NAMES));
+            let id = self.id();
+            let item_kind = if account.platform == Platform::Facebook && self.rng.random_bool(0.05) { ItemKind::Message } else { ItemKind::Comment };
+            let n = items.len();
+            items.push(self.item(account, &id, Some(&post_id), &post_id, item_kind, Direction::Received, author, text, t, n));
+            let answer = matches!(kind, CommentKind::Question | CommentKind::Complaint | CommentKind::CaseQuestion | CommentKind::CaseRequest);
+            if answer && (items.len() as u64) < remaining && self.rng.random_bool(0.6) {
+                t += Duration::minutes(self.rng.random_range(10..480));
+                let answer_text = texts::pick(&mut self.rng, texts::ANSWERS);
+                let reply = format!("{answer_text} {}", texts::pick(&mut self.rng, texts::SIGNATURES));
+                let rid = self.id();
+                let n = items.len();
+                items.push(self.item(account, &rid, Some(&id), &post_id, ItemKind::Reply, Direction::Created, account.handle.clone(), reply, t, n));
+            }
+        }
+        self.produced += items.len() as u64;
+        let raw = raw_payload(account.platform, &items);
+        Observation { raw: raw.into(), media_type: "application/json".into(), items }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn item(
+        &mut self,
+        account: &Account,
+        id: &str,
+        parent: Option<&str>,
+        thread: &str,
+        kind: ItemKind,
+        direction: Direction,
+        author: String,
+        text: String,
+        at: DateTime<Utc>,
+        index: usize,
+    ) -> CaptureItem {
+        let author_id = if direction == Direction::Created { account.platform_id.clone() } else { format!("u{}", self.rng.random_range(100_000..999_999)) };
+        CaptureItem {
+            account_id: account.id,
+            platform_item_id: id.to_string(),
+            kind,
+            direction,
+            parent_platform_id: parent.map(str::to_string),
+            thread_platform_id: Some(thread.to_string()),
+            author_name: author,
+            author_platform_id: author_id,
+            available_at: at + Duration::seconds(self.rng.random_range(30..600)),
+            platform_time: Some(at),
+            text,
+            media: vec![],
+            raw_blob: None,
+            raw_pointer: format!("/data/{index}"),
+        }
+    }
+}
+
+/// The items in the field names of the platform's own API, as capture would have received them.
+fn raw_payload(platform: Platform, items: &[CaptureItem]) -> Vec<u8> {
+    use serde_json::json;
+    let data: Vec<serde_json::Value> = items
+        .iter()
+        .map(|i| {
+            let time = i.platform_time.unwrap_or(i.available_at).to_rfc3339();
+            match platform {
+                Platform::Facebook | Platform::Instagram => json!({"id": i.platform_item_id, "message": i.text, "created_time": time, "from": {"name": i.author_name, "id": i.author_platform_id}, "parent": i.parent_platform_id.as_ref().map(|p| json!({"id": p}))}),
+                Platform::X => json!({"id": i.platform_item_id, "text": i.text, "created_at": time, "author_id": i.author_platform_id, "conversation_id": i.thread_platform_id, "edit_history_tweet_ids": [i.platform_item_id]}),
+                Platform::Mastodon => json!({"id": i.platform_item_id, "content": format!("<p>{}</p>", i.text), "created_at": time, "account": {"id": i.author_platform_id, "display_name": i.author_name}, "in_reply_to_id": i.parent_platform_id}),
+                Platform::Bluesky => json!({"uri": format!("at://did:plc:ekbacka/app.bsky.feed.post/{}", i.platform_item_id), "record": {"text": i.text, "createdAt": time}, "author": {"did": i.author_platform_id, "displayName": i.author_name}}),
+                Platform::Youtube => json!({"id": i.platform_item_id, "snippet": {"textOriginal": i.text, "publishedAt": time, "authorDisplayName": i.author_name, "parentId": i.parent_platform_id}}),
+                Platform::Linkedin => json!({"id": format!("urn:li:comment:{}", i.platform_item_id), "message": {"text": i.text}, "created": {"time": time, "actor": i.author_platform_id}}),
+                Platform::Feed => json!({"guid": i.platform_item_id, "description": i.text, "pubDate": time, "dc:creator": i.author_name}),
+            }
+        })
+        .collect();
+    serde_json::to_vec(&json!({"data": data, "paging": {}})).unwrap_or_default()
+}

@@ -1,0 +1,367 @@
+//! [`Screener`]: every detector built once, run over one text.
+
+use std::collections::HashSet;
+
+use crate::category::{Category, Finding};
+use crate::detect::links::Links;
+use crate::detect::numbers::{self, Context, NumberHit};
+use crate::detect::patterns::Patterns;
+use crate::error::ScreeningError;
+use crate::lexicon::{EntryKind, LexMatch, Lexicon};
+use crate::normalize::Normalized;
+use crate::rules::{FileKind, RuleSet, TieGroup, TieMode};
+use crate::validate::personnummer::current_year;
+
+/// At most this many findings are returned for one text (the first ones by position).
+pub const MAX_FINDINGS: usize = 1000;
+/// A context phrase ("personnummer", "bankgiro") counts when it ends at most this many words
+/// before a number.
+const CONTEXT_WINDOW: usize = 5;
+/// Confidence factor for a finding that needs an identifiable person and has none nearby.
+const UNTIED_FACTOR: f32 = 0.4;
+
+/// Which findings a text gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Something the authority received: everything except `economic_advice`.
+    Received,
+    /// The authority's own draft answer: `economic_advice` and personal data.
+    Draft,
+}
+
+impl Mode {
+    /// Whether this mode reports `c`.
+    pub fn reports(self, c: Category) -> bool {
+        match self {
+            Mode::Received => c != Category::EconomicAdvice,
+            Mode::Draft => matches!(
+                c,
+                Category::EconomicAdvice
+                    | Category::Personnummer
+                    | Category::Phone
+                    | Category::Email
+                    | Category::Address
+                    | Category::Payment
+                    | Category::Sensitive
+            ),
+        }
+    }
+}
+
+/// Screens Swedish text. Build once ([`Screener::new`] compiles every automaton), share freely
+/// (`Send + Sync`), call [`Screener::screen`] per text.
+#[derive(Debug)]
+pub struct Screener {
+    lexicon: Lexicon,
+    links: Links,
+    patterns: Patterns,
+    names: HashSet<String>,
+    min_confidence: f32,
+    tie_window: usize,
+    reference_year: i32,
+}
+
+impl std::fmt::Debug for Patterns {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Patterns")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Signal {
+    First,
+    Other,
+    Strong,
+}
+
+impl Screener {
+    /// Compile a rule set.
+    pub fn new(rules: RuleSet) -> Result<Screener, ScreeningError> {
+        let lexicon = Lexicon::build(&rules.files)?;
+        let links = Links::build(&rules.files)?;
+        let names = rules
+            .files
+            .iter()
+            .filter(|f| f.kind == FileKind::Names)
+            .flat_map(|f| f.items.iter().map(|(_, n)| Normalized::fold_only(n)))
+            .collect();
+        Ok(Screener {
+            lexicon,
+            links,
+            patterns: Patterns::new()?,
+            names,
+            min_confidence: rules.min_confidence,
+            tie_window: rules.tie_window,
+            reference_year: current_year(),
+        })
+    }
+
+    /// The built-in Swedish rules.
+    pub fn default_swedish() -> Screener {
+        Screener::new(RuleSet::default_swedish()).expect("the embedded Swedish rules compile (tested)")
+    }
+
+    /// Use this year as "now" for the century of 10-digit personnummer (default: the clock at
+    /// construction).
+    pub fn with_reference_year(mut self, year: i32) -> Screener {
+        self.reference_year = year;
+        self
+    }
+
+    /// Screen something the authority received.
+    pub fn screen(&self, text: &str) -> Vec<Finding> {
+        self.screen_mode(text, Mode::Received)
+    }
+
+    /// Screen the authority's own draft answer: advice with economic consequences, and personal
+    /// data that should not be published.
+    pub fn screen_draft(&self, text: &str) -> Vec<Finding> {
+        self.screen_mode(text, Mode::Draft)
+    }
+
+    /// Screen in the given mode. Findings are sorted by `(start, end, category)`; at most one
+    /// finding per category covers any byte.
+    pub fn screen_mode(&self, text: &str, mode: Mode) -> Vec<Finding> {
+        let norm = Normalized::new(text);
+        let matches = self.lexicon.run(&norm);
+
+        // Context phrases for the number detectors.
+        let mut per_ctx: Vec<Vec<usize>> = vec![Vec::new(); self.lexicon.context_names.len()];
+        for m in &matches {
+            if let EntryKind::Context(i) = self.lexicon.entries[m.entry as usize].kind {
+                per_ctx[usize::from(i)].push(m.last);
+            }
+        }
+        let ctx = CtxIndex { norm: &norm, per: per_ctx, names: &self.lexicon.context_names };
+
+        let mut pii = numbers::detect(text, &ctx, self.reference_year);
+        let mut other = Vec::new();
+        for h in self.patterns.detect(text) {
+            if h.category == Category::Payment {
+                pii.push(h);
+            } else {
+                other.push(h);
+            }
+        }
+        let pii = numbers::select(pii);
+
+        // Tie signals.
+        let mut signals: Vec<(usize, Signal)> = Vec::new();
+        for m in &matches {
+            if let EntryKind::Tie(g) = self.lexicon.entries[m.entry as usize].kind {
+                let s = if g == TieGroup::FirstPerson { Signal::First } else { Signal::Other };
+                signals.extend((m.first..=m.last).map(|w| (w, s)));
+            }
+        }
+        if !self.names.is_empty() {
+            for (i, w) in norm.words().iter().enumerate() {
+                if self.names.contains(&norm.text()[w.start..w.end])
+                    && text[w.orig_start..].chars().next().is_some_and(char::is_uppercase)
+                {
+                    signals.push((i, Signal::Strong));
+                }
+            }
+        }
+        let strong_ranges = self
+            .patterns
+            .mentions(text)
+            .into_iter()
+            .chain(self.patterns.full_names(text))
+            .chain(
+                pii.iter()
+                    .chain(&other)
+                    .filter(|h| {
+                        matches!(h.category, Category::Personnummer | Category::Email | Category::Phone)
+                    })
+                    .map(|h| (h.start, h.end)),
+            );
+        for (s, _) in strong_ranges {
+            let w = norm.word_at_or_after(s);
+            if w < norm.words().len() {
+                signals.push((w, Signal::Strong));
+            }
+        }
+        signals.sort_unstable_by_key(|s| s.0);
+
+        let mut out: Vec<Finding> = Vec::new();
+        for h in pii.into_iter().chain(other) {
+            if mode.reports(h.category) {
+                out.push(from_hit(h));
+            }
+        }
+        self.lexicon_findings(&norm, &matches, &signals, mode, &mut out);
+        if mode.reports(Category::UnlawfulLink) {
+            for l in self.links.detect(text) {
+                let r = self.links.rule(l.rule);
+                out.push(Finding {
+                    category: Category::UnlawfulLink,
+                    start: l.start,
+                    end: l.end,
+                    rule: r.rule.clone(),
+                    confidence: r.confidence,
+                    explanation_sv: r.sv.clone(),
+                    explanation_en: r.en.clone(),
+                    suggested_action: r.action,
+                });
+            }
+        }
+        out.retain(|f| f.confidence >= self.min_confidence);
+        finish(out)
+    }
+
+    fn lexicon_findings(
+        &self,
+        norm: &Normalized,
+        matches: &[LexMatch],
+        signals: &[(usize, Signal)],
+        mode: Mode,
+        out: &mut Vec<Finding>,
+    ) {
+        let exceptions: Vec<(u16, usize, usize)> = matches
+            .iter()
+            .filter_map(|m| {
+                let e = &self.lexicon.entries[m.entry as usize];
+                e.exception.then_some((e.file, m.first, m.last))
+            })
+            .collect();
+        let words = norm.words();
+        for m in matches {
+            let e = &self.lexicon.entries[m.entry as usize];
+            let EntryKind::Finding(meta) = e.kind else { continue };
+            if e.exception {
+                continue;
+            }
+            let meta = &self.lexicon.metas[meta as usize];
+            if !mode.reports(meta.category) {
+                continue;
+            }
+            if exceptions.iter().any(|&(f, a, b)| f == e.file && m.first <= b && a <= m.last) {
+                continue;
+            }
+            let mut confidence = meta.confidence;
+            if meta.tie != TieMode::None {
+                let lo = m.first.saturating_sub(self.tie_window);
+                let hi = m.last + self.tie_window;
+                let from = signals.partition_point(|s| s.0 < lo);
+                let near = signals[from..].iter().take_while(|s| s.0 <= hi).map(|s| s.1);
+                let mut best = None;
+                for s in near {
+                    let counts = match s {
+                        Signal::First => meta.tie == TieMode::Any,
+                        Signal::Other | Signal::Strong => true,
+                    };
+                    if counts && best != Some(Signal::Strong) {
+                        best = Some(s);
+                    }
+                }
+                confidence = match best {
+                    None => confidence * UNTIED_FACTOR,
+                    Some(Signal::Strong) => (confidence + 0.05).min(0.99),
+                    Some(_) => confidence,
+                };
+            }
+            let (start, _) = norm.original_span(words[m.first].start, words[m.first].end);
+            let (_, end) = norm.original_span(words[m.last].start, words[m.last].end);
+            out.push(Finding {
+                category: meta.category,
+                start,
+                end,
+                rule: meta.rule.clone(),
+                confidence,
+                explanation_sv: meta.sv.clone(),
+                explanation_en: meta.en.clone(),
+                suggested_action: meta.action,
+            });
+        }
+    }
+}
+
+fn from_hit(h: NumberHit) -> Finding {
+    Finding {
+        category: h.category,
+        start: h.start,
+        end: h.end,
+        rule: h.rule.to_string(),
+        confidence: h.confidence.min(0.99),
+        explanation_sv: h.sv.to_string(),
+        explanation_en: h.en.to_string(),
+        suggested_action: h.action,
+    }
+}
+
+/// Merge overlapping findings of one category (the most confident wins, then the longest), sort,
+/// cap.
+fn finish(mut v: Vec<Finding>) -> Vec<Finding> {
+    v.sort_by(|a, b| {
+        a.category
+            .cmp(&b.category)
+            .then(b.confidence.total_cmp(&a.confidence))
+            .then((b.end - b.start).cmp(&(a.end - a.start)))
+            .then(a.start.cmp(&b.start))
+    });
+    let mut kept: Vec<Finding> = Vec::with_capacity(v.len());
+    // Kept spans of the current category: non-overlapping, so sorted by start and by end.
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    let mut current = None;
+    for f in v {
+        if current != Some(f.category) {
+            current = Some(f.category);
+            spans.clear();
+        }
+        let i = spans.partition_point(|s| s.0 < f.end);
+        if i > 0 && spans[i - 1].1 > f.start {
+            continue;
+        }
+        spans.insert(i, (f.start, f.end));
+        kept.push(f);
+    }
+    kept.sort_by(|a, b| (a.start, a.end, a.category).cmp(&(b.start, b.end, b.category)));
+    kept.truncate(MAX_FINDINGS);
+    kept
+}
+
+struct CtxIndex<'a> {
+    norm: &'a Normalized,
+    per: Vec<Vec<usize>>,
+    names: &'a [String],
+}
+
+impl Context for CtxIndex<'_> {
+    fn has(&self, detector: &str, pos: usize) -> bool {
+        let Some(i) = self.names.iter().position(|n| n == detector) else {
+            return false;
+        };
+        let w = self.norm.word_at_or_after(pos);
+        let lo = w.saturating_sub(CONTEXT_WINDOW);
+        let v = &self.per[i];
+        let from = v.partition_point(|&l| l < lo);
+        v[from..].iter().any(|&l| l < w)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finish_merges_overlaps_per_category() {
+        let f = |c, s, e, conf| Finding {
+            category: c,
+            start: s,
+            end: e,
+            rule: "r".into(),
+            confidence: conf,
+            explanation_sv: String::new(),
+            explanation_en: String::new(),
+            suggested_action: None,
+        };
+        let out = finish(vec![
+            f(Category::Threat, 0, 10, 0.8),
+            f(Category::Threat, 5, 12, 0.9),
+            f(Category::Hate, 0, 10, 0.8),
+            f(Category::Threat, 20, 25, 0.7),
+        ]);
+        let got: Vec<(Category, usize)> = out.iter().map(|f| (f.category, f.start)).collect();
+        assert_eq!(got, vec![(Category::Hate, 0), (Category::Threat, 5), (Category::Threat, 20)]);
+    }
+}
