@@ -1,7 +1,8 @@
 //! Evidence first (R2.4): the verbatim platform payload is stored before the items parsed from it.
 use crate::{App, Result};
 use bytes::Bytes;
-use insyn_domain::{CaptureItem, OrgId};
+use futures::StreamExt;
+use insyn_domain::{CaptureItem, OrgId, Sha256Digest};
 use insyn_store::{BlobMeta, CaptureOutcome};
 
 /// One platform response (or webhook delivery, or export file member) and the items parsed from it.
@@ -23,11 +24,19 @@ impl App {
     /// As [`App::capture`] for several observations in one store transaction, leaving the search
     /// index to a later [`App::sync_search`] (bulk loads).
     pub async fn capture_without_index(&self, org: OrgId, observations: Vec<Observation>, actor: &str) -> Result<CaptureOutcome> {
+        // Payloads are written concurrently: each write is made durable (fsync) on its own.
+        let stored: Vec<Result<(Sha256Digest, i64)>> = futures::stream::iter(observations.iter().map(|obs| {
+            let blobs = self.blobs.clone();
+            let raw = obs.raw.clone();
+            async move { Ok((blobs.put(raw.clone()).await?, raw.len() as i64)) }
+        }))
+        .buffered(16)
+        .collect()
+        .await;
         let mut items = Vec::new();
         let mut metas = Vec::with_capacity(observations.len());
-        for obs in observations {
-            let size = obs.raw.len() as i64;
-            let digest = self.blobs.put(obs.raw).await?;
+        for (obs, stored) in observations.into_iter().zip(stored) {
+            let (digest, size) = stored?;
             metas.push(BlobMeta { sha256: digest, size, media_type: obs.media_type });
             items.extend(obs.items.into_iter().map(|mut i| {
                 i.raw_blob = Some(digest);

@@ -1,8 +1,8 @@
 //! Keeping the search index in step with the store, and searching.
 //!
 //! The store writes a search-outbox row in the same transaction as every change a search can see.
-//! The index remembers the last outbox row it applied (its watermark), so after a crash it simply
-//! catches up; `reindex` rebuilds it from the records alone.
+//! Rows are removed once their documents are applied, so after a crash the index simply catches
+//! up; `reindex` rebuilds it from the records alone.
 use crate::{App, Progress, Result};
 use insyn_domain::{OrgId, Record, RecordId, SearchHit, SearchQuery};
 use serde::Serialize;
@@ -28,16 +28,17 @@ impl App {
     pub async fn sync_search(&self) -> Result<u64> {
         let _guard = self.sync_lock.lock().await;
         let mut applied = 0;
-        let mut watermark = self.search.watermark().await?;
         loop {
-            let batch = self.store.search_outbox(watermark, SYNC_BATCH).await?;
-            if batch.last_id <= watermark {
+            // Always from the start: entries are removed once applied, and one that committed
+            // late with a smaller id must not be skipped. A crash between apply and remove only
+            // applies the same documents again.
+            let batch = self.store.search_outbox(0, SYNC_BATCH).await?;
+            if batch.ids.is_empty() {
                 break;
             }
             applied += batch.docs.len() as u64;
             self.search.apply(batch.docs, batch.last_id).await?;
-            watermark = batch.last_id;
-            self.store.prune_search_outbox(watermark).await?;
+            self.store.remove_from_search_outbox(&batch.ids).await?;
         }
         Ok(applied)
     }
@@ -45,8 +46,14 @@ impl App {
     /// Rebuilds the index from the store.
     pub async fn reindex(&self, progress: &dyn Progress) -> Result<u64> {
         let _guard = self.sync_lock.lock().await;
-        // Everything in the outbox now is covered by the rebuild.
-        let pending = self.store.search_outbox(0, i64::MAX).await?.last_id;
+        // Everything in the outbox now is covered by the rebuild, which reads later.
+        loop {
+            let pending = self.store.search_outbox(0, SYNC_BATCH).await?;
+            if pending.ids.is_empty() {
+                break;
+            }
+            self.store.remove_from_search_outbox(&pending.ids).await?;
+        }
         let mut total_records = 0;
         for org in self.store.list_organisations().await? {
             total_records += self.store.count_records(org.id).await?;
@@ -64,8 +71,6 @@ impl App {
             count += n;
             progress.advance(n);
         }
-        self.search.apply(Vec::new(), pending).await?;
-        self.store.prune_search_outbox(pending).await?;
         progress.finish();
         Ok(count)
     }

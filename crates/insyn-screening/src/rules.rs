@@ -451,6 +451,13 @@ impl<'a> Parser<'a> {
             Some(b) => (true, b.trim()),
             None => (false, l),
         };
+        for phrase in expand_phrases(body).map_err(|m| self.err(line, m))? {
+            self.phrase(line, &phrase, exception)?;
+        }
+        Ok(())
+    }
+
+    fn phrase(&mut self, line: usize, body: &str, exception: bool) -> Result<(), ScreeningError> {
         let tokens = body
             .split_whitespace()
             .map(|t| parse_token(t).map_err(|m| self.err(line, m)))
@@ -478,6 +485,51 @@ impl<'a> Parser<'a> {
             self.meta_dirty = false;
         }
     }
+}
+
+/// Expand brace groups whose alternatives contain spaces (`{ta del av|få ut}`), and whole-token
+/// groups with an empty alternative (`{att|}`: an optional word), into separate phrases; other
+/// groups stay for the word-level expansion.
+fn expand_phrases(body: &str) -> Result<Vec<String>, String> {
+    const MAX_PHRASES: usize = 256;
+    let mut done = Vec::new();
+    let mut todo = vec![body.to_string()];
+    while let Some(p) = todo.pop() {
+        let mut found = None;
+        let mut open = None;
+        for (i, c) in p.char_indices() {
+            match c {
+                '{' => open = Some(i),
+                '}' => {
+                    let whole_token = |o: usize| {
+                        (o == 0 || p[..o].ends_with(char::is_whitespace))
+                            && p[i + 1..].chars().next().is_none_or(char::is_whitespace)
+                    };
+                    if let Some(o) = open.take()
+                        && (p[o + 1..i].contains(char::is_whitespace)
+                            || (whole_token(o) && p[o + 1..i].split('|').any(|a| a.trim().is_empty())))
+                    {
+                        found = Some((o, i));
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        match found {
+            None => done.push(p),
+            Some((o, c)) => {
+                for alt in p[o + 1..c].split('|') {
+                    todo.push(format!("{}{}{}", &p[..o], alt.trim(), &p[c + 1..]));
+                }
+            }
+        }
+        if done.len() + todo.len() > MAX_PHRASES {
+            return Err(format!("expands to more than {MAX_PHRASES} phrases"));
+        }
+    }
+    done.reverse();
+    Ok(done)
 }
 
 /// A '#' at the start of a line, or after whitespace, starts a comment.
@@ -538,7 +590,7 @@ pub(crate) fn parse_token(t: &str) -> Result<RawToken, String> {
             '{' if depth == 0 => depth = 1,
             '}' if depth == 1 => depth = 0,
             '{' | '}' => return Err(format!("{t:?}: unbalanced or nested braces")),
-            '|' | ':' if depth == 1 => {}
+            '|' | ':' | '_' if depth == 1 => {}
             c if c.is_alphanumeric() => {}
             _ => {
                 return Err(format!(
@@ -597,6 +649,22 @@ mod tests {
         assert!(e.to_string().contains("braces"), "{e}");
         let e = RuleFile::parse("z.rules", "@bogus 1\n").unwrap_err();
         assert!(e.to_string().contains("unknown directive"), "{e}");
+    }
+
+    #[test]
+    fn multi_word_alternatives_expand() {
+        assert_eq!(expand_phrases("vill {ta del av|få ut} {a|b}").unwrap(), vec![
+            "vill ta del av {a|b}",
+            "vill få ut {a|b}"
+        ]);
+        let f = RuleFile::parse("t.rules", "@category threat\nx {a b|c} {d e|}\n").unwrap();
+        assert_eq!(f.entries.len(), 4);
+        assert!(f.entries.iter().all(|e| e.line == 2));
+        assert_eq!(expand_phrases("du kommer {att|} dö").unwrap(), vec![
+            "du kommer att dö",
+            "du kommer  dö"
+        ]);
+        assert_eq!(expand_phrases("idiot{|en}").unwrap(), vec!["idiot{|en}"]);
     }
 
     #[test]

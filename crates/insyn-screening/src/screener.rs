@@ -17,6 +17,9 @@ pub const MAX_FINDINGS: usize = 1000;
 /// A context phrase ("personnummer", "bankgiro") counts when it ends at most this many words
 /// before a number.
 const CONTEXT_WINDOW: usize = 5;
+/// `@tie any` findings (sensitive data, secrets) look this many times further for a person: a
+/// post about one's own or a child's case is usually about that person throughout.
+const ANY_WINDOW_FACTOR: usize = 4;
 /// Confidence factor for a finding that needs an identifiable person and has none nearby.
 const UNTIED_FACTOR: f32 = 0.4;
 
@@ -155,8 +158,10 @@ impl Screener {
         }
         if !self.names.is_empty() {
             for (i, w) in norm.words().iter().enumerate() {
+                let mut orig = text[w.orig_start..w.orig_end].chars();
                 if self.names.contains(&norm.text()[w.start..w.end])
-                    && text[w.orig_start..].chars().next().is_some_and(char::is_uppercase)
+                    && orig.next().is_some_and(char::is_uppercase)
+                    && orig.next().is_none_or(char::is_lowercase)
                 {
                     signals.push((i, Signal::Strong));
                 }
@@ -240,8 +245,13 @@ impl Screener {
             }
             let mut confidence = meta.confidence;
             if meta.tie != TieMode::None {
-                let lo = m.first.saturating_sub(self.tie_window);
-                let hi = m.last + self.tie_window;
+                let window = if meta.tie == TieMode::Any {
+                    self.tie_window * ANY_WINDOW_FACTOR
+                } else {
+                    self.tie_window
+                };
+                let lo = m.first.saturating_sub(window);
+                let hi = m.last + window;
                 let from = signals.partition_point(|s| s.0 < lo);
                 let near = signals[from..].iter().take_while(|s| s.0 <= hi).map(|s| s.1);
                 let mut best = None;

@@ -55,7 +55,10 @@ pub(crate) fn split_terms(text: &str) -> Vec<String> {
 /// The indexed form of one term (already split by [`split_terms`]).
 pub(crate) fn stem_term(analyzer: &mut TextAnalyzer, term: &str) -> Option<String> {
     let mut stream = analyzer.token_stream(term);
-    stream.next().map(|t| t.text.clone()).filter(|t| !t.is_empty())
+    stream
+        .next()
+        .map(|t| t.text.clone())
+        .filter(|t| !t.is_empty())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -210,7 +213,10 @@ pub(crate) fn pg_tsvector(analyzer: &mut TextAnalyzer, author: &str, text: &str)
             let position = (next + token.position).min(PG_MAX_POSITION);
             last = Some(position);
             if !token.text.is_empty() {
-                lexemes.entry(token.text.clone()).or_default().push(position);
+                lexemes
+                    .entry(token.text.clone())
+                    .or_default()
+                    .push(position);
             }
         }
         if let Some(last) = last {
@@ -374,7 +380,10 @@ mod tests {
         let filler = "Lorem ipsum dolor sit amet consectetur. ".repeat(20);
         let text = format!("{filler}Här kommer snöröjningen på Storgatan i morgon. {filler}");
         let terms: HashSet<String> = ["snöröjning".to_string()].into();
-        let terms: HashSet<String> = terms.iter().map(|t| stem_term(&mut a, t).unwrap()).collect();
+        let terms: HashSet<String> = terms
+            .iter()
+            .map(|t| stem_term(&mut a, t).unwrap())
+            .collect();
         let s = snippet(&mut a, &text, &terms);
         assert!(s.chars().count() <= SNIPPET_MAX_CHARS, "{s}");
         assert!(s.contains("snöröjningen"), "{s}");

@@ -125,6 +125,11 @@ impl Plan {
     pub(crate) fn new(q: &SearchQuery) -> Result<Plan, SearchError> {
         let parsed = ParsedQuery::parse(&q.text)?;
         let by_relevance = q.order == SearchOrder::Relevance && parsed.has_positive();
-        Ok(Plan { parsed, by_relevance, offset: q.offset, limit: q.limit.min(MAX_LIMIT) })
+        Ok(Plan {
+            parsed,
+            by_relevance,
+            offset: q.offset,
+            limit: q.limit.min(MAX_LIMIT),
+        })
     }
 }

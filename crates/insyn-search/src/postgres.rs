@@ -143,14 +143,19 @@ fn tsquery(plan: &Plan) -> Option<String> {
             1 => lexemes.into_iter().next().expect("one lexeme"),
             _ => format!("( {} )", lexemes.join(" <-> ")),
         };
-        parts.push(if clause.negated { format!("!{body}") } else { body });
+        parts.push(if clause.negated {
+            format!("!{body}")
+        } else {
+            body
+        });
     }
     (!parts.is_empty()).then(|| parts.join(" & "))
 }
 
 /// `FROM ... WHERE ...` of a search.
 fn push_where(qb: &mut QueryBuilder<Postgres>, q: &SearchQuery, tsquery: &Option<String>) {
-    qb.push(" FROM search_docs WHERE org_id = ").push_bind(q.org_id.0);
+    qb.push(" FROM search_docs WHERE org_id = ")
+        .push_bind(q.org_id.0);
     if !q.accounts.is_empty() {
         let ids: Vec<i64> = q.accounts.iter().map(|a| a.0).collect();
         qb.push(" AND account_id = ANY(").push_bind(ids).push(")");
@@ -163,8 +168,14 @@ fn push_where(qb: &mut QueryBuilder<Postgres>, q: &SearchQuery, tsquery: &Option
         qb.push(" AND direction = ").push_bind(direction.as_str());
     }
     if !q.classifications.is_empty() {
-        let names: Vec<String> = q.classifications.iter().map(|c| c.as_str().to_string()).collect();
-        qb.push(" AND classification = ANY(").push_bind(names).push(")");
+        let names: Vec<String> = q
+            .classifications
+            .iter()
+            .map(|c| c.as_str().to_string())
+            .collect();
+        qb.push(" AND classification = ANY(")
+            .push_bind(names)
+            .push(")");
     }
     if let Some(from) = q.from {
         qb.push(" AND available_at >= ").push_bind(from);
@@ -176,7 +187,9 @@ fn push_where(qb: &mut QueryBuilder<Postgres>, q: &SearchQuery, tsquery: &Option
         qb.push(" AND NOT deleted");
     }
     if let Some(tsquery) = tsquery {
-        qb.push(" AND tsv @@ ").push_bind(tsquery.clone()).push("::tsquery");
+        qb.push(" AND tsv @@ ")
+            .push_bind(tsquery.clone())
+            .push("::tsquery");
     }
 }
 
@@ -207,21 +220,49 @@ impl SearchIndex for PgSearch {
             qb.push("::BIGINT[], ");
             qb.push_bind(chunk.iter().map(|r| r.unit_id).collect::<Vec<i64>>());
             qb.push("::BIGINT[], ");
-            qb.push_bind(chunk.iter().map(|r| r.kind.to_string()).collect::<Vec<String>>());
-            qb.push("::TEXT[], ");
-            qb.push_bind(chunk.iter().map(|r| r.direction.to_string()).collect::<Vec<String>>());
-            qb.push("::TEXT[], ");
             qb.push_bind(
-                chunk.iter().map(|r| r.classification.to_string()).collect::<Vec<String>>(),
+                chunk
+                    .iter()
+                    .map(|r| r.kind.to_string())
+                    .collect::<Vec<String>>(),
             );
             qb.push("::TEXT[], ");
-            qb.push_bind(chunk.iter().map(|r| r.available_at).collect::<Vec<DateTime<Utc>>>());
+            qb.push_bind(
+                chunk
+                    .iter()
+                    .map(|r| r.direction.to_string())
+                    .collect::<Vec<String>>(),
+            );
+            qb.push("::TEXT[], ");
+            qb.push_bind(
+                chunk
+                    .iter()
+                    .map(|r| r.classification.to_string())
+                    .collect::<Vec<String>>(),
+            );
+            qb.push("::TEXT[], ");
+            qb.push_bind(
+                chunk
+                    .iter()
+                    .map(|r| r.available_at)
+                    .collect::<Vec<DateTime<Utc>>>(),
+            );
             qb.push("::TIMESTAMPTZ[], ");
             qb.push_bind(chunk.iter().map(|r| r.deleted).collect::<Vec<bool>>());
             qb.push("::BOOLEAN[], ");
-            qb.push_bind(chunk.iter().map(|r| r.author_name.clone()).collect::<Vec<String>>());
+            qb.push_bind(
+                chunk
+                    .iter()
+                    .map(|r| r.author_name.clone())
+                    .collect::<Vec<String>>(),
+            );
             qb.push("::TEXT[], ");
-            qb.push_bind(chunk.iter().map(|r| r.body.clone()).collect::<Vec<String>>());
+            qb.push_bind(
+                chunk
+                    .iter()
+                    .map(|r| r.body.clone())
+                    .collect::<Vec<String>>(),
+            );
             qb.push("::TEXT[], ");
             qb.push_bind(chunk.iter().map(|r| r.tsv.clone()).collect::<Vec<String>>());
             qb.push(
@@ -265,13 +306,18 @@ impl SearchIndex for PgSearch {
         push_where(&mut count, q, &tsquery);
         let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
         if plan.limit == 0 || plan.offset >= total as usize {
-            return Ok(SearchResults { total: total as u64, hits: Vec::new() });
+            return Ok(SearchResults {
+                total: total as u64,
+                hits: Vec::new(),
+            });
         }
 
         let mut page: QueryBuilder<Postgres> = QueryBuilder::new("SELECT record_id, body, ");
         match (&tsquery, plan.by_relevance) {
             (Some(tsquery), true) => {
-                page.push("ts_rank(tsv, ").push_bind(tsquery.clone()).push("::tsquery)");
+                page.push("ts_rank(tsv, ")
+                    .push_bind(tsquery.clone())
+                    .push("::tsquery)");
             }
             _ => {
                 page.push("0::REAL");
@@ -306,14 +352,21 @@ impl SearchIndex for PgSearch {
                 .collect::<Vec<_>>()
         })
         .await?;
-        Ok(SearchResults { total: total as u64, hits })
+        Ok(SearchResults {
+            total: total as u64,
+            hits,
+        })
     }
 
     async fn clear(&self) -> Result<(), SearchError> {
         // Same lock order as apply (docs, then state), so the two cannot deadlock.
         let mut tx = self.pool.begin().await?;
-        sqlx::query("TRUNCATE search_docs").execute(&mut *tx).await?;
-        sqlx::query("UPDATE search_state SET watermark = 0 WHERE id = 1").execute(&mut *tx).await?;
+        sqlx::query("TRUNCATE search_docs")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE search_state SET watermark = 0 WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -346,6 +399,9 @@ mod tests {
             Some("'skol' & ( 'snöröjning' <-> 'på' ) & !'parkering' & !( 'a' <-> 'b' )".into())
         );
         // Nothing the user types reaches the tsquery syntax unquoted.
-        assert_eq!(ts(r#"'a' :* &|!() \\ b\c"#), Some("'a' & ( 'b' <-> 'c' )".into()));
+        assert_eq!(
+            ts(r#"'a' :* &|!() \\ b\c"#),
+            Some("'a' & ( 'b' <-> 'c' )".into())
+        );
     }
 }

@@ -13,8 +13,8 @@
 
 use std::fmt;
 
-use crate::analysis::split_terms;
 use crate::SearchError;
+use crate::analysis::split_terms;
 
 /// The longest search text, in characters.
 pub const MAX_QUERY_CHARS: usize = 1_000;
@@ -159,7 +159,10 @@ mod tests {
     }
 
     fn clause(negated: bool, terms: &[&str]) -> Clause {
-        Clause { negated, terms: terms.iter().map(|t| t.to_string()).collect() }
+        Clause {
+            negated,
+            terms: terms.iter().map(|t| t.to_string()).collect(),
+        }
     }
 
     fn error(s: &str) -> String {
@@ -182,7 +185,10 @@ mod tests {
                 clause(false, &["e", "post"]),
             ]
         );
-        assert_eq!(q.to_string(), r#"skola "snöröjning på" -parkering -"detalj plan" "e post""#);
+        assert_eq!(
+            q.to_string(),
+            r#"skola "snöröjning på" -parkering -"detalj plan" "e post""#
+        );
     }
 
     #[test]
@@ -194,11 +200,18 @@ mod tests {
 
     #[test]
     fn typographic_quotes_and_adjacent_clauses() {
-        assert_eq!(parse("”snö på”").clauses, vec![clause(false, &["snö", "på"])]);
+        assert_eq!(
+            parse("”snö på”").clauses,
+            vec![clause(false, &["snö", "på"])]
+        );
         assert_eq!(parse("«a b»").clauses, vec![clause(false, &["a", "b"])]);
         assert_eq!(
             parse(r#"a"b c"-d"#).clauses,
-            vec![clause(false, &["a"]), clause(false, &["b", "c"]), clause(true, &["d"])]
+            vec![
+                clause(false, &["a"]),
+                clause(false, &["b", "c"]),
+                clause(true, &["d"])
+            ]
         );
         assert_eq!(parse("--a").clauses, vec![clause(true, &["a"])]);
         assert_eq!(parse("a-").clauses, vec![clause(false, &["a"])]);
@@ -207,7 +220,10 @@ mod tests {
     #[test]
     fn errors_name_the_problem_and_position() {
         let m = error(r#"skola "snöröjning på"#);
-        assert!(m.contains("quote at character 7") && m.contains("never closed"), "{m}");
+        assert!(
+            m.contains("quote at character 7") && m.contains("never closed"),
+            "{m}"
+        );
         let m = error("skola - parkering");
         assert!(m.contains("lone '-' at character 7"), "{m}");
         let m = error("skola -");
@@ -216,7 +232,10 @@ mod tests {
         assert!(m.contains("1001 characters"), "{m}");
         let m = error(&vec!["ord"; MAX_QUERY_TERMS + 1].join(" "));
         assert!(m.contains("33 words"), "{m}");
-        let m = error(&format!("\"{}\"", vec!["ord"; MAX_QUERY_TERMS + 1].join(" ")));
+        let m = error(&format!(
+            "\"{}\"",
+            vec!["ord"; MAX_QUERY_TERMS + 1].join(" ")
+        ));
         assert!(m.contains("33 words"), "{m}");
         // Exactly at the limits is fine.
         parse(&"a".repeat(MAX_QUERY_CHARS).chars().collect::<String>());
@@ -232,7 +251,10 @@ mod tests {
             Ok(again) => assert_eq!(again, q, "{s:?} → {rendered:?}"),
             // The canonical form can be a little longer than the input ("e-post" → "\"e post\"").
             Err(SearchError::InvalidQuery(m)) => {
-                assert!(rendered.chars().count() > MAX_QUERY_CHARS, "{s:?} → {rendered:?}: {m}")
+                assert!(
+                    rendered.chars().count() > MAX_QUERY_CHARS,
+                    "{s:?} → {rendered:?}: {m}"
+                )
             }
             Err(e) => panic!("{e}"),
         }

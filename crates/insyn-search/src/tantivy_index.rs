@@ -12,15 +12,16 @@ use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue}
 use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::query::{
-    BooleanQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery, TermSetQuery,
+    BooleanQuery, ConstScoreQuery, EnableScoring, Explanation, Occur, PhraseQuery, Query,
+    RangeQuery, Scorer, TermQuery, TermSetQuery, Weight,
 };
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{
-    DocAddress, DocSet, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TERMINATED,
-    TantivyDocument, Term,
+    DocAddress, DocId, DocSet, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Score,
+    Searcher, SegmentReader, TERMINATED, TantivyDocument, Term,
 };
 
 use crate::analysis::{TOKENIZER_NAME, snippet, stem_term, swedish_analyzer};
@@ -119,7 +120,10 @@ fn parse_payload(payload: Option<&str>) -> Result<i64, SearchError> {
 fn lock(inner: &Inner) -> std::sync::MutexGuard<'_, Writer> {
     // A panic while holding the lock leaves the writer usable (uncommitted work is rolled back
     // at the next error or simply committed with the next batch, which re-applies it anyway).
-    inner.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    inner
+        .writer
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl TantivyIndex {
@@ -137,10 +141,15 @@ impl TantivyIndex {
             ))
         })?;
         let analyzer = swedish_analyzer();
-        index.tokenizers().register(TOKENIZER_NAME, analyzer.clone());
+        index
+            .tokenizers()
+            .register(TOKENIZER_NAME, analyzer.clone());
         let watermark = parse_payload(index.load_metas()?.payload.as_deref())?;
         let writer: IndexWriter = index.writer(WRITER_HEAP_BYTES)?;
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
         tracing::debug!(dir = %dir.display(), watermark, "opened the search index");
         Ok(TantivyIndex {
             inner: Arc::new(Inner {
@@ -273,10 +282,15 @@ impl Inner {
                 constant(Box::new(TermSetQuery::new(terms)))
             }
         }
-        let mut out: Vec<(Occur, Box<dyn Query>)> =
-            vec![(Occur::Must, term(Term::from_field_i64(f.org_id, q.org_id.0)))];
+        let mut out: Vec<(Occur, Box<dyn Query>)> = vec![(
+            Occur::Must,
+            term(Term::from_field_i64(f.org_id, q.org_id.0)),
+        )];
         if !q.accounts.is_empty() {
-            let terms = q.accounts.iter().map(|a| Term::from_field_i64(f.account_id, a.0));
+            let terms = q
+                .accounts
+                .iter()
+                .map(|a| Term::from_field_i64(f.account_id, a.0));
             out.push((Occur::Must, any_of(terms.collect())));
         }
         if !q.units.is_empty() {
@@ -284,11 +298,16 @@ impl Inner {
             out.push((Occur::Must, any_of(terms.collect())));
         }
         if let Some(direction) = q.direction {
-            out.push((Occur::Must, term(Term::from_field_text(f.direction, direction.as_str()))));
+            out.push((
+                Occur::Must,
+                term(Term::from_field_text(f.direction, direction.as_str())),
+            ));
         }
         if !q.classifications.is_empty() {
-            let terms =
-                q.classifications.iter().map(|c| Term::from_field_text(f.classification, c.as_str()));
+            let terms = q
+                .classifications
+                .iter()
+                .map(|c| Term::from_field_text(f.classification, c.as_str()));
             out.push((Occur::Must, any_of(terms.collect())));
         }
         if q.from.is_some() || q.to.is_some() {
@@ -296,7 +315,11 @@ impl Inner {
                 None => Bound::Unbounded,
                 Some(t) => {
                     let term = Term::from_field_i64(f.available_at, t.timestamp_micros());
-                    if included { Bound::Included(term) } else { Bound::Excluded(term) }
+                    if included {
+                        Bound::Included(term)
+                    } else {
+                        Bound::Excluded(term)
+                    }
                 }
             };
             let range = RangeQuery::new(bound(q.from, true), bound(q.to, false));
@@ -310,8 +333,11 @@ impl Inner {
 
     /// A word or phrase, in the text or in the author's name.
     fn clause_query(&self, analyzer: &mut TextAnalyzer, clause: &Clause) -> Option<Box<dyn Query>> {
-        let stems: Vec<String> =
-            clause.terms.iter().filter_map(|t| stem_term(analyzer, t)).collect();
+        let stems: Vec<String> = clause
+            .terms
+            .iter()
+            .filter_map(|t| stem_term(analyzer, t))
+            .collect();
         if stems.is_empty() {
             return None;
         }
@@ -320,7 +346,10 @@ impl Inner {
                 let term = Term::from_field_text(field, &stems[0]);
                 Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
             } else {
-                let terms = stems.iter().map(|s| Term::from_field_text(field, s)).collect();
+                let terms = stems
+                    .iter()
+                    .map(|s| Term::from_field_text(field, s))
+                    .collect();
                 Box::new(PhraseQuery::new(terms))
             }
         };
@@ -340,9 +369,14 @@ impl Inner {
                 continue;
             };
             if clause.negated {
-                clauses.push((Occur::MustNot, query));
+                clauses.push((Occur::MustNot, Box::new(ForwardOnly(query))));
             } else {
-                stems.extend(clause.terms.iter().filter_map(|t| stem_term(&mut analyzer, t)));
+                stems.extend(
+                    clause
+                        .terms
+                        .iter()
+                        .filter_map(|t| stem_term(&mut analyzer, t)),
+                );
                 clauses.push((Occur::Must, query));
             }
         }
@@ -352,20 +386,33 @@ impl Inner {
         let offset = plan.offset.min(searcher.num_docs() as usize);
         if plan.limit == 0 || offset == searcher.num_docs() as usize {
             let total = searcher.search(&query, &Count)?;
-            return Ok(SearchResults { total: total as u64, hits: Vec::new() });
+            return Ok(SearchResults {
+                total: total as u64,
+                hits: Vec::new(),
+            });
         }
         let range = TopDocs::for_doc_range(offset..offset + plan.limit);
-        let by_id = (SortByStaticFastValue::<i64>::for_field(F_RECORD_ID), Order::Desc);
+        let by_id = (
+            SortByStaticFastValue::<i64>::for_field(F_RECORD_ID),
+            Order::Desc,
+        );
         let (total, page): (usize, Vec<(i64, f32, DocAddress)>) = if plan.by_relevance {
             let top = range.order_by(((SortBySimilarityScore, Order::Desc), by_id));
             let (total, docs) = searcher.search(&query, &(Count, top))?;
-            let page = docs.into_iter().map(|((score, id), a)| (id.unwrap_or(0), score, a));
+            let page = docs
+                .into_iter()
+                .map(|((score, id), a)| (id.unwrap_or(0), score, a));
             (total, page.collect())
         } else {
-            let newest = (SortByStaticFastValue::<i64>::for_field(F_AVAILABLE_AT), Order::Desc);
+            let newest = (
+                SortByStaticFastValue::<i64>::for_field(F_AVAILABLE_AT),
+                Order::Desc,
+            );
             let top = range.order_by((newest, by_id));
             let (total, docs) = searcher.search(&query, &(Count, top))?;
-            let page = docs.into_iter().map(|((_, id), a)| (id.unwrap_or(0), 0.0, a));
+            let page = docs
+                .into_iter()
+                .map(|((_, id), a)| (id.unwrap_or(0), 0.0, a));
             (total, page.collect())
         };
         let mut hits = Vec::with_capacity(page.len());
@@ -377,7 +424,10 @@ impl Inner {
                 snippet: snippet(&mut analyzer, &text, &stems),
             });
         }
-        Ok(SearchResults { total: total as u64, hits })
+        Ok(SearchResults {
+            total: total as u64,
+            hits,
+        })
     }
 
     fn doc_count(&self, org: OrgId) -> Result<u64, SearchError> {
@@ -389,9 +439,88 @@ impl Inner {
     }
 }
 
-fn stored_text(searcher: &Searcher, address: DocAddress, field: Field) -> Result<String, SearchError> {
+fn stored_text(
+    searcher: &Searcher,
+    address: DocAddress,
+    field: Field,
+) -> Result<String, SearchError> {
     let doc: TantivyDocument = searcher.doc(address)?;
-    Ok(doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_string())
+    Ok(doc
+        .get_first(field)
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_string())
+}
+
+/// Wraps an excluded clause: tantivy 0.27 asks exclusion scorers about docs before their current
+/// one, which a phrase scorer does not allow (a debug assertion; quickwit-oss/tantivy#2811). The
+/// wrapper answers such questions itself and only ever seeks forward.
+#[derive(Debug)]
+struct ForwardOnly(Box<dyn Query>);
+
+impl Clone for ForwardOnly {
+    fn clone(&self) -> Self {
+        ForwardOnly(self.0.box_clone())
+    }
+}
+
+impl Query for ForwardOnly {
+    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(ForwardOnlyWeight(self.0.weight(enable_scoring)?)))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        self.0.query_terms(visitor)
+    }
+}
+
+struct ForwardOnlyWeight(Box<dyn Weight>);
+
+impl Weight for ForwardOnlyWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        Ok(Box::new(ForwardOnlyScorer(self.0.scorer(reader, boost)?)))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        self.0.explain(reader, doc)
+    }
+}
+
+struct ForwardOnlyScorer(Box<dyn Scorer>);
+
+impl DocSet for ForwardOnlyScorer {
+    fn advance(&mut self) -> DocId {
+        self.0.advance()
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        let doc = self.0.doc();
+        if target <= doc {
+            doc
+        } else {
+            self.0.seek(target)
+        }
+    }
+
+    // `seek_danger` is the trait's default: it seeks (forward only) and compares.
+
+    fn doc(&self) -> DocId {
+        self.0.doc()
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.0.size_hint()
+    }
+
+    fn cost(&self) -> u64 {
+        self.0.cost()
+    }
+}
+
+impl Scorer for ForwardOnlyScorer {
+    fn score(&mut self) -> Score {
+        self.0.score()
+    }
 }
 
 /// Looks up the docs already in the index (`None` when it is empty: a bulk load skips lookups).
@@ -419,7 +548,10 @@ impl Existing {
             let applied = segment.fast_fields().i64(F_APPLIED)?;
             segments.push((segment.clone(), postings, applied));
         }
-        Ok(Some(Existing { segments, record_id }))
+        Ok(Some(Existing {
+            segments,
+            record_id,
+        }))
     }
 
     /// The `applied` watermark of the live doc for `record_id`, if there is one.
@@ -448,7 +580,8 @@ impl SearchIndex for TantivyIndex {
     }
 
     async fn apply(&self, docs: Vec<SearchDoc>, watermark: i64) -> Result<(), SearchError> {
-        self.blocking(move |inner| inner.apply(docs, watermark)).await
+        self.blocking(move |inner| inner.apply(docs, watermark))
+            .await
     }
 
     async fn watermark(&self) -> Result<i64, SearchError> {

@@ -29,10 +29,14 @@ impl Backend {
 
     async fn open(&self) -> Arc<dyn SearchIndex> {
         match self {
-            Backend::Tantivy(dir) => Arc::new(TantivyIndex::open(dir.path()).expect("open tantivy")),
-            Backend::Postgres(url) => {
-                Arc::new(PgSearch::connect_url(url).await.expect("connect to PostgreSQL"))
+            Backend::Tantivy(dir) => {
+                Arc::new(TantivyIndex::open(dir.path()).expect("open tantivy"))
             }
+            Backend::Postgres(url) => Arc::new(
+                PgSearch::connect_url(url)
+                    .await
+                    .expect("connect to PostgreSQL"),
+            ),
         }
     }
 
@@ -138,7 +142,10 @@ fn q(text: &str) -> SearchQuery {
 }
 
 async fn ids(ix: &dyn SearchIndex, q: &SearchQuery) -> Vec<i64> {
-    let r = ix.search(q).await.unwrap_or_else(|e| panic!("{} search {:?}: {e}", ix.backend(), q.text));
+    let r = ix
+        .search(q)
+        .await
+        .unwrap_or_else(|e| panic!("{} search {:?}: {e}", ix.backend(), q.text));
     r.hits.iter().map(|h| h.record_id.0).collect()
 }
 
@@ -178,13 +185,21 @@ async fn swedish_stemming(b: &Backend) {
     assert_eq!(found(&*ix, "SKOLAN").await, vec![1, 2, 3, 10], "{backend}");
     assert_eq!(found(&*ix, "skolor").await, vec![1, 2, 3, 10], "{backend}");
     assert_eq!(found(&*ix, "kommun").await, vec![4, 5, 6, 10], "{backend}");
-    assert_eq!(found(&*ix, "kommunerna").await, vec![4, 5, 6, 10], "{backend}");
+    assert_eq!(
+        found(&*ix, "kommunerna").await,
+        vec![4, 5, 6, 10],
+        "{backend}"
+    );
     assert_eq!(found(&*ix, "bygglov").await, vec![7, 8], "{backend}");
     assert_eq!(found(&*ix, "bygglovet").await, vec![7, 8], "{backend}");
     assert_eq!(found(&*ix, "gata").await, vec![9], "{backend}");
     // All words must match.
     assert_eq!(found(&*ix, "skola kommun").await, vec![10], "{backend}");
-    assert_eq!(found(&*ix, "skola cykel").await, Vec::<i64>::new(), "{backend}");
+    assert_eq!(
+        found(&*ix, "skola cykel").await,
+        Vec::<i64>::new(),
+        "{backend}"
+    );
 }
 
 async fn letters_are_not_folded(b: &Backend) {
@@ -211,9 +226,15 @@ async fn letters_are_not_folded(b: &Backend) {
 
 async fn compounds_are_not_split(b: &Backend) {
     let ix = b.open().await;
-    ix.apply(vec![doc(1, "Min bygglovsansökan är inskickad."), doc(2, "Ansökan om bygglov")], 1)
-        .await
-        .unwrap();
+    ix.apply(
+        vec![
+            doc(1, "Min bygglovsansökan är inskickad."),
+            doc(2, "Ansökan om bygglov"),
+        ],
+        1,
+    )
+    .await
+    .unwrap();
     // Documented limitation: compounds match only as a whole word.
     assert_eq!(found(&*ix, "bygglov").await, vec![2]);
     assert_eq!(found(&*ix, "ansökan").await, vec![2]);
@@ -291,7 +312,11 @@ async fn filters(b: &Backend) {
         let mut d = doc(id, "Fråga om skolan");
         d.account_id = AccountId(10 + id % 2); // odd: 11, even: 10
         d.unit_id = UnitId(100 + id % 4); // 101, 102, 103, 100, ...
-        d.direction = if id <= 4 { Direction::Received } else { Direction::Created };
+        d.direction = if id <= 4 {
+            Direction::Received
+        } else {
+            Direction::Created
+        };
         d.classification = match id % 3 {
             0 => Classification::Released,
             1 => Classification::Unassessed,
@@ -304,7 +329,11 @@ async fn filters(b: &Backend) {
     for text in ["skola", ""] {
         let mut s = q(text);
         s.accounts = vec![AccountId(11)];
-        assert_eq!(sorted(ids(&*ix, &s).await), vec![1, 3, 5, 7], "accounts {text:?}");
+        assert_eq!(
+            sorted(ids(&*ix, &s).await),
+            vec![1, 3, 5, 7],
+            "accounts {text:?}"
+        );
         s.accounts = vec![AccountId(11), AccountId(10)];
         assert_eq!(sorted(ids(&*ix, &s).await), (1..=8).collect::<Vec<_>>());
         s.accounts = vec![AccountId(99)];
@@ -312,17 +341,29 @@ async fn filters(b: &Backend) {
 
         let mut s = q(text);
         s.units = vec![UnitId(101), UnitId(100)];
-        assert_eq!(sorted(ids(&*ix, &s).await), vec![1, 4, 5, 8], "units {text:?}");
+        assert_eq!(
+            sorted(ids(&*ix, &s).await),
+            vec![1, 4, 5, 8],
+            "units {text:?}"
+        );
 
         let mut s = q(text);
         s.direction = Some(Direction::Created);
-        assert_eq!(sorted(ids(&*ix, &s).await), vec![5, 6, 7, 8], "direction {text:?}");
+        assert_eq!(
+            sorted(ids(&*ix, &s).await),
+            vec![5, 6, 7, 8],
+            "direction {text:?}"
+        );
         s.direction = Some(Direction::Received);
         assert_eq!(sorted(ids(&*ix, &s).await), vec![1, 2, 3, 4]);
 
         let mut s = q(text);
         s.classifications = vec![Classification::Released];
-        assert_eq!(sorted(ids(&*ix, &s).await), vec![3, 6], "classifications {text:?}");
+        assert_eq!(
+            sorted(ids(&*ix, &s).await),
+            vec![3, 6],
+            "classifications {text:?}"
+        );
         s.classifications = vec![Classification::Released, Classification::Secret];
         assert_eq!(sorted(ids(&*ix, &s).await), vec![2, 3, 5, 6, 8]);
         s.classifications = vec![Classification::UnderReview];
@@ -346,9 +387,14 @@ async fn deleted_records(b: &Backend) {
     let ix = b.open().await;
     let mut gone = doc(2, "Skolan borttagen");
     gone.deleted = true;
-    ix.apply(vec![doc(1, "Skolan kvar"), gone], 1).await.unwrap();
+    ix.apply(vec![doc(1, "Skolan kvar"), gone], 1)
+        .await
+        .unwrap();
     let mut s = q("skola");
-    assert!(s.include_deleted, "the domain default includes deleted records");
+    assert!(
+        s.include_deleted,
+        "the domain default includes deleted records"
+    );
     assert_eq!(sorted(ids(&*ix, &s).await), vec![1, 2]);
     s.include_deleted = false;
     assert_eq!(ids(&*ix, &s).await, vec![1]);
@@ -369,7 +415,11 @@ async fn period_bounds(b: &Backend) {
     let mut s = q("skola");
     s.from = Some(at(2));
     s.to = Some(at(4));
-    assert_eq!(sorted(ids(&*ix, &s).await), vec![2, 3], "from inclusive, to exclusive");
+    assert_eq!(
+        sorted(ids(&*ix, &s).await),
+        vec![2, 3],
+        "from inclusive, to exclusive"
+    );
     s.from = Some(at(4));
     s.to = None;
     assert_eq!(sorted(ids(&*ix, &s).await), vec![4, 5]);
@@ -404,7 +454,11 @@ async fn orders(b: &Backend) {
     let order: Vec<i64> = r.hits.iter().map(|h| h.record_id.0).collect();
     assert_eq!(order[0], 2, "the densest match first: {order:?}");
     assert_eq!(sorted(order.clone()), vec![1, 2, 3]);
-    assert!(r.hits.windows(2).all(|w| w[0].score >= w[1].score), "{:?}", r.hits);
+    assert!(
+        r.hits.windows(2).all(|w| w[0].score >= w[1].score),
+        "{:?}",
+        r.hits
+    );
     assert!(r.hits[0].score > 0.0);
 
     s.order = SearchOrder::Newest;
@@ -441,7 +495,11 @@ async fn paging_and_total(b: &Backend) {
             assert_eq!(r.hits.len(), [10, 10, 5, 0][page], "{order:?} page {page}");
             seen.extend(r.hits.iter().map(|h| h.record_id.0));
         }
-        assert_eq!(sorted(seen.clone()), (1..=25).collect::<Vec<_>>(), "{order:?}: {seen:?}");
+        assert_eq!(
+            sorted(seen.clone()),
+            (1..=25).collect::<Vec<_>>(),
+            "{order:?}: {seen:?}"
+        );
         if order == SearchOrder::Newest {
             assert_eq!(seen, (1..=25).rev().collect::<Vec<_>>());
         }
@@ -459,7 +517,9 @@ async fn paging_and_total(b: &Backend) {
 
 async fn limit_is_capped(b: &Backend) {
     let ix = b.open().await;
-    ix.apply((1..=250).map(|id| doc(id, "Skolan")).collect(), 1).await.unwrap();
+    ix.apply((1..=250).map(|id| doc(id, "Skolan")).collect(), 1)
+        .await
+        .unwrap();
     let mut s = q("skola");
     s.limit = 10_000;
     let r = ix.search(&s).await.unwrap();
@@ -468,7 +528,9 @@ async fn limit_is_capped(b: &Backend) {
 
 async fn empty_text_matches_all(b: &Backend) {
     let ix = b.open().await;
-    ix.apply(vec![doc(1, "Skolan"), doc(2, "Kommunen"), doc(3, "")], 1).await.unwrap();
+    ix.apply(vec![doc(1, "Skolan"), doc(2, "Kommunen"), doc(3, "")], 1)
+        .await
+        .unwrap();
     for text in ["", "   ", "!!! ?", "\"\""] {
         let r = ix.search(&q(text)).await.unwrap();
         assert_eq!(r.total, 3, "{text:?}");
@@ -483,7 +545,10 @@ async fn snippets(b: &Backend) {
     let filler = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. ".repeat(10);
     ix.apply(
         vec![
-            doc(1, &format!("{filler}Snöröjningen på Storgatan börjar\n klockan sex. {filler}")),
+            doc(
+                1,
+                &format!("{filler}Snöröjningen på Storgatan börjar\n klockan sex. {filler}"),
+            ),
             doc(2, "Kort text om skolan."),
         ],
         1,
@@ -493,19 +558,33 @@ async fn snippets(b: &Backend) {
     let r = ix.search(&q("snöröjning")).await.unwrap();
     let s = &r.hits[0].snippet;
     assert!(s.chars().count() <= SNIPPET_MAX_CHARS, "{s}");
-    assert!(s.contains("Snöröjningen på Storgatan börjar klockan sex."), "{s}");
+    assert!(
+        s.contains("Snöröjningen på Storgatan börjar klockan sex."),
+        "{s}"
+    );
     assert!(s.starts_with('…') && s.ends_with('…'), "{s}");
     assert!(!s.contains('<') && !s.contains('\n'), "plain text: {s}");
     let r = ix.search(&q("skola")).await.unwrap();
     assert_eq!(r.hits[0].snippet, "Kort text om skolan.");
     let r = ix.search(&q("")).await.unwrap();
-    let s = r.hits.iter().find(|h| h.record_id.0 == 1).unwrap().snippet.clone();
-    assert!(s.starts_with("Lorem ipsum") && s.chars().count() <= SNIPPET_MAX_CHARS, "{s}");
+    let s = r
+        .hits
+        .iter()
+        .find(|h| h.record_id.0 == 1)
+        .unwrap()
+        .snippet
+        .clone();
+    assert!(
+        s.starts_with("Lorem ipsum") && s.chars().count() <= SNIPPET_MAX_CHARS,
+        "{s}"
+    );
 }
 
 async fn replace_on_reapply(b: &Backend) {
     let ix = b.open().await;
-    ix.apply(vec![doc(1, "Skolan stänger"), doc(2, "Kommunen")], 1).await.unwrap();
+    ix.apply(vec![doc(1, "Skolan stänger"), doc(2, "Kommunen")], 1)
+        .await
+        .unwrap();
     let mut edited = doc(1, "Biblioteket öppnar");
     edited.classification = Classification::Released;
     ix.apply(vec![edited], 2).await.unwrap();
@@ -517,7 +596,9 @@ async fn replace_on_reapply(b: &Backend) {
     assert_eq!(ids(&*ix, &s).await, vec![1]);
     // The same doc applied again changes nothing; within one batch the last one wins.
     ix.apply(vec![doc(2, "Kommunen")], 2).await.unwrap();
-    ix.apply(vec![doc(3, "första"), doc(3, "andra"), doc(3, "tredje")], 3).await.unwrap();
+    ix.apply(vec![doc(3, "första"), doc(3, "andra"), doc(3, "tredje")], 3)
+        .await
+        .unwrap();
     assert_eq!(ix.doc_count(ORG).await.unwrap(), 3);
     assert_eq!(found(&*ix, "tredje").await, vec![3]);
     assert_eq!(found(&*ix, "andra").await, Vec::<i64>::new());
@@ -528,7 +609,9 @@ async fn older_apply_does_not_overwrite(b: &Backend) {
     let ix = b.open().await;
     ix.apply(vec![doc(1, "ny text")], 10).await.unwrap();
     // A slow indexer arrives with an older batch.
-    ix.apply(vec![doc(1, "gammal text"), doc(2, "annat")], 5).await.unwrap();
+    ix.apply(vec![doc(1, "gammal text"), doc(2, "annat")], 5)
+        .await
+        .unwrap();
     assert_eq!(found(&*ix, "ny").await, vec![1]);
     assert_eq!(found(&*ix, "gammal").await, Vec::<i64>::new());
     assert_eq!(found(&*ix, "annat").await, vec![2]);
@@ -545,10 +628,23 @@ async fn tenant_wall(b: &Backend) {
     theirs.account_id = AccountId(10);
     let mut theirs_too = doc(3, "Skolan stänger på grund av snöröjning");
     theirs_too.org_id = OTHER_ORG;
-    ix.apply(vec![doc(1, "Skolan stänger på grund av snöröjning"), theirs, theirs_too], 1)
-        .await
-        .unwrap();
-    for text in ["skola", "", "-parkering", "\"skolan stänger\"", "skola -kommun"] {
+    ix.apply(
+        vec![
+            doc(1, "Skolan stänger på grund av snöröjning"),
+            theirs,
+            theirs_too,
+        ],
+        1,
+    )
+    .await
+    .unwrap();
+    for text in [
+        "skola",
+        "",
+        "-parkering",
+        "\"skolan stänger\"",
+        "skola -kommun",
+    ] {
         let mut s = q(text);
         assert_eq!(ids(&*ix, &s).await, vec![1], "{text:?}");
         assert_eq!(total(&*ix, &s).await, 1, "{text:?}");
@@ -573,7 +669,11 @@ async fn watermark_is_monotonic_and_persisted(b: &Backend) {
     ix.apply(vec![doc(2, "Kommunen")], 3).await.unwrap();
     assert_eq!(ix.watermark().await.unwrap(), 5, "never goes back");
     ix.apply(Vec::new(), 9).await.unwrap();
-    assert_eq!(ix.watermark().await.unwrap(), 9, "an empty batch moves it too");
+    assert_eq!(
+        ix.watermark().await.unwrap(),
+        9,
+        "an empty batch moves it too"
+    );
     drop(ix);
     let ix = b.open().await;
     assert_eq!(ix.watermark().await.unwrap(), 9, "kept across a reopen");
@@ -588,7 +688,9 @@ async fn watermark_is_monotonic_and_persisted(b: &Backend) {
 
 async fn clear_resets(b: &Backend) {
     let ix = b.open().await;
-    ix.apply((1..=20).map(|id| doc(id, "Skolan")).collect(), 7).await.unwrap();
+    ix.apply((1..=20).map(|id| doc(id, "Skolan")).collect(), 7)
+        .await
+        .unwrap();
     ix.clear().await.unwrap();
     assert_eq!(ix.watermark().await.unwrap(), 0);
     assert_eq!(ix.doc_count(ORG).await.unwrap(), 0);
@@ -653,7 +755,9 @@ async fn nasty_input(b: &Backend) {
         "🙂",
         "\0",
     ] {
-        ix.search(&q(text)).await.unwrap_or_else(|e| panic!("{} {text:?}: {e}", ix.backend()));
+        ix.search(&q(text))
+            .await
+            .unwrap_or_else(|e| panic!("{} {text:?}: {e}", ix.backend()));
     }
     assert_eq!(found(&*ix, "o'brien").await, vec![1]);
     assert_eq!(found(&*ix, "e:*").await, vec![1]);
@@ -693,4 +797,162 @@ async fn concurrent_applies(b: &Backend) {
     assert_eq!(total(&**ix, &q("runda4")).await, 300);
     let seen: HashSet<i64> = ids(&**ix, &q("w13")).await.into_iter().collect();
     assert_eq!(seen.len(), MAX_LIMIT);
+}
+
+// --- bulk load -----------------------------------------------------------------------------
+
+/// Realistic-looking Swedish posts from a fixed vocabulary (deterministic).
+fn bulk_docs(from: i64, n: i64) -> Vec<SearchDoc> {
+    const WORDS: &[&str] = &[
+        "skolan",
+        "kommunen",
+        "bygglov",
+        "snöröjning",
+        "gatan",
+        "parkering",
+        "biblioteket",
+        "äldreboendet",
+        "förskolan",
+        "simhallen",
+        "beslut",
+        "ansökan",
+        "svar",
+        "fråga",
+        "tack",
+        "varför",
+        "när",
+        "öppnar",
+        "stänger",
+        "i",
+        "på",
+        "och",
+        "att",
+        "det",
+        "inte",
+        "har",
+        "vi",
+        "ni",
+        "för",
+        "med",
+        "om",
+        "kan",
+        "vill",
+        "måste",
+        "detaljplan",
+        "återvinning",
+        "soptömning",
+        "vägarbete",
+        "busshållplats",
+        "lekplatsen",
+        "idrottshallen",
+        "ärendet",
+        "handläggare",
+        "nämnden",
+        "förvaltningen",
+        "medborgare",
+        "synpunkt",
+        "klagomål",
+        "Storgatan",
+        "Åre",
+        "Göteborg",
+        "Vara",
+        "måndag",
+        "fredag",
+        "morgon",
+        "kväll",
+        "2026",
+    ];
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15 ^ from as u64;
+    let mut next = move || {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) as usize
+    };
+    (from..from + n)
+        .map(|id| {
+            let len = 10 + next() % 40;
+            let text: Vec<&str> = (0..len).map(|_| WORDS[next() % WORDS.len()]).collect();
+            let mut d = doc(id, &(text.join(" ") + "."));
+            d.org_id = OrgId(1 + id % 3);
+            d.account_id = AccountId(10 + id % 20);
+            d.author_name = format!("Person {}", id % 1000);
+            d.available_at = base_time() + Duration::seconds(id * 37);
+            d
+        })
+        .collect()
+}
+
+async fn bulk(ix: &dyn SearchIndex, total: i64, batch: i64) {
+    let started = std::time::Instant::now();
+    let mut generation = std::time::Duration::ZERO;
+    let mut from = 1;
+    while from <= total {
+        let g = std::time::Instant::now();
+        let docs = bulk_docs(from, batch.min(total - from + 1));
+        generation += g.elapsed();
+        ix.apply(docs, from + batch).await.unwrap();
+        from += batch;
+    }
+    let elapsed = started.elapsed() - generation;
+    eprintln!(
+        "{}: applied {total} docs in batches of {batch} in {:.1} s: {:.0} docs/s",
+        ix.backend(),
+        elapsed.as_secs_f64(),
+        total as f64 / elapsed.as_secs_f64()
+    );
+    let s = std::time::Instant::now();
+    let r = ix
+        .search(&SearchQuery::new(ORG, "skola kommun"))
+        .await
+        .unwrap();
+    eprintln!(
+        "{}: \"skola kommun\": {} matches in {:?}",
+        ix.backend(),
+        r.total,
+        s.elapsed()
+    );
+    let s = std::time::Instant::now();
+    let r = ix
+        .search(&SearchQuery::new(ORG, "\"bygglov ansökan\" -detaljplan"))
+        .await
+        .unwrap();
+    eprintln!(
+        "{}: phrase and exclusion: {} matches in {:?}",
+        ix.backend(),
+        r.total,
+        s.elapsed()
+    );
+    let mut q = SearchQuery::new(ORG, "");
+    q.order = SearchOrder::Newest;
+    let s = std::time::Instant::now();
+    let r = ix.search(&q).await.unwrap();
+    eprintln!(
+        "{}: everything, newest first: {} in {:?}",
+        ix.backend(),
+        r.total,
+        s.elapsed()
+    );
+    let expected: u64 = (1..=total).filter(|id| id % 3 == 0).count() as u64;
+    assert_eq!(ix.doc_count(OrgId(1)).await.unwrap(), expected);
+}
+
+/// `cargo test -p insyn-search --release --test conformance -- --ignored --nocapture bulk`
+/// (`INSYN_BULK_DOCS`, default 200 000; `INSYN_BULK_BATCH`, default 50 000).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark: run in release mode"]
+async fn bulk_apply() {
+    let env = |name: &str, default: i64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let total = env("INSYN_BULK_DOCS", 200_000);
+    let batch = env("INSYN_BULK_BATCH", 50_000);
+    let backend = Backend::tantivy();
+    bulk(&*backend.open().await, total, batch).await;
+    if let Some(backend) = Backend::postgres("bulk_apply") {
+        bulk(&*backend.open().await, total, batch).await;
+    }
 }

@@ -722,12 +722,21 @@ macro_rules! impl_store {
                     JOIN accounts a ON a.id = r.account_id WHERE o.id > $1 ORDER BY o.id LIMIT $2";
                 let rows: Vec<SearchDocRow> = sqlx::query_as(sql).bind(after).bind(limit).fetch_all(&self.pool).await?;
                 let last_id = rows.last().map(|r| r.outbox_id).unwrap_or(after);
+                let ids = rows.iter().map(|r| r.outbox_id).collect();
                 let docs = rows.into_iter().map(TryInto::try_into).collect::<Result<Vec<SearchDoc>>>()?;
-                Ok(OutboxBatch { docs, last_id })
+                Ok(OutboxBatch { docs, ids, last_id })
             }
 
-            async fn prune_search_outbox(&self, up_to: i64) -> Result<()> {
-                sqlx::query("DELETE FROM search_outbox WHERE id <= $1").bind(up_to).execute(&self.pool).await?;
+            async fn remove_from_search_outbox(&self, ids: &[i64]) -> Result<()> {
+                for chunk in ids.chunks(CHUNK) {
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new("DELETE FROM search_outbox WHERE id IN (");
+                    let mut sep = qb.separated(", ");
+                    for id in chunk {
+                        sep.push_bind(*id);
+                    }
+                    qb.push(")");
+                    qb.build().execute(&self.pool).await?;
+                }
                 Ok(())
             }
 

@@ -108,9 +108,12 @@ pub trait Store: Send + Sync + 'static {
     async fn organisation_by_token(&self, token_sha256: &Sha256Digest) -> Result<Organisation>;
 
     // --- search feed (admin: the indexer) ---
-    /// Outbox entries after `after`, as search documents (several entries may name one record).
+    /// Outbox entries after `after` in id order, as search documents (several entries may name
+    /// one record). Entries are removed only by [`Store::remove_from_search_outbox`], so an entry
+    /// whose transaction commits late (with a smaller id) is still read by the next call.
     async fn search_outbox(&self, after: i64, limit: i64) -> Result<OutboxBatch>;
-    async fn prune_search_outbox(&self, up_to: i64) -> Result<()>;
+    /// Removes applied outbox entries.
+    async fn remove_from_search_outbox(&self, ids: &[i64]) -> Result<()>;
     /// Every record as a search document in id order after `after` (rebuilding the index).
     async fn search_docs_after(&self, after: RecordId, limit: i64) -> Result<Vec<SearchDoc>>;
 

@@ -48,6 +48,8 @@ pub struct VersionCheck {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutboxBatch {
     pub docs: Vec<SearchDoc>,
-    /// The highest outbox id read (the next call starts after it).
+    /// The outbox entries read; remove exactly these once applied.
+    pub ids: Vec<i64>,
+    /// The highest outbox id read.
     pub last_id: i64,
 }

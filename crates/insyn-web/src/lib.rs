@@ -1,1 +1,74 @@
+//! Insyn over HTTP: health, the JSON API with its OpenAPI document, and a start page. The staff
+//! UI and the public portal come in their own modules later. Every `AppError` becomes a status
+//! and a message in one place ([`error`]).
 
+pub mod api;
+mod error;
+mod home;
+
+pub use error::ApiError;
+
+use axum::Router;
+use insyn_app::App;
+use std::time::Duration;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Insyn API",
+        description = "Sociala medier som allmänna handlingar / social media as public records. \
+            Every /api/v1 call needs `Authorization: Bearer <token>` (create one with `insyn token create`); \
+            the token decides which organisation the call sees.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    components(schemas(error::ErrorBody)),
+    modifiers(&BEARER_AUTH)
+)]
+struct ApiDoc;
+
+static BEARER_AUTH: api::BearerAuth = api::BearerAuth;
+
+/// The whole HTTP application.
+pub fn router(app: App) -> Router {
+    let state = AppState { app };
+    let (api_router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(api::routes())
+        .split_for_parts();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+    let doc_json = std::sync::Arc::new(doc.to_pretty_json().unwrap_or_else(|_| "{}".into()));
+    Router::new()
+        .merge(api_router)
+        .route("/", axum::routing::get(home::page))
+        .route("/health", axum::routing::get(home::health))
+        .route(
+            "/api/openapi.json",
+            axum::routing::get(move || {
+                let body = doc_json.clone();
+                async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], (*body).clone()) }
+            }),
+        )
+        .fallback(error::not_found)
+        .with_state(state)
+        .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Serves until `shutdown` completes.
+pub async fn serve(
+    app: App,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(app)).with_graceful_shutdown(shutdown).await
+}

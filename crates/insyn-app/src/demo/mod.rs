@@ -131,6 +131,10 @@ pub async fn load(app: &App, opts: &DemoOptions, progress: &dyn Progress) -> Res
     let mut deletions = Vec::new();
     while generator.produced < opts.records {
         let (account, unit) = &accounts[generator.rng.random_range(0..accounts.len())];
+        // a closed account was only in use during the first part of the period
+        if account.status == AccountStatus::Closed && generator.produced * 4 > opts.records {
+            continue;
+        }
         let thread = generator.thread(account, *unit);
         for item in &thread.items {
             if item.direction == Direction::Received && generator.rng.random_bool(0.02) {

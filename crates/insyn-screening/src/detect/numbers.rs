@@ -297,6 +297,9 @@ fn personnummer(c: &Cand<'_>, ctx: &dyn Context, year: i32, out: &mut Vec<Number
     let context = ctx.has("personnummer", c.start);
     if context {
         conf += 0.1;
+    } else if c.seps.is_empty() && ctx.has("reference_number", c.start) {
+        // "ordernummer 1212121212": a reference that happens to validate.
+        conf -= 0.3;
     }
     // A bare 10-digit number that is also a phone number: a phone unless the context says so.
     if c.lens == [10] && national(c.digits).is_some() {

@@ -1,0 +1,167 @@
+//! The subcommands. Each returns `Result<ExitCode, CliError>`; `main` prints a `CliError` as one
+//! line.
+mod account;
+mod backup;
+mod demo;
+mod org;
+mod search;
+mod serve;
+mod verify;
+
+use crate::config::{Config, ConfigError};
+use clap::{Parser, Subcommand};
+use insyn_app::{App, AppError};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "insyn", version, about = "Insyn: sociala medier som allmänna handlingar / social media as public records")]
+pub struct Cli {
+    /// Configuration file (default: insyn.toml in the working folder, if there is one).
+    #[arg(long, global = true, env = "INSYN_CONFIG")]
+    config: Option<PathBuf>,
+    /// Data folder of the embedded default (SQLite, blobs, search index).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// More log output.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the web server (API, and later the staff UI and public portal).
+    Serve(serve::Args),
+    /// Create the demo organisation (Ekbacka kommun) with realistic Swedish records.
+    Demo(demo::Args),
+    /// Search records in Swedish full text.
+    Search(search::Args),
+    /// Check the audit chain, every record version and every blob; names the first mismatch.
+    Verify(verify::Args),
+    /// Rebuild the search index from the store.
+    Reindex,
+    /// Copy the database and every blob to a folder, with a checksum manifest.
+    Backup(backup::BackupArgs),
+    /// Restore a backup into an empty installation, checking every checksum.
+    Restore(backup::RestoreArgs),
+    /// Organisations (tenants).
+    #[command(subcommand)]
+    Org(org::OrgCommand),
+    /// Social media accounts.
+    #[command(subcommand)]
+    Account(account::AccountCommand),
+    /// API tokens.
+    #[command(subcommand)]
+    Token(org::TokenCommand),
+    /// Configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print a commented example configuration.
+    Example,
+    /// Print the configuration in effect (secrets hidden).
+    Show,
+}
+
+/// An error for the person at the terminal: one line, and an exit code.
+pub enum CliError {
+    App(AppError),
+    Config(ConfigError),
+    Io(String),
+}
+
+impl CliError {
+    pub fn message(&self) -> String {
+        match self {
+            CliError::App(e) => match e {
+                AppError::Invalid { field, reason } => format!("invalid {field}: {reason}"),
+                other => other.to_string(),
+            },
+            CliError::Config(e) => e.to_string(),
+            CliError::Io(m) => m.clone(),
+        }
+    }
+
+    /// 1 general, 2 bad input (as clap), 3 not found, 4 conflict, 69 unavailable, 70 internal.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::App(AppError::Invalid { .. }) | CliError::Config(_) => 2,
+            CliError::App(AppError::NotFound(_)) => 3,
+            CliError::App(AppError::Conflict(_)) => 4,
+            CliError::App(AppError::Unauthorized(_) | AppError::Forbidden(_)) => 5,
+            CliError::App(AppError::Unavailable(_)) => 69,
+            CliError::App(AppError::Internal(_)) => 70,
+            CliError::Io(_) => 1,
+        }
+    }
+}
+
+impl From<AppError> for CliError {
+    fn from(e: AppError) -> Self {
+        CliError::App(e)
+    }
+}
+
+impl From<ConfigError> for CliError {
+    fn from(e: ConfigError) -> Self {
+        CliError::Config(e)
+    }
+}
+
+pub type CliResult = Result<ExitCode, CliError>;
+
+pub struct Context {
+    pub config: Config,
+}
+
+impl Context {
+    pub async fn open(&self) -> Result<App, CliError> {
+        let app_config = self.config.app_config()?;
+        if app_config.database_url.starts_with("sqlite:") || app_config.blobs_url.starts_with("file:") {
+            self.config.prepare_data_dir()?;
+        }
+        Ok(App::open(app_config).await?)
+    }
+}
+
+pub async fn run(cli: Cli) -> CliResult {
+    let config = Config::load(cli.config.as_deref(), cli.data_dir.as_deref())?;
+    let cx = Context { config };
+    match cli.command {
+        Command::Serve(a) => serve::run(&cx, a).await,
+        Command::Demo(a) => demo::run(&cx, a).await,
+        Command::Search(a) => search::run(&cx, a).await,
+        Command::Verify(a) => verify::run(&cx, a).await,
+        Command::Reindex => {
+            let app = cx.open().await?;
+            let n = app.reindex(&crate::progress::Bar::new()).await?;
+            println!("Sökindexet är ombyggt: {n} handlingar.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Backup(a) => backup::backup(&cx, a).await,
+        Command::Restore(a) => backup::restore(&cx, a).await,
+        Command::Org(c) => org::run(&cx, c).await,
+        Command::Token(c) => org::token(&cx, c).await,
+        Command::Account(c) => account::run(&cx, c).await,
+        Command::Config(ConfigCommand::Example) => {
+            print!("{}", crate::config::EXAMPLE);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config(ConfigCommand::Show) => {
+            println!("{:#?}", cx.config);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Prints JSON to standard output.
+pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| CliError::Io(e.to_string()))?;
+    println!("{text}");
+    Ok(())
+}

@@ -1,0 +1,61 @@
+use super::{CliError, CliResult, Context};
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Address to listen on (default from configuration: 127.0.0.1:8080).
+    #[arg(long)]
+    listen: Option<String>,
+    /// Load the demo organisation first if the installation has no organisation yet.
+    #[arg(long)]
+    demo: bool,
+    /// Records in the demo organisation (with --demo).
+    #[arg(long, default_value_t = 5_000)]
+    demo_records: u64,
+}
+
+pub async fn run(cx: &Context, args: Args) -> CliResult {
+    let app = cx.open().await?;
+    if args.demo && app.organisations().await?.is_empty() {
+        let opts = insyn_app::demo::DemoOptions { records: args.demo_records, ..Default::default() };
+        let report = insyn_app::demo::load(&app, &opts, &crate::progress::Bar::new()).await?;
+        super::demo::print_report(&report);
+    }
+    let listen = args.listen.unwrap_or_else(|| cx.config.listen.clone());
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .map_err(|e| CliError::Io(format!("cannot listen on {listen}: {e}; is another program using the port? (use --listen)")))?;
+    let addr = listener.local_addr().map_err(|e| CliError::Io(e.to_string()))?;
+    println!("Insyn kör på http://{addr}/  (API: http://{addr}/api/openapi.json, stoppa med Ctrl+C)");
+
+    // Changes made by other processes (capture, CLI) reach the search index within a second.
+    let syncing = app.clone();
+    let sync_task = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            if let Err(e) = syncing.sync_search().await {
+                tracing::warn!(error = %e, "search index update failed; retrying");
+            }
+        }
+    });
+    let result = insyn_web::serve(app, listener, shutdown_signal()).await;
+    sync_task.abort();
+    result.map_err(|e| CliError::Io(format!("the server stopped: {e}")))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,184 @@
+//! Configuration: defaults in code → `insyn.toml` (or `--config FILE`) → `INSYN_*` environment
+//! variables (nested keys with `__`, e.g. `INSYN_S3__ENDPOINT`) → command-line flags.
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use insyn_app::{AppConfig, S3Settings, SearchBackend};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Folder for the embedded default: the SQLite database, blobs and the search index.
+    pub data_dir: PathBuf,
+    /// `sqlite:PATH` or `postgres://user@host/db`. Default: SQLite in the data folder.
+    pub database_url: Option<String>,
+    /// `file:PATH` or `s3://bucket[/prefix]`. Default: a folder in the data folder.
+    pub blobs_url: Option<String>,
+    /// `auto` (tantivy with SQLite, PostgreSQL text search with PostgreSQL), `tantivy` or `postgres`.
+    pub search: SearchBackend,
+    /// Address `insyn serve` listens on.
+    pub listen: String,
+    pub s3: S3Config,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Config {
+    /// Endpoint of an S3-compatible service; empty for AWS.
+    pub endpoint: Option<String>,
+    pub region: String,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+    /// Read the secret key from this file instead.
+    pub secret_access_key_file: Option<PathBuf>,
+    pub allow_http: bool,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &self.database_url.as_deref().map(insyn_store_redact))
+            .field("blobs_url", &self.blobs_url)
+            .field("search", &self.search)
+            .field("listen", &self.listen)
+            .finish_non_exhaustive()
+    }
+}
+
+fn insyn_store_redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s && url[s + 3..at].contains(':') => {
+            let user = url[s + 3..at].split(':').next().unwrap_or("");
+            format!("{}{user}:***{}", &url[..s + 3], &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("insyn-data"),
+            database_url: None,
+            blobs_url: None,
+            search: SearchBackend::Auto,
+            listen: "127.0.0.1:8080".into(),
+            s3: S3Config {
+                endpoint: None,
+                region: "eu-north-1".into(),
+                access_key_id: None,
+                secret_access_key: None,
+                secret_access_key_file: None,
+                allow_http: false,
+            },
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Config {
+    /// Loads the layers. `file`: an explicit `--config` (must exist); otherwise `insyn.toml` in the
+    /// working folder is read if present.
+    pub fn load(file: Option<&Path>, data_dir: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) => {
+                if !path.exists() {
+                    return Err(ConfigError(format!("the configuration file {} does not exist", path.display())));
+                }
+                fig = fig.merge(Toml::file_exact(path));
+            }
+            // optional: a missing insyn.toml is not an error
+            None => fig = fig.merge(Toml::file("insyn.toml")),
+        }
+        fig = fig.merge(Env::prefixed("INSYN_").split("__").ignore(&["log", "test_postgres_url", "test_s3_url", "test_python", "peers_dir"]));
+        if let Some(dir) = data_dir {
+            fig = fig.merge(Serialized::default("data_dir", dir));
+        }
+        fig.extract().map_err(|e| ConfigError(format!("configuration: {}", one_line(&e))))
+    }
+
+    pub fn app_config(&self) -> Result<AppConfig, ConfigError> {
+        let data = &self.data_dir;
+        let secret = match (&self.s3.secret_access_key, &self.s3.secret_access_key_file) {
+            (Some(_), Some(_)) => {
+                return Err(ConfigError("configuration: give s3.secret_access_key or s3.secret_access_key_file, not both".into()));
+            }
+            (Some(s), None) => Some(s.clone()),
+            (None, Some(path)) => Some(
+                std::fs::read_to_string(path)
+                    .map_err(|e| ConfigError(format!("configuration: cannot read s3.secret_access_key_file {}: {e}", path.display())))?
+                    .trim()
+                    .to_string(),
+            ),
+            (None, None) => None,
+        };
+        Ok(AppConfig {
+            database_url: self
+                .database_url
+                .clone()
+                .unwrap_or_else(|| format!("sqlite:{}", data.join("insyn.db").display())),
+            blobs_url: self.blobs_url.clone().unwrap_or_else(|| format!("file:{}", absolute(&data.join("blobs")).display())),
+            s3: S3Settings {
+                endpoint: self.s3.endpoint.clone().filter(|e| !e.is_empty()),
+                region: self.s3.region.clone(),
+                access_key_id: self.s3.access_key_id.clone(),
+                secret_access_key: secret,
+                allow_http: self.s3.allow_http,
+            },
+            search: self.search,
+            search_dir: data.join("search"),
+        })
+    }
+
+    /// Creates the data folder when the embedded default uses it.
+    pub fn prepare_data_dir(&self) -> Result<(), ConfigError> {
+        std::fs::create_dir_all(&self.data_dir)
+            .map_err(|e| ConfigError(format!("cannot create the data folder {}: {e}", self.data_dir.display())))
+    }
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+fn one_line(e: &figment::Error) -> String {
+    e.to_string().replace('\n', " ")
+}
+
+/// The commented defaults, for `insyn config example`.
+pub const EXAMPLE: &str = r#"# insyn.toml: Insyn's configuration. Every key can also be set in the environment as
+# INSYN_<KEY> (nested keys with a double underscore: INSYN_S3__ENDPOINT).
+
+# Folder for the embedded default: SQLite database, blobs and search index.
+data_dir = "insyn-data"
+
+# The database: sqlite:PATH (default: <data_dir>/insyn.db) or postgres://user:password@host/db
+# database_url = "postgres://insyn@127.0.0.1/insyn"
+
+# The blob store: file:PATH (default: <data_dir>/blobs) or s3://bucket[/prefix]
+# blobs_url = "s3://insyn-blobs"
+
+# Search: "auto" (tantivy with SQLite, PostgreSQL text search with PostgreSQL), "tantivy", "postgres"
+search = "auto"
+
+# Where `insyn serve` listens.
+listen = "127.0.0.1:8080"
+
+[s3]
+# endpoint = "http://127.0.0.1:9000"   # an S3-compatible service; leave out for AWS
+region = "eu-north-1"
+# access_key_id = "..."
+# secret_access_key_file = "/run/secrets/insyn-s3"   # preferred over secret_access_key
+allow_http = false
+"#;
