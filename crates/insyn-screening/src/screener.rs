@@ -20,6 +20,8 @@ const CONTEXT_WINDOW: usize = 5;
 /// `@tie any` findings (sensitive data, secrets) look this many times further for a person: a
 /// post about one's own or a child's case is usually about that person throughout.
 const ANY_WINDOW_FACTOR: usize = 4;
+/// Accumulated evidence never reaches more than this.
+const MAX_COMBINED: f32 = 0.95;
 /// Confidence factor for a finding that needs an identifiable person and has none nearby.
 const UNTIED_FACTOR: f32 = 0.4;
 
@@ -188,17 +190,18 @@ impl Screener {
         }
         signals.sort_unstable_by_key(|s| s.0);
 
-        let mut out: Vec<Finding> = Vec::new();
+        // (finding, whether it is lexicon evidence that accumulates with others of its category)
+        let mut out: Vec<(Finding, bool)> = Vec::new();
         for h in pii.into_iter().chain(other) {
             if mode.reports(h.category) {
-                out.push(from_hit(h));
+                out.push((from_hit(h), false));
             }
         }
         self.lexicon_findings(&norm, &matches, &signals, mode, &mut out);
         if mode.reports(Category::UnlawfulLink) {
             for l in self.links.detect(text) {
                 let r = self.links.rule(l.rule);
-                out.push(Finding {
+                let f = Finding {
                     category: Category::UnlawfulLink,
                     start: l.start,
                     end: l.end,
@@ -207,11 +210,11 @@ impl Screener {
                     explanation_sv: r.sv.clone(),
                     explanation_en: r.en.clone(),
                     suggested_action: r.action,
-                });
+                };
+                out.push((f, false));
             }
         }
-        out.retain(|f| f.confidence >= self.min_confidence);
-        finish(out)
+        finish(out, self.min_confidence)
     }
 
     fn lexicon_findings(
@@ -220,7 +223,7 @@ impl Screener {
         matches: &[LexMatch],
         signals: &[(usize, Signal)],
         mode: Mode,
-        out: &mut Vec<Finding>,
+        out: &mut Vec<(Finding, bool)>,
     ) {
         let exceptions: Vec<(u16, usize, usize)> = matches
             .iter()
@@ -272,7 +275,7 @@ impl Screener {
             }
             let (start, _) = norm.original_span(words[m.first].start, words[m.first].end);
             let (_, end) = norm.original_span(words[m.last].start, words[m.last].end);
-            out.push(Finding {
+            let f = Finding {
                 category: meta.category,
                 start,
                 end,
@@ -281,7 +284,8 @@ impl Screener {
                 explanation_sv: meta.sv.clone(),
                 explanation_en: meta.en.clone(),
                 suggested_action: meta.action,
-            });
+            };
+            out.push((f, meta.tie == TieMode::None));
         }
     }
 }
@@ -299,21 +303,22 @@ fn from_hit(h: NumberHit) -> Finding {
     }
 }
 
-/// Merge overlapping findings of one category (the most confident wins, then the longest), sort,
-/// cap.
-fn finish(mut v: Vec<Finding>) -> Vec<Finding> {
-    v.sort_by(|a, b| {
+/// Merge overlapping findings of one category (the most confident wins, then the longest);
+/// let separate pieces of lexicon evidence of one category add up (noisy-OR: two cues of 0.35
+/// give 0.58); drop what stays below `min_confidence`; sort; cap.
+fn finish(mut v: Vec<(Finding, bool)>, min_confidence: f32) -> Vec<Finding> {
+    v.sort_by(|(a, _), (b, _)| {
         a.category
             .cmp(&b.category)
             .then(b.confidence.total_cmp(&a.confidence))
             .then((b.end - b.start).cmp(&(a.end - a.start)))
             .then(a.start.cmp(&b.start))
     });
-    let mut kept: Vec<Finding> = Vec::with_capacity(v.len());
+    let mut kept: Vec<(Finding, bool)> = Vec::with_capacity(v.len());
     // Kept spans of the current category: non-overlapping, so sorted by start and by end.
     let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut current = None;
-    for f in v {
+    for (f, combine) in v {
         if current != Some(f.category) {
             current = Some(f.category);
             spans.clear();
@@ -323,11 +328,28 @@ fn finish(mut v: Vec<Finding>) -> Vec<Finding> {
             continue;
         }
         spans.insert(i, (f.start, f.end));
-        kept.push(f);
+        kept.push((f, combine));
     }
-    kept.sort_by(|a, b| (a.start, a.end, a.category).cmp(&(b.start, b.end, b.category)));
-    kept.truncate(MAX_FINDINGS);
-    kept
+    // Noisy-OR per category over the accumulating findings.
+    let mut i = 0;
+    while i < kept.len() {
+        let cat = kept[i].0.category;
+        let j = i + kept[i..].iter().take_while(|(f, _)| f.category == cat).count();
+        let group = &mut kept[i..j];
+        let miss: f32 = group.iter().filter(|(_, c)| *c).map(|(f, _)| 1.0 - f.confidence).product();
+        let combined = (1.0 - miss).min(MAX_COMBINED);
+        for (f, c) in group.iter_mut() {
+            if *c && combined > f.confidence {
+                f.confidence = combined;
+            }
+        }
+        i = j;
+    }
+    let mut out: Vec<Finding> =
+        kept.into_iter().map(|(f, _)| f).filter(|f| f.confidence >= min_confidence).collect();
+    out.sort_by(|a, b| (a.start, a.end, a.category).cmp(&(b.start, b.end, b.category)));
+    out.truncate(MAX_FINDINGS);
+    out
 }
 
 struct CtxIndex<'a> {
@@ -365,13 +387,36 @@ mod tests {
             explanation_en: String::new(),
             suggested_action: None,
         };
-        let out = finish(vec![
-            f(Category::Threat, 0, 10, 0.8),
-            f(Category::Threat, 5, 12, 0.9),
-            f(Category::Hate, 0, 10, 0.8),
-            f(Category::Threat, 20, 25, 0.7),
-        ]);
+        let out = finish(
+            vec![
+                (f(Category::Threat, 0, 10, 0.8), false),
+                (f(Category::Threat, 5, 12, 0.9), false),
+                (f(Category::Hate, 0, 10, 0.8), false),
+                (f(Category::Threat, 20, 25, 0.7), false),
+                (f(Category::Complaint, 30, 35, 0.3), true),
+            ],
+            0.5,
+        );
         let got: Vec<(Category, usize)> = out.iter().map(|f| (f.category, f.start)).collect();
         assert_eq!(got, vec![(Category::Hate, 0), (Category::Threat, 5), (Category::Threat, 20)]);
+    }
+
+    #[test]
+    fn weak_evidence_adds_up() {
+        let f = |s, conf| Finding {
+            category: Category::Complaint,
+            start: s,
+            end: s + 3,
+            rule: "r".into(),
+            confidence: conf,
+            explanation_sv: String::new(),
+            explanation_en: String::new(),
+            suggested_action: None,
+        };
+        let out = finish(vec![(f(0, 0.35), true), (f(10, 0.35), true), (f(11, 0.3), true)], 0.5);
+        assert_eq!(out.len(), 2, "the overlapping third is merged away");
+        assert!((out[0].confidence - 0.5775).abs() < 1e-3);
+        let out = finish(vec![(f(0, 0.35), true), (f(10, 0.35), false)], 0.5);
+        assert!(out.is_empty());
     }
 }

@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use insyn_domain::ids::OrgId;
 use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue};
 use tantivy::collector::{Count, TopDocs};
+use tantivy::columnar::Column;
 use tantivy::directory::MmapDirectory;
 use tantivy::query::{
     BooleanQuery, ConstScoreQuery, EnableScoring, Explanation, Occur, PhraseQuery, Query,
@@ -20,8 +21,8 @@ use tantivy::schema::{
 };
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{
-    DocAddress, DocId, DocSet, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Score,
-    Searcher, SegmentReader, TERMINATED, TantivyDocument, Term,
+    DocAddress, DocId, DocSet, Index, IndexReader, IndexWriter, InvertedIndexReader, Order,
+    ReloadPolicy, Score, Searcher, SegmentReader, TERMINATED, TantivyDocument, Term,
 };
 
 use crate::analysis::{TOKENIZER_NAME, snippet, stem_term, swedish_analyzer};
@@ -525,12 +526,10 @@ impl Scorer for ForwardOnlyScorer {
 
 /// Looks up the docs already in the index (`None` when it is empty: a bulk load skips lookups).
 struct Existing {
-    segments: Vec<(
-        tantivy::SegmentReader,
-        Arc<tantivy::InvertedIndexReader>,
-        tantivy::columnar::Column<i64>,
-    )>,
+    segments: Vec<(SegmentReader, Arc<InvertedIndexReader>, Column<i64>)>,
     record_id: Field,
+    /// No doc has a higher record id: loading records in id order (a rebuild) needs no lookups.
+    max_record_id: i64,
 }
 
 impl Existing {
@@ -540,10 +539,13 @@ impl Existing {
         }
         let record_id = searcher.schema().get_field(F_RECORD_ID)?;
         let mut segments = Vec::new();
+        let mut max_record_id = i64::MIN;
         for segment in searcher.segment_readers() {
             if segment.num_docs() == 0 {
                 continue;
             }
+            let ids = segment.fast_fields().i64(F_RECORD_ID)?;
+            max_record_id = max_record_id.max(ids.max_value());
             let postings = segment.inverted_index(record_id)?;
             let applied = segment.fast_fields().i64(F_APPLIED)?;
             segments.push((segment.clone(), postings, applied));
@@ -551,11 +553,15 @@ impl Existing {
         Ok(Some(Existing {
             segments,
             record_id,
+            max_record_id,
         }))
     }
 
     /// The `applied` watermark of the live doc for `record_id`, if there is one.
     fn applied(&self, record_id: i64) -> Result<Option<i64>, SearchError> {
+        if record_id > self.max_record_id {
+            return Ok(None);
+        }
         let term = Term::from_field_i64(self.record_id, record_id);
         for (segment, postings, applied) in &self.segments {
             let Some(mut docs) = postings.read_postings(&term, IndexRecordOption::Basic)? else {

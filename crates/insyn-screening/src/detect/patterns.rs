@@ -27,6 +27,13 @@ const NOT_STREETS: &[&str] = &[
     "sittplats", "plats", "platsen", "skidbacken", "pulkabacken",
 ];
 
+/// Common Swedish surname endings (a whole surname such as "Holm" or "Lund" counts too).
+const SURNAME_ENDINGS: &[&str] = &[
+    "sson", "son", "berg", "ström", "lund", "gren", "qvist", "kvist", "holm", "dahl", "ander",
+    "blad", "stedt", "borg", "fors", "lind", "ek", "löf", "sten", "ling", "lin", "ius", "man",
+    "back", "bäck", "by", "hed", "mark", "vall", "ros", "hag", "näs", "ö", "å",
+];
+
 pub(crate) struct Patterns {
     email: Regex,
     iban: Regex,
@@ -84,9 +91,7 @@ impl Patterns {
                 r"(?i:dnr|diarienr|diarienummer|ärendenr|ärendenummer|ärende nr|ärendenumret|diarienumret)\.?:? ?(?:[A-ZÅÄÖ]{1,6}[ \-]?)?(?:19|20)[0-9]{2}[/.:\-][0-9]{1,6}",
             )?,
             mention: re(r"@[\p{L}\p{N}_][\p{L}\p{N}_.]+")?,
-            full_name: re(
-                r"\p{Lu}\p{Ll}+ \p{Lu}\p{Ll}*(?:sson|son|berg|ström|lund|gren|qvist|kvist|holm|dahl|ander|blad|stedt|borg|fors|lind|ek|löf|sten|ling|lin|ius|man)(?-u:\b)",
-            )?,
+            full_name: re(r"\p{Lu}\p{Ll}+ \p{Lu}\p{Ll}+(?:-\p{Lu}\p{Ll}+)?")?,
         })
     }
 
@@ -295,7 +300,15 @@ impl Patterns {
 
     /// Byte ranges of "Förnamn Efternamn" with a common surname ending.
     pub fn full_names(&self, text: &str) -> Vec<(usize, usize)> {
-        self.full_name.find_iter(text).map(|m| (m.start(), m.end())).collect()
+        self.full_name
+            .find_iter(text)
+            .filter(|m| {
+                let last = m.as_str().rsplit([' ', '-']).next().unwrap_or("").to_lowercase();
+                !next_char(text, m.end()).is_some_and(char::is_alphanumeric)
+                    && SURNAME_ENDINGS.iter().any(|e| last.ends_with(e))
+            })
+            .map(|m| (m.start(), m.end()))
+            .collect()
     }
 }
 
@@ -412,5 +425,7 @@ mod tests {
         assert_eq!(p.mentions("hej @Anna_S och anna@x.se").len(), 1);
         assert_eq!(p.full_names("Det var Anna Svensson som").len(), 1);
         assert_eq!(p.full_names("Surahammars Kommun").len(), 0);
+        assert_eq!(p.full_names("Sanna Holm är").len(), 1);
+        assert_eq!(p.full_names("Anna Lind-Berg").len(), 1);
     }
 }

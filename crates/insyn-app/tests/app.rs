@@ -1,0 +1,263 @@
+//! End-to-end use cases over real backends: SQLite + folder + tantivy always, and PostgreSQL +
+//! S3 stand-in + PostgreSQL search when the test services are configured.
+use insyn_app::demo::{DemoOptions, load};
+use insyn_app::*;
+use insyn_domain::*;
+use std::path::Path;
+
+struct Env {
+    app: App,
+    dir: tempfile::TempDir,
+}
+
+fn embedded_config(dir: &Path) -> AppConfig {
+    AppConfig {
+        database_url: format!("sqlite:{}", dir.join("insyn.db").display()),
+        blobs_url: format!("file:{}", dir.join("blobs").display()),
+        s3: S3Settings::default(),
+        search: SearchBackend::Auto,
+        search_dir: dir.join("search"),
+    }
+}
+
+async fn embedded() -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(embedded_config(dir.path())).await.unwrap();
+    Env { app, dir }
+}
+
+async fn scale_out(test: &str) -> Option<Env> {
+    let db = insyn_testkit::postgres::fresh_database(test)?;
+    let bucket = insyn_testkit::s3::fresh_bucket(test)?;
+    let dir = tempfile::tempdir().unwrap();
+    let config = AppConfig {
+        database_url: db,
+        blobs_url: bucket.blobs_url(),
+        s3: S3Settings {
+            endpoint: Some(bucket.endpoint.clone()),
+            region: bucket.region.clone(),
+            access_key_id: Some(bucket.access_key.clone()),
+            secret_access_key: Some(bucket.secret_key.clone()),
+            allow_http: true,
+        },
+        search: SearchBackend::Auto,
+        search_dir: dir.path().join("unused"),
+    };
+    Some(Env { app: App::open(config).await.unwrap(), dir })
+}
+
+async fn demo(app: &App, records: u64) -> demo::DemoReport {
+    load(app, &DemoOptions { records, ..Default::default() }, &NoProgress).await.unwrap()
+}
+
+async fn demo_is_searchable_and_verifies(env: Env) {
+    let app = &env.app;
+    let report = demo(app, 1500).await;
+    assert!(report.records >= 1500);
+    assert!(report.accounts >= 8);
+    let org = report.organisation.id;
+    let platforms: std::collections::HashSet<_> = app.accounts(org).await.unwrap().iter().map(|a| a.platform).collect();
+    assert_eq!(platforms.len(), Platform::ALL.len(), "the demo covers every platform");
+    assert_eq!(app.indexed_count(org).await.unwrap(), app.store.count_records(org).await.unwrap() as u64);
+
+    // Swedish stemming: "skola" finds "skolan" / "skolor" / "Ekbackaskolan"? (compounds not split)
+    let page = app.search(&SearchQuery::new(org, "klaga")).await.unwrap();
+    assert!(page.total > 0);
+    let page = app.search(&SearchQuery::new(org, "ärende")).await.unwrap();
+    assert!(page.results.iter().any(|f| f.record.text.to_lowercase().contains("ärendet") || f.record.text.contains("ärende")));
+    let mut newest = SearchQuery::new(org, "");
+    newest.order = SearchOrder::Newest;
+    newest.direction = Some(Direction::Created);
+    let page = app.search(&newest).await.unwrap();
+    assert!(page.results.iter().all(|f| f.record.direction == Direction::Created));
+    assert!(page.results.windows(2).all(|w| w[0].record.available_at >= w[1].record.available_at));
+
+    let v = app.verify(&NoProgress).await.unwrap();
+    assert!(v.ok(), "{:?}", v.problems);
+    assert!(v.versions > report.records);
+    assert!(v.blobs > 0);
+}
+
+#[tokio::test]
+async fn embedded_demo_is_searchable_and_verifies() {
+    demo_is_searchable_and_verifies(embedded().await).await;
+}
+
+#[tokio::test]
+async fn scale_out_demo_is_searchable_and_verifies() {
+    if let Some(env) = scale_out("scale_out_demo").await {
+        assert_eq!(env.app.search.backend(), "postgres");
+        demo_is_searchable_and_verifies(env).await;
+    }
+}
+
+#[tokio::test]
+async fn committed_record_is_searchable_at_once() {
+    let env = embedded().await;
+    let app = &env.app;
+    let report = demo(app, 50).await;
+    let org = report.organisation.id;
+    let account = app.accounts(org).await.unwrap()[0].id;
+    let item = CaptureItem {
+        account_id: account,
+        platform_item_id: "nytt-1".into(),
+        kind: ItemKind::Comment,
+        direction: Direction::Received,
+        parent_platform_id: None,
+        thread_platform_id: None,
+        author_name: "Greta Gran".into(),
+        author_platform_id: "g1".into(),
+        available_at: chrono::Utc::now(),
+        platform_time: None,
+        text: "Skolorna i norra delen behöver fler lärare".into(),
+        media: vec![],
+        raw_blob: None,
+        raw_pointer: "/".into(),
+    };
+    let obs = Observation { raw: bytes::Bytes::from_static(b"{\"id\":\"nytt-1\"}"), media_type: "application/json".into(), items: vec![item.clone()] };
+    app.capture(org, obs, "test").await.unwrap();
+    let hits = app.search(&SearchQuery::new(org, "skola")).await.unwrap();
+    assert!(hits.results.iter().any(|f| f.record.platform_item_id == "nytt-1"), "stemmed search finds the new record at once");
+    // an edit replaces the indexed text
+    let mut edited = item;
+    edited.text = "Nu handlar det om snöröjning i stället".into();
+    let obs = Observation { raw: bytes::Bytes::from_static(b"{\"id\":\"nytt-1\",\"v\":2}"), media_type: "application/json".into(), items: vec![edited] };
+    app.capture(org, obs, "test").await.unwrap();
+    let hits = app.search(&SearchQuery::new(org, "snöröjning")).await.unwrap();
+    assert!(hits.results.iter().any(|f| f.record.platform_item_id == "nytt-1"));
+    let old = app.search(&SearchQuery::new(org, "lärare")).await.unwrap();
+    assert!(!old.results.iter().any(|f| f.record.platform_item_id == "nytt-1"));
+    // invalid search syntax is a clear error
+    let err = app.search(&SearchQuery::new(org, "\"oavslutad fras")).await.unwrap_err();
+    assert!(matches!(err, AppError::Invalid { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn verify_catches_tampering() {
+    let env = embedded().await;
+    let _report = demo(&env.app, 200).await;
+    assert!(env.app.verify(&NoProgress).await.unwrap().ok());
+    let db = env.dir.path().join("insyn.db");
+    let url = format!("sqlite:{}", db.display());
+
+    // 1. a version's text changed behind the store's back (the trigger must be dropped first)
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query("DROP TRIGGER record_versions_append_only_u").execute(&pool).await.unwrap();
+    sqlx::query("UPDATE record_versions SET text = 'förfalskad' WHERE id = 7").execute(&pool).await.unwrap();
+    let v = env.app.verify(&NoProgress).await.unwrap();
+    assert!(!v.ok());
+    let first = v.problems[0].to_string();
+    assert!(first.contains("version 1") && first.contains("does not match its digest"), "{first}");
+
+    // 2. text and digest changed together: the audit entry still names the old digest
+    let new_digest = insyn_domain::record::version_digest("förfalskad", &[], "x");
+    sqlx::query("UPDATE record_versions SET author_name = 'x', content_digest = $1 WHERE id = 7")
+        .bind(new_digest.to_hex())
+        .execute(&pool)
+        .await
+        .unwrap();
+    let v = env.app.verify(&NoProgress).await.unwrap();
+    assert!(v.problems.iter().any(|p| p.to_string().contains("differs from the one in audit entry")), "{:?}", v.problems);
+
+    // 3. an audit entry changed
+    sqlx::query("DROP TRIGGER audit_log_append_only_u").execute(&pool).await.unwrap();
+    sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE seq = 5").execute(&pool).await.unwrap();
+    let v = env.app.verify(&NoProgress).await.unwrap();
+    assert!(v.problems.iter().any(|p| p.to_string().contains("audit entry 5")), "{:?}", v.problems);
+
+    // 4. a blob changed on disk
+    let blob = env.app.store.list_blobs(None, 1).await.unwrap()[0].sha256;
+    let hex = blob.to_hex();
+    let path = env.dir.path().join("blobs/sha256").join(&hex[0..2]).join(&hex[2..4]).join(&hex);
+    std::fs::write(&path, b"tampered").unwrap();
+    let v = env.app.verify(&NoProgress).await.unwrap();
+    assert!(v.problems.iter().any(|p| p.to_string().contains(&hex)), "{:?}", v.problems);
+
+    // 5. a blob removed
+    std::fs::remove_file(&path).unwrap();
+    let v = env.app.verify(&NoProgress).await.unwrap();
+    assert!(v.problems.iter().any(|p| matches!(p, VerifyProblem::Blob { sha256, .. } if *sha256 == hex)));
+}
+
+#[tokio::test]
+async fn backup_wipe_restore_verify() {
+    let env = embedded().await;
+    let report = demo(&env.app, 300).await;
+    let org = report.organisation.id;
+    let before = env.app.store.count_records(org).await.unwrap();
+    let backup_dir = tempfile::tempdir().unwrap();
+    let folder = backup_dir.path().join("kopia");
+    let b = env.app.backup(&folder, &NoProgress).await.unwrap();
+    assert!(b.files > 1);
+    // a backup never overwrites
+    assert!(env.app.backup(&folder, &NoProgress).await.is_err());
+
+    // wipe: a brand-new, empty installation
+    let target = tempfile::tempdir().unwrap();
+    let restored = restore(embedded_config(target.path()), &folder, false, &NoProgress).await.unwrap();
+    assert!(restored.verify.ok(), "{:?}", restored.verify.problems);
+    assert_eq!(restored.records_indexed as i64, before);
+    let app2 = App::open(embedded_config(target.path())).await.unwrap();
+    assert_eq!(app2.store.count_records(org).await.unwrap(), before);
+    let hits = app2.search(&SearchQuery::new(org, "kommun")).await.unwrap();
+    assert!(hits.total > 0);
+    drop(app2);
+
+    // restoring over existing data needs --force
+    let again = restore(embedded_config(target.path()), &folder, false, &NoProgress).await;
+    assert!(matches!(again, Err(AppError::Conflict(_))));
+
+    // a damaged backup is refused before anything is touched
+    let blob = std::fs::read_dir(folder.join("blobs")).unwrap().next().unwrap().unwrap().path();
+    std::fs::write(&blob, b"rot").unwrap();
+    let fresh = tempfile::tempdir().unwrap();
+    let err = restore(embedded_config(fresh.path()), &folder, false, &NoProgress).await.unwrap_err();
+    assert!(err.to_string().contains("does not match its checksum"), "{err}");
+    assert!(!fresh.path().join("insyn.db").exists(), "nothing written");
+    let _ = env.dir;
+}
+
+#[tokio::test]
+async fn scale_out_backup_restore() {
+    let Some(env) = scale_out("scale_out_backup").await else { return };
+    if std::process::Command::new("pg_dump").arg("--version").output().is_err() {
+        panic!("pg_dump is needed for PostgreSQL backups (Debian: postgresql-client)");
+    }
+    let report = demo(&env.app, 200).await;
+    let org = report.organisation.id;
+    let count = env.app.store.count_records(org).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    env.app.backup(&dir.path().join("b"), &NoProgress).await.unwrap();
+    let Some(target) = scale_out("scale_out_restore").await else { return };
+    let config = target.app.config().clone();
+    drop(target.app);
+    let r = restore(config.clone(), &dir.path().join("b"), false, &NoProgress).await.unwrap();
+    assert!(r.verify.ok(), "{:?}", r.verify.problems);
+    let app = App::open(config).await.unwrap();
+    assert_eq!(app.store.count_records(org).await.unwrap(), count);
+}
+
+#[tokio::test]
+async fn bad_configuration_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = embedded_config(dir.path());
+    config.database_url = "mysql://nope".into();
+    let err = App::open(config).await.err().unwrap();
+    assert!(matches!(err, AppError::Invalid { .. }) && err.to_string().contains("sqlite: or postgres://"), "{err}");
+
+    let mut config = embedded_config(dir.path());
+    config.database_url = "postgres://insyn@127.0.0.1:1/insyn".into();
+    let err = App::open(config).await.err().unwrap();
+    assert!(matches!(err, AppError::Unavailable(_)), "{err:?}");
+
+    let mut config = embedded_config(dir.path());
+    config.blobs_url = "ftp://x".into();
+    assert!(matches!(App::open(config).await, Err(AppError::Invalid { .. })));
+
+    let mut config = embedded_config(dir.path());
+    config.search = SearchBackend::Postgres;
+    assert!(matches!(App::open(config).await, Err(AppError::Invalid { .. })));
+
+    let env = embedded().await;
+    assert!(matches!(env.app.organisation("finns-inte").await, Err(AppError::NotFound(_))));
+}
