@@ -51,7 +51,10 @@ impl App {
         if folder.exists() && std::fs::read_dir(folder)?.next().is_some() {
             return Err(AppError::invalid(
                 "folder",
-                format!("{} is not empty; give a new or empty folder for the backup", folder.display()),
+                format!(
+                    "{} is not empty; give a new or empty folder for the backup",
+                    folder.display()
+                ),
             ));
         }
         tokio::fs::create_dir_all(folder.join("blobs")).await?;
@@ -65,7 +68,13 @@ impl App {
             name
         } else {
             let name = "database.pgdump";
-            pg_tool("pg_dump", &["--format=custom", "--no-owner", "--file"], &folder.join(name), &self.config().database_url).await?;
+            pg_tool(
+                "pg_dump",
+                &["--format=custom", "--no-owner", "--file"],
+                &folder.join(name),
+                &self.config().database_url,
+            )
+            .await?;
             name
         };
         files.push(hash_file(folder, database_file).await?);
@@ -95,7 +104,11 @@ impl App {
             }
             out.sync_all().await?;
             progress.advance(size);
-            files.push(BackupFile { path: rel, sha256: hex::encode(hasher.finalize()), size });
+            files.push(BackupFile {
+                path: rel,
+                sha256: hex::encode(hasher.finalize()),
+                size,
+            });
         }
 
         let manifest = BackupManifest {
@@ -108,7 +121,11 @@ impl App {
         };
         // The manifest is written last: a backup without one is incomplete.
         let tmp = folder.join("manifest.json.tmp");
-        tokio::fs::write(&tmp, serde_json::to_vec_pretty(&manifest).map_err(|e| AppError::Internal(e.to_string()))?).await?;
+        tokio::fs::write(
+            &tmp,
+            serde_json::to_vec_pretty(&manifest).map_err(|e| AppError::Internal(e.to_string()))?,
+        )
+        .await?;
         tokio::fs::rename(&tmp, folder.join(MANIFEST)).await?;
         progress.finish();
         Ok(BackupReport {
@@ -121,27 +138,51 @@ impl App {
 
 /// Restores a backup into the (empty) installation `config` names. With `force`, an existing
 /// SQLite database file is replaced.
-pub async fn restore(config: AppConfig, folder: &Path, force: bool, progress: &dyn Progress) -> Result<RestoreReport> {
+pub async fn restore(
+    config: AppConfig,
+    folder: &Path,
+    force: bool,
+    progress: &dyn Progress,
+) -> Result<RestoreReport> {
     let manifest_path = folder.join(MANIFEST);
     let manifest: BackupManifest = match tokio::fs::read(&manifest_path).await {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map_err(|e| AppError::invalid("backup", format!("{} is not an Insyn backup manifest: {e}", manifest_path.display())))?,
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+            AppError::invalid(
+                "backup",
+                format!(
+                    "{} is not an Insyn backup manifest: {e}",
+                    manifest_path.display()
+                ),
+            )
+        })?,
         Err(_) => {
             return Err(AppError::invalid(
                 "backup",
-                format!("{} has no manifest.json: not a backup, or the backup did not finish", folder.display()),
+                format!(
+                    "{} has no manifest.json: not a backup, or the backup did not finish",
+                    folder.display()
+                ),
             ));
         }
     };
     if manifest.format != FORMAT {
-        return Err(AppError::invalid("backup", format!("unknown backup format '{}'", manifest.format)));
+        return Err(AppError::invalid(
+            "backup",
+            format!("unknown backup format '{}'", manifest.format),
+        ));
     }
 
     // 1. every checksum, before anything is touched
-    progress.start("kontrollerar säkerhetskopian", manifest.files.iter().map(|f| f.size).sum());
+    progress.start(
+        "kontrollerar säkerhetskopian",
+        manifest.files.iter().map(|f| f.size).sum(),
+    );
     for f in &manifest.files {
         if f.path.contains("..") || f.path.starts_with('/') {
-            return Err(AppError::invalid("backup", format!("the manifest names an unsafe path '{}'", f.path)));
+            return Err(AppError::invalid(
+                "backup",
+                format!("the manifest names an unsafe path '{}'", f.path),
+            ));
         }
         let actual = hash_file(folder, &f.path).await.map_err(|_| {
             AppError::invalid("backup", format!("{} is missing from the backup", f.path))
@@ -149,7 +190,10 @@ pub async fn restore(config: AppConfig, folder: &Path, force: bool, progress: &d
         if actual.sha256 != f.sha256 || actual.size != f.size {
             return Err(AppError::invalid(
                 "backup",
-                format!("{} does not match its checksum in the manifest: the backup is damaged", f.path),
+                format!(
+                    "{} does not match its checksum in the manifest: the backup is damaged",
+                    f.path
+                ),
             ));
         }
         progress.advance(f.size);
@@ -180,12 +224,27 @@ pub async fn restore(config: AppConfig, folder: &Path, force: bool, progress: &d
             tokio::fs::copy(folder.join(&manifest.database_file), &target).await?;
         }
         ("postgres", false) => {
-            pg_tool("pg_restore", &["--clean", "--if-exists", "--no-owner", "--single-transaction", "--dbname", &config.database_url], &folder.join(&manifest.database_file), "").await?;
+            pg_tool(
+                "pg_restore",
+                &[
+                    "--clean",
+                    "--if-exists",
+                    "--no-owner",
+                    "--single-transaction",
+                    "--dbname",
+                    &config.database_url,
+                ],
+                &folder.join(&manifest.database_file),
+                "",
+            )
+            .await?;
         }
         (from, _) => {
             return Err(AppError::invalid(
                 "backup",
-                format!("this backup holds a {from} database; restore it into a {from} installation"),
+                format!(
+                    "this backup holds a {from} database; restore it into a {from} installation"
+                ),
             ));
         }
     }
@@ -194,12 +253,22 @@ pub async fn restore(config: AppConfig, folder: &Path, force: bool, progress: &d
     let app = App::open(config).await?;
     progress.start("återställer filer", 0);
     let mut blobs_restored = 0;
-    for f in manifest.files.iter().filter(|f| f.path.starts_with("blobs/")) {
+    for f in manifest
+        .files
+        .iter()
+        .filter(|f| f.path.starts_with("blobs/"))
+    {
         let bytes = tokio::fs::read(folder.join(&f.path)).await?;
         let digest = app.blobs.put(bytes.into()).await?;
-        let expected: Sha256Digest = f.sha256.parse().map_err(|e: String| AppError::invalid("backup", e))?;
+        let expected: Sha256Digest = f
+            .sha256
+            .parse()
+            .map_err(|e: String| AppError::invalid("backup", e))?;
         if digest != expected {
-            return Err(AppError::Internal(format!("blob {} changed while restoring", f.path)));
+            return Err(AppError::Internal(format!(
+                "blob {} changed while restoring",
+                f.path
+            )));
         }
         blobs_restored += 1;
         progress.advance(1);
@@ -207,7 +276,12 @@ pub async fn restore(config: AppConfig, folder: &Path, force: bool, progress: &d
     let records_indexed = app.reindex(progress).await?;
     let verify = app.verify(&NoProgress).await?;
     progress.finish();
-    Ok(RestoreReport { files_checked: manifest.files.len() as u64, blobs_restored, records_indexed, verify })
+    Ok(RestoreReport {
+        files_checked: manifest.files.len() as u64,
+        blobs_restored,
+        records_indexed,
+        verify,
+    })
 }
 
 /// The file a `sqlite:` URL names.
@@ -216,7 +290,10 @@ pub fn sqlite_path(url: &str) -> Result<PathBuf> {
     let rest = rest.strip_prefix("//").unwrap_or(rest);
     let path = rest.split('?').next().unwrap_or(rest);
     if path.is_empty() || path == ":memory:" {
-        return Err(AppError::invalid("database_url", "restore needs a SQLite database file, not memory"));
+        return Err(AppError::invalid(
+            "database_url",
+            "restore needs a SQLite database file, not memory",
+        ));
     }
     Ok(PathBuf::from(path))
 }
@@ -234,7 +311,11 @@ async fn hash_file(folder: &Path, rel: &str) -> Result<BackupFile> {
         hasher.update(&buf[..n]);
         size += n as u64;
     }
-    Ok(BackupFile { path: rel.to_string(), sha256: hex::encode(hasher.finalize()), size })
+    Ok(BackupFile {
+        path: rel.to_string(),
+        sha256: hex::encode(hasher.finalize()),
+        size,
+    })
 }
 
 /// Runs pg_dump / pg_restore with `file` as the last argument (and the URL, for pg_dump).
@@ -245,11 +326,16 @@ async fn pg_tool(tool: &str, args: &[&str], file: &Path, url: &str) -> Result<()
         cmd.arg(url);
     }
     let out = cmd.output().await.map_err(|e| {
-        AppError::Unavailable(format!("cannot run {tool} ({e}); install the PostgreSQL client tools"))
+        AppError::Unavailable(format!(
+            "cannot run {tool} ({e}); install the PostgreSQL client tools"
+        ))
     })?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
-        return Err(AppError::Internal(format!("{tool} failed: {}", err.lines().next().unwrap_or("no message"))));
+        return Err(AppError::Internal(format!(
+            "{tool} failed: {}",
+            err.lines().next().unwrap_or("no message")
+        )));
     }
     Ok(())
 }

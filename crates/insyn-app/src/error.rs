@@ -24,14 +24,19 @@ pub enum AppError {
 
 impl AppError {
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        AppError::Invalid { field: field.into(), reason: reason.into() }
+        AppError::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 }
 
 impl From<insyn_domain::DomainError> for AppError {
     fn from(e: insyn_domain::DomainError) -> Self {
         match e {
-            insyn_domain::DomainError::Invalid { field, reason } => AppError::invalid(field, reason),
+            insyn_domain::DomainError::Invalid { field, reason } => {
+                AppError::invalid(field, reason)
+            }
             other => AppError::Conflict(other.to_string()),
         }
     }
@@ -44,7 +49,9 @@ impl From<StoreError> for AppError {
             StoreError::Conflict(m) => AppError::Conflict(m),
             StoreError::Domain(d) => d.into(),
             StoreError::Config(m) => AppError::invalid("database_url", m),
-            StoreError::Unavailable(m) => AppError::Unavailable(format!("the database cannot be reached: {m}")),
+            StoreError::Unavailable(m) => {
+                AppError::Unavailable(format!("the database cannot be reached: {m}"))
+            }
             StoreError::Unsupported(m) => AppError::Conflict(m),
             other => AppError::Internal(other.to_string()),
         }
@@ -57,7 +64,9 @@ impl From<BlobError> for AppError {
             BlobError::NotFound(d) => AppError::NotFound(format!("blob {d} not found")),
             BlobError::Config(m) => AppError::invalid("blobs_url", m),
             BlobError::Unavailable(m) => AppError::Unavailable(m),
-            BlobError::Corrupt { digest, actual } => AppError::Internal(format!("blob {digest} is damaged: its content hashes to {actual}; run `insyn verify`")),
+            BlobError::Corrupt { digest, actual } => AppError::Internal(format!(
+                "blob {digest} is damaged: its content hashes to {actual}; run `insyn verify`"
+            )),
             other => AppError::Internal(other.to_string()),
         }
     }
@@ -67,6 +76,9 @@ impl From<SearchError> for AppError {
     fn from(e: SearchError) -> Self {
         match e {
             SearchError::InvalidQuery(m) => AppError::invalid("q", m),
+            SearchError::Busy(m) => {
+                AppError::Conflict(format!("{m}; stop the server to rebuild the index"))
+            }
             other => AppError::Internal(format!("search: {other}")),
         }
     }

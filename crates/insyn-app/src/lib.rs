@@ -11,11 +11,11 @@ mod verify;
 
 pub use backup::{BackupManifest, BackupReport, RestoreReport, restore, sqlite_path};
 pub use capture::Observation;
-pub use search::{FoundRecord, SearchPage};
 pub use error::AppError;
 pub use insyn_blobs::S3Settings;
 pub use insyn_store::{CaptureOutcome, RecordFilter};
 pub use progress::{NoProgress, Progress};
+pub use search::{FoundRecord, SearchPage};
 pub use verify::{VerifyProblem, VerifyReport};
 
 use insyn_blobs::BlobStore;
@@ -67,7 +67,13 @@ impl App {
         let store = insyn_store::connect(&config.database_url).await?;
         let blobs = insyn_blobs::open(&config.blobs_url, &config.s3).await?;
         let search = open_search(&config).await?;
-        let app = App { store, blobs, search, config, sync_lock: Arc::default() };
+        let app = App {
+            store,
+            blobs,
+            search,
+            config,
+            sync_lock: Arc::default(),
+        };
         // Catch the index up with anything committed before a crash.
         app.sync_search().await?;
         Ok(app)
@@ -79,17 +85,24 @@ impl App {
 
     // --- organisations, units, accounts ---
 
-    pub async fn create_organisation(&self, new: &NewOrganisation, actor: &str) -> Result<Organisation> {
+    pub async fn create_organisation(
+        &self,
+        new: &NewOrganisation,
+        actor: &str,
+    ) -> Result<Organisation> {
         Ok(self.store.create_organisation(new, actor).await?)
     }
 
     pub async fn organisation(&self, slug: &str) -> Result<Organisation> {
-        self.store.organisation_by_slug(slug).await.map_err(|e| match e {
-            insyn_store::StoreError::NotFound { .. } => {
-                AppError::NotFound(format!("no organisation named '{slug}' (see `insyn org list`)"))
-            }
-            other => other.into(),
-        })
+        self.store
+            .organisation_by_slug(slug)
+            .await
+            .map_err(|e| match e {
+                insyn_store::StoreError::NotFound { .. } => AppError::NotFound(format!(
+                    "no organisation named '{slug}' (see `insyn org list`)"
+                )),
+                other => other.into(),
+            })
     }
 
     pub async fn organisations(&self) -> Result<Vec<Organisation>> {
@@ -104,7 +117,12 @@ impl App {
         Ok(self.store.list_units(org).await?)
     }
 
-    pub async fn create_account(&self, org: OrgId, new: &NewAccount, actor: &str) -> Result<Account> {
+    pub async fn create_account(
+        &self,
+        org: OrgId,
+        new: &NewAccount,
+        actor: &str,
+    ) -> Result<Account> {
         Ok(self.store.create_account(org, new, actor).await?)
     }
 
@@ -116,8 +134,17 @@ impl App {
         Ok(self.store.get_account(org, id).await?)
     }
 
-    pub async fn set_account_status(&self, org: OrgId, id: AccountId, to: AccountStatus, actor: &str) -> Result<Account> {
-        Ok(self.store.set_account_status(org, id, to, chrono::Utc::now(), actor).await?)
+    pub async fn set_account_status(
+        &self,
+        org: OrgId,
+        id: AccountId,
+        to: AccountStatus,
+        actor: &str,
+    ) -> Result<Account> {
+        Ok(self
+            .store
+            .set_account_status(org, id, to, chrono::Utc::now(), actor)
+            .await?)
     }
 
     // --- records ---
@@ -153,13 +180,29 @@ impl App {
         Ok(self.store.list_records(org, filter).await?)
     }
 
-    pub async fn record_deletion_seen(&self, org: OrgId, id: RecordId, evidence: &str, actor: &str) -> Result<Record> {
-        let r = self.store.record_deletion_seen(org, id, chrono::Utc::now(), evidence, actor).await?;
+    pub async fn record_deletion_seen(
+        &self,
+        org: OrgId,
+        id: RecordId,
+        evidence: &str,
+        actor: &str,
+    ) -> Result<Record> {
+        let r = self
+            .store
+            .record_deletion_seen(org, id, chrono::Utc::now(), evidence, actor)
+            .await?;
         self.sync_search().await?;
         Ok(r)
     }
 
-    pub async fn classify(&self, org: OrgId, id: RecordId, to: Classification, reason: &str, actor: &str) -> Result<Record> {
+    pub async fn classify(
+        &self,
+        org: OrgId,
+        id: RecordId,
+        to: Classification,
+        reason: &str,
+        actor: &str,
+    ) -> Result<Record> {
         let r = self.store.classify(org, id, to, reason, actor).await?;
         self.sync_search().await?;
         Ok(r)
@@ -170,7 +213,9 @@ impl App {
     /// Creates an API token for the organisation and returns it (shown once; only its hash is kept).
     pub async fn create_api_token(&self, org: OrgId, name: &str, actor: &str) -> Result<String> {
         let token = format!("insyn_{}", random_hex(24));
-        self.store.create_api_token(org, name, &Sha256Digest::of(token.as_bytes()), actor).await?;
+        self.store
+            .create_api_token(org, name, &Sha256Digest::of(token.as_bytes()), actor)
+            .await?;
         Ok(token)
     }
 
@@ -204,7 +249,9 @@ async fn open_search(config: &AppConfig) -> Result<Arc<dyn SearchIndex>> {
         SearchBackend::Tantivy => false,
     };
     if use_pg {
-        Ok(Arc::new(insyn_search::PgSearch::connect_url(&config.database_url).await?))
+        Ok(Arc::new(
+            insyn_search::PgSearch::connect_url(&config.database_url).await?,
+        ))
     } else {
         let dir = config.search_dir.clone();
         Ok(Arc::new(insyn_search::TantivyIndex::open(&dir)?))

@@ -37,7 +37,12 @@ impl App {
                 break;
             }
             applied += batch.docs.len() as u64;
-            self.search.apply(batch.docs, batch.last_id).await?;
+            match self.search.apply(batch.docs, batch.last_id).await {
+                Ok(()) => {}
+                // The index belongs to another process (insyn serve), which applies the outbox.
+                Err(insyn_search::SearchError::Busy(_)) => return Ok(0),
+                Err(e) => return Err(e.into()),
+            }
             self.store.remove_from_search_outbox(&batch.ids).await?;
         }
         Ok(applied)
@@ -80,13 +85,21 @@ impl App {
         let results = self.search.search(query).await?;
         let ids: Vec<RecordId> = results.hits.iter().map(|h| h.record_id).collect();
         let records = self.store.get_records(query.org_id, &ids).await?;
-        let mut by_id: std::collections::HashMap<RecordId, Record> = records.into_iter().map(|r| (r.id, r)).collect();
+        let mut by_id: std::collections::HashMap<RecordId, Record> =
+            records.into_iter().map(|r| (r.id, r)).collect();
         let results_with_records = results
             .hits
             .into_iter()
-            .filter_map(|hit| by_id.remove(&hit.record_id).map(|record| FoundRecord { hit, record }))
+            .filter_map(|hit| {
+                by_id
+                    .remove(&hit.record_id)
+                    .map(|record| FoundRecord { hit, record })
+            })
             .collect();
-        Ok(SearchPage { total: results.total, results: results_with_records })
+        Ok(SearchPage {
+            total: results.total,
+            results: results_with_records,
+        })
     }
 
     /// Number of records of an organisation in the index.

@@ -2,8 +2,8 @@
 //! the digest its audit entry vouches for, and re-hashes every blob. It names what does not match.
 use crate::{App, Progress, Result};
 use futures::StreamExt;
-use insyn_domain::audit::ChainVerifier;
 use insyn_domain::Sha256Digest;
+use insyn_domain::audit::ChainVerifier;
 use serde::Serialize;
 use std::time::{Duration, Instant};
 
@@ -15,9 +15,16 @@ const PAGE: i64 = 10_000;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum VerifyProblem {
     /// An audit chain is broken.
-    AuditChain { organisation: String, detail: String },
+    AuditChain {
+        organisation: String,
+        detail: String,
+    },
     /// A record version's content does not match its digest, or its audit entry.
-    Version { record: i64, version: u32, detail: String },
+    Version {
+        record: i64,
+        version: u32,
+        detail: String,
+    },
     /// A blob is missing or its content does not hash to its name.
     Blob { sha256: String, detail: String },
 }
@@ -25,10 +32,17 @@ pub enum VerifyProblem {
 impl std::fmt::Display for VerifyProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            VerifyProblem::AuditChain { organisation, detail } => {
+            VerifyProblem::AuditChain {
+                organisation,
+                detail,
+            } => {
                 write!(f, "audit chain of '{organisation}': {detail}")
             }
-            VerifyProblem::Version { record, version, detail } => {
+            VerifyProblem::Version {
+                record,
+                version,
+                detail,
+            } => {
                 write!(f, "record {record} version {version}: {detail}")
             }
             VerifyProblem::Blob { sha256, detail } => write!(f, "blob {sha256}: {detail}"),
@@ -82,7 +96,10 @@ impl App {
                 for e in &entries {
                     report.audit_entries += 1;
                     if let Err(b) = chain.check(e) {
-                        report.add(VerifyProblem::AuditChain { organisation: org.slug.clone(), detail: b.to_string() });
+                        report.add(VerifyProblem::AuditChain {
+                            organisation: org.slug.clone(),
+                            detail: b.to_string(),
+                        });
                         broken = true;
                         break;
                     }
@@ -118,16 +135,28 @@ impl App {
                 report.versions += 1;
                 let v = &c.version;
                 let problem = if !v.is_intact() {
-                    Some("its content does not match its digest (changed after capture)".to_string())
+                    Some(
+                        "its content does not match its digest (changed after capture)".to_string(),
+                    )
                 } else if c.audited_digest.is_none() {
-                    Some(format!("audit entry {} that should vouch for it is missing", c.audit_seq))
+                    Some(format!(
+                        "audit entry {} that should vouch for it is missing",
+                        c.audit_seq
+                    ))
                 } else if c.audited_digest != Some(v.content_digest) {
-                    Some(format!("its digest differs from the one in audit entry {}", c.audit_seq))
+                    Some(format!(
+                        "its digest differs from the one in audit entry {}",
+                        c.audit_seq
+                    ))
                 } else {
                     None
                 };
                 if let Some(detail) = problem {
-                    report.add(VerifyProblem::Version { record: v.record_id.0, version: v.number, detail });
+                    report.add(VerifyProblem::Version {
+                        record: v.record_id.0,
+                        version: v.number,
+                        detail,
+                    });
                 }
             }
             progress.advance(checks.len() as u64);
@@ -156,7 +185,10 @@ impl App {
                         report.blob_bytes += size;
                         progress.advance(size);
                     }
-                    Err(e) => report.add(VerifyProblem::Blob { sha256: d.to_hex(), detail: e.to_string() }),
+                    Err(e) => report.add(VerifyProblem::Blob {
+                        sha256: d.to_hex(),
+                        detail: e.to_string(),
+                    }),
                 }
             }
         }

@@ -43,11 +43,23 @@ async fn scale_out(test: &str) -> Option<Env> {
         search: SearchBackend::Auto,
         search_dir: dir.path().join("unused"),
     };
-    Some(Env { app: App::open(config).await.unwrap(), dir })
+    Some(Env {
+        app: App::open(config).await.unwrap(),
+        dir,
+    })
 }
 
 async fn demo(app: &App, records: u64) -> demo::DemoReport {
-    load(app, &DemoOptions { records, ..Default::default() }, &NoProgress).await.unwrap()
+    load(
+        app,
+        &DemoOptions {
+            records,
+            ..Default::default()
+        },
+        &NoProgress,
+    )
+    .await
+    .unwrap()
 }
 
 async fn demo_is_searchable_and_verifies(env: Env) {
@@ -56,21 +68,47 @@ async fn demo_is_searchable_and_verifies(env: Env) {
     assert!(report.records >= 1500);
     assert!(report.accounts >= 8);
     let org = report.organisation.id;
-    let platforms: std::collections::HashSet<_> = app.accounts(org).await.unwrap().iter().map(|a| a.platform).collect();
-    assert_eq!(platforms.len(), Platform::ALL.len(), "the demo covers every platform");
-    assert_eq!(app.indexed_count(org).await.unwrap(), app.store.count_records(org).await.unwrap() as u64);
+    let platforms: std::collections::HashSet<_> = app
+        .accounts(org)
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| a.platform)
+        .collect();
+    assert_eq!(
+        platforms.len(),
+        Platform::ALL.len(),
+        "the demo covers every platform"
+    );
+    assert_eq!(
+        app.indexed_count(org).await.unwrap(),
+        app.store.count_records(org).await.unwrap() as u64
+    );
 
     // Swedish stemming: "skola" finds "skolan" / "skolor" / "Ekbackaskolan"? (compounds not split)
     let page = app.search(&SearchQuery::new(org, "klaga")).await.unwrap();
     assert!(page.total > 0);
     let page = app.search(&SearchQuery::new(org, "ärende")).await.unwrap();
-    assert!(page.results.iter().any(|f| f.record.text.to_lowercase().contains("ärendet") || f.record.text.contains("ärende")));
+    assert!(
+        page.results
+            .iter()
+            .any(|f| f.record.text.to_lowercase().contains("ärendet")
+                || f.record.text.contains("ärende"))
+    );
     let mut newest = SearchQuery::new(org, "");
     newest.order = SearchOrder::Newest;
     newest.direction = Some(Direction::Created);
     let page = app.search(&newest).await.unwrap();
-    assert!(page.results.iter().all(|f| f.record.direction == Direction::Created));
-    assert!(page.results.windows(2).all(|w| w[0].record.available_at >= w[1].record.available_at));
+    assert!(
+        page.results
+            .iter()
+            .all(|f| f.record.direction == Direction::Created)
+    );
+    assert!(
+        page.results
+            .windows(2)
+            .all(|w| w[0].record.available_at >= w[1].record.available_at)
+    );
 
     let v = app.verify(&NoProgress).await.unwrap();
     assert!(v.ok(), "{:?}", v.problems);
@@ -114,21 +152,48 @@ async fn committed_record_is_searchable_at_once() {
         raw_blob: None,
         raw_pointer: "/".into(),
     };
-    let obs = Observation { raw: bytes::Bytes::from_static(b"{\"id\":\"nytt-1\"}"), media_type: "application/json".into(), items: vec![item.clone()] };
+    let obs = Observation {
+        raw: bytes::Bytes::from_static(b"{\"id\":\"nytt-1\"}"),
+        media_type: "application/json".into(),
+        items: vec![item.clone()],
+    };
     app.capture(org, obs, "test").await.unwrap();
     let hits = app.search(&SearchQuery::new(org, "skola")).await.unwrap();
-    assert!(hits.results.iter().any(|f| f.record.platform_item_id == "nytt-1"), "stemmed search finds the new record at once");
+    assert!(
+        hits.results
+            .iter()
+            .any(|f| f.record.platform_item_id == "nytt-1"),
+        "stemmed search finds the new record at once"
+    );
     // an edit replaces the indexed text
     let mut edited = item;
     edited.text = "Nu handlar det om snöröjning i stället".into();
-    let obs = Observation { raw: bytes::Bytes::from_static(b"{\"id\":\"nytt-1\",\"v\":2}"), media_type: "application/json".into(), items: vec![edited] };
+    let obs = Observation {
+        raw: bytes::Bytes::from_static(b"{\"id\":\"nytt-1\",\"v\":2}"),
+        media_type: "application/json".into(),
+        items: vec![edited],
+    };
     app.capture(org, obs, "test").await.unwrap();
-    let hits = app.search(&SearchQuery::new(org, "snöröjning")).await.unwrap();
-    assert!(hits.results.iter().any(|f| f.record.platform_item_id == "nytt-1"));
+    let hits = app
+        .search(&SearchQuery::new(org, "snöröjning"))
+        .await
+        .unwrap();
+    assert!(
+        hits.results
+            .iter()
+            .any(|f| f.record.platform_item_id == "nytt-1")
+    );
     let old = app.search(&SearchQuery::new(org, "lärare")).await.unwrap();
-    assert!(!old.results.iter().any(|f| f.record.platform_item_id == "nytt-1"));
+    assert!(
+        !old.results
+            .iter()
+            .any(|f| f.record.platform_item_id == "nytt-1")
+    );
     // invalid search syntax is a clear error
-    let err = app.search(&SearchQuery::new(org, "\"oavslutad fras")).await.unwrap_err();
+    let err = app
+        .search(&SearchQuery::new(org, "\"oavslutad fras"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, AppError::Invalid { .. }), "{err:?}");
 }
 
@@ -142,12 +207,21 @@ async fn verify_catches_tampering() {
 
     // 1. a version's text changed behind the store's back (the trigger must be dropped first)
     let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-    sqlx::query("DROP TRIGGER record_versions_append_only_u").execute(&pool).await.unwrap();
-    sqlx::query("UPDATE record_versions SET text = 'förfalskad' WHERE id = 7").execute(&pool).await.unwrap();
+    sqlx::query("DROP TRIGGER record_versions_append_only_u")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE record_versions SET text = 'förfalskad' WHERE id = 7")
+        .execute(&pool)
+        .await
+        .unwrap();
     let v = env.app.verify(&NoProgress).await.unwrap();
     assert!(!v.ok());
     let first = v.problems[0].to_string();
-    assert!(first.contains("version 1") && first.contains("does not match its digest"), "{first}");
+    assert!(
+        first.contains("version 1") && first.contains("does not match its digest"),
+        "{first}"
+    );
 
     // 2. text and digest changed together: the audit entry still names the old digest
     let new_digest = insyn_domain::record::version_digest("förfalskad", &[], "x");
@@ -157,26 +231,58 @@ async fn verify_catches_tampering() {
         .await
         .unwrap();
     let v = env.app.verify(&NoProgress).await.unwrap();
-    assert!(v.problems.iter().any(|p| p.to_string().contains("differs from the one in audit entry")), "{:?}", v.problems);
+    assert!(
+        v.problems.iter().any(|p| p
+            .to_string()
+            .contains("differs from the one in audit entry")),
+        "{:?}",
+        v.problems
+    );
 
     // 3. an audit entry changed
-    sqlx::query("DROP TRIGGER audit_log_append_only_u").execute(&pool).await.unwrap();
-    sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE seq = 5").execute(&pool).await.unwrap();
+    sqlx::query("DROP TRIGGER audit_log_append_only_u")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE seq = 5")
+        .execute(&pool)
+        .await
+        .unwrap();
     let v = env.app.verify(&NoProgress).await.unwrap();
-    assert!(v.problems.iter().any(|p| p.to_string().contains("audit entry 5")), "{:?}", v.problems);
+    assert!(
+        v.problems
+            .iter()
+            .any(|p| p.to_string().contains("audit entry 5")),
+        "{:?}",
+        v.problems
+    );
 
     // 4. a blob changed on disk
     let blob = env.app.store.list_blobs(None, 1).await.unwrap()[0].sha256;
     let hex = blob.to_hex();
-    let path = env.dir.path().join("blobs/sha256").join(&hex[0..2]).join(&hex[2..4]).join(&hex);
+    let path = env
+        .dir
+        .path()
+        .join("blobs/sha256")
+        .join(&hex[0..2])
+        .join(&hex[2..4])
+        .join(&hex);
     std::fs::write(&path, b"tampered").unwrap();
     let v = env.app.verify(&NoProgress).await.unwrap();
-    assert!(v.problems.iter().any(|p| p.to_string().contains(&hex)), "{:?}", v.problems);
+    assert!(
+        v.problems.iter().any(|p| p.to_string().contains(&hex)),
+        "{:?}",
+        v.problems
+    );
 
     // 5. a blob removed
     std::fs::remove_file(&path).unwrap();
     let v = env.app.verify(&NoProgress).await.unwrap();
-    assert!(v.problems.iter().any(|p| matches!(p, VerifyProblem::Blob { sha256, .. } if *sha256 == hex)));
+    assert!(
+        v.problems
+            .iter()
+            .any(|p| matches!(p, VerifyProblem::Blob { sha256, .. } if *sha256 == hex))
+    );
 }
 
 #[tokio::test]
@@ -194,7 +300,9 @@ async fn backup_wipe_restore_verify() {
 
     // wipe: a brand-new, empty installation
     let target = tempfile::tempdir().unwrap();
-    let restored = restore(embedded_config(target.path()), &folder, false, &NoProgress).await.unwrap();
+    let restored = restore(embedded_config(target.path()), &folder, false, &NoProgress)
+        .await
+        .unwrap();
     assert!(restored.verify.ok(), "{:?}", restored.verify.problems);
     assert_eq!(restored.records_indexed as i64, before);
     let app2 = App::open(embedded_config(target.path())).await.unwrap();
@@ -208,30 +316,53 @@ async fn backup_wipe_restore_verify() {
     assert!(matches!(again, Err(AppError::Conflict(_))));
 
     // a damaged backup is refused before anything is touched
-    let blob = std::fs::read_dir(folder.join("blobs")).unwrap().next().unwrap().unwrap().path();
+    let blob = std::fs::read_dir(folder.join("blobs"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     std::fs::write(&blob, b"rot").unwrap();
     let fresh = tempfile::tempdir().unwrap();
-    let err = restore(embedded_config(fresh.path()), &folder, false, &NoProgress).await.unwrap_err();
-    assert!(err.to_string().contains("does not match its checksum"), "{err}");
+    let err = restore(embedded_config(fresh.path()), &folder, false, &NoProgress)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("does not match its checksum"),
+        "{err}"
+    );
     assert!(!fresh.path().join("insyn.db").exists(), "nothing written");
     let _ = env.dir;
 }
 
 #[tokio::test]
 async fn scale_out_backup_restore() {
-    let Some(env) = scale_out("scale_out_backup").await else { return };
-    if std::process::Command::new("pg_dump").arg("--version").output().is_err() {
+    let Some(env) = scale_out("scale_out_backup").await else {
+        return;
+    };
+    if std::process::Command::new("pg_dump")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         panic!("pg_dump is needed for PostgreSQL backups (Debian: postgresql-client)");
     }
     let report = demo(&env.app, 200).await;
     let org = report.organisation.id;
     let count = env.app.store.count_records(org).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    env.app.backup(&dir.path().join("b"), &NoProgress).await.unwrap();
-    let Some(target) = scale_out("scale_out_restore").await else { return };
+    env.app
+        .backup(&dir.path().join("b"), &NoProgress)
+        .await
+        .unwrap();
+    let Some(target) = scale_out("scale_out_restore").await else {
+        return;
+    };
     let config = target.app.config().clone();
     drop(target.app);
-    let r = restore(config.clone(), &dir.path().join("b"), false, &NoProgress).await.unwrap();
+    let r = restore(config.clone(), &dir.path().join("b"), false, &NoProgress)
+        .await
+        .unwrap();
     assert!(r.verify.ok(), "{:?}", r.verify.problems);
     let app = App::open(config).await.unwrap();
     assert_eq!(app.store.count_records(org).await.unwrap(), count);
@@ -243,7 +374,11 @@ async fn bad_configuration_is_a_clear_error() {
     let mut config = embedded_config(dir.path());
     config.database_url = "mysql://nope".into();
     let err = App::open(config).await.err().unwrap();
-    assert!(matches!(err, AppError::Invalid { .. }) && err.to_string().contains("sqlite: or postgres://"), "{err}");
+    assert!(
+        matches!(err, AppError::Invalid { .. })
+            && err.to_string().contains("sqlite: or postgres://"),
+        "{err}"
+    );
 
     let mut config = embedded_config(dir.path());
     config.database_url = "postgres://insyn@127.0.0.1:1/insyn".into();
@@ -252,12 +387,21 @@ async fn bad_configuration_is_a_clear_error() {
 
     let mut config = embedded_config(dir.path());
     config.blobs_url = "ftp://x".into();
-    assert!(matches!(App::open(config).await, Err(AppError::Invalid { .. })));
+    assert!(matches!(
+        App::open(config).await,
+        Err(AppError::Invalid { .. })
+    ));
 
     let mut config = embedded_config(dir.path());
     config.search = SearchBackend::Postgres;
-    assert!(matches!(App::open(config).await, Err(AppError::Invalid { .. })));
+    assert!(matches!(
+        App::open(config).await,
+        Err(AppError::Invalid { .. })
+    ));
 
     let env = embedded().await;
-    assert!(matches!(env.app.organisation("finns-inte").await, Err(AppError::NotFound(_))));
+    assert!(matches!(
+        env.app.organisation("finns-inte").await,
+        Err(AppError::NotFound(_))
+    ));
 }

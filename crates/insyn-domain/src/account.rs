@@ -115,7 +115,10 @@ impl AccountStatus {
         use AccountStatus::*;
         match (self, to) {
             (Planned, Active) | (Active, Closed) | (Planned, Closed) => Ok(()),
-            _ => Err(DomainError::StatusTransition { from: self.as_str(), to: to.as_str() }),
+            _ => Err(DomainError::StatusTransition {
+                from: self.as_str(),
+                to: to.as_str(),
+            }),
         }
     }
 }
@@ -150,17 +153,27 @@ pub struct OfficeHours {
 
 impl Default for OfficeHours {
     fn default() -> Self {
-        OfficeHours { weekdays: vec![1, 2, 3, 4, 5], opens_min: 8 * 60, closes_min: 16 * 60 + 30 }
+        OfficeHours {
+            weekdays: vec![1, 2, 3, 4, 5],
+            opens_min: 8 * 60,
+            closes_min: 16 * 60 + 30,
+        }
     }
 }
 
 impl OfficeHours {
     pub fn validate(&self) -> Result<(), DomainError> {
         if self.weekdays.is_empty() || self.weekdays.iter().any(|d| !(1..=7).contains(d)) {
-            return Err(DomainError::invalid("office_hours", "weekdays must be 1 (Monday) to 7 (Sunday)"));
+            return Err(DomainError::invalid(
+                "office_hours",
+                "weekdays must be 1 (Monday) to 7 (Sunday)",
+            ));
         }
         if self.opens_min >= self.closes_min || self.closes_min > 24 * 60 {
-            return Err(DomainError::invalid("office_hours", "opening time must be before closing time"));
+            return Err(DomainError::invalid(
+                "office_hours",
+                "opening time must be before closing time",
+            ));
         }
         Ok(())
     }
@@ -176,7 +189,11 @@ impl OfficeHours {
             (Some(f), Some(l)) if contiguous && days.len() > 1 => {
                 format!("{}–{}", DAYS[*f as usize - 1], DAYS[*l as usize - 1])
             }
-            _ => days.iter().map(|d| DAYS[*d as usize - 1]).collect::<Vec<_>>().join(", "),
+            _ => days
+                .iter()
+                .map(|d| DAYS[*d as usize - 1])
+                .collect::<Vec<_>>()
+                .join(", "),
         };
         format!(
             "{day_text} {:02}:{:02}–{:02}:{:02}",
@@ -244,15 +261,28 @@ fn default_response_hours() -> u32 {
 impl NewAccount {
     pub fn validate(&self) -> Result<(), DomainError> {
         if self.handle.trim().is_empty() {
-            return Err(DomainError::invalid("handle", "the account needs a handle or name"));
+            return Err(DomainError::invalid(
+                "handle",
+                "the account needs a handle or name",
+            ));
         }
         if self.purpose.trim().is_empty() {
-            return Err(DomainError::invalid("purpose", "state the purpose of the account"));
+            return Err(DomainError::invalid(
+                "purpose",
+                "state the purpose of the account",
+            ));
         }
         if self.target_group.trim().is_empty() {
-            return Err(DomainError::invalid("target_group", "state who the account is for"));
+            return Err(DomainError::invalid(
+                "target_group",
+                "state who the account is for",
+            ));
         }
-        let people: Vec<&String> = self.responsible.iter().filter(|p| !p.trim().is_empty()).collect();
+        let people: Vec<&String> = self
+            .responsible
+            .iter()
+            .filter(|p| !p.trim().is_empty())
+            .collect();
         if people.len() < 2 {
             return Err(DomainError::invalid(
                 "responsible",
@@ -260,7 +290,10 @@ impl NewAccount {
             ));
         }
         if !(1..=720).contains(&self.response_hours) {
-            return Err(DomainError::invalid("response_hours", "response time must be 1 to 720 working hours"));
+            return Err(DomainError::invalid(
+                "response_hours",
+                "response time must be 1 to 720 working hours",
+            ));
         }
         self.office_hours.validate()
     }
@@ -307,7 +340,11 @@ mod tests {
     #[test]
     fn office_hours_text() {
         assert_eq!(OfficeHours::default().swedish(), "mån–fre 08:00–16:30");
-        let odd = OfficeHours { weekdays: vec![1, 3], opens_min: 9 * 60, closes_min: 12 * 60 };
+        let odd = OfficeHours {
+            weekdays: vec![1, 3],
+            opens_min: 9 * 60,
+            closes_min: 12 * 60,
+        };
         assert_eq!(odd.swedish(), "mån, ons 09:00–12:00");
     }
 

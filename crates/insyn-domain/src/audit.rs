@@ -105,7 +105,14 @@ pub fn entry_hash(
     h.update(org_id.0.to_be_bytes());
     let time = canonical_time(at);
     let digest_hex = digest.map(|d| d.to_hex()).unwrap_or_default();
-    for field in [time.as_str(), actor, action, subject, digest_hex.as_str(), detail] {
+    for field in [
+        time.as_str(),
+        actor,
+        action,
+        subject,
+        digest_hex.as_str(),
+        detail,
+    ] {
         h.update((field.len() as u64).to_be_bytes());
         h.update(field.as_bytes());
     }
@@ -165,13 +172,21 @@ pub struct ChainVerifier {
 
 impl ChainVerifier {
     pub fn new(org: OrgId) -> Self {
-        ChainVerifier { org, last_seq: 0, last_hash: GENESIS_HASH }
+        ChainVerifier {
+            org,
+            last_seq: 0,
+            last_hash: GENESIS_HASH,
+        }
     }
 
     pub fn check(&mut self, e: &AuditEntry) -> Result<(), ChainBreak> {
         let org = self.org;
         if e.seq != self.last_seq + 1 || e.org_id != org {
-            return Err(ChainBreak::Gap { org, seq: e.seq, expected: self.last_seq + 1 });
+            return Err(ChainBreak::Gap {
+                org,
+                seq: e.seq,
+                expected: self.last_seq + 1,
+            });
         }
         if e.prev_hash != self.last_hash {
             return Err(ChainBreak::BadLink { org, seq: e.seq });
@@ -220,7 +235,10 @@ mod tests {
     fn chain(n: u8) -> Vec<AuditEntry> {
         let mut out: Vec<AuditEntry> = Vec::new();
         for i in 0..n {
-            let (seq, hash) = out.last().map(|e| (e.seq, e.hash)).unwrap_or((0, GENESIS_HASH));
+            let (seq, hash) = out
+                .last()
+                .map(|e| (e.seq, e.hash))
+                .unwrap_or((0, GENESIS_HASH));
             out.push(entry(i).seal(seq, hash));
         }
         out

@@ -6,11 +6,17 @@ pub enum DomainError {
     #[error("{field}: {reason}")]
     Invalid { field: &'static str, reason: String },
     #[error("an account cannot go from {from} to {to}")]
-    StatusTransition { from: &'static str, to: &'static str },
+    StatusTransition {
+        from: &'static str,
+        to: &'static str,
+    },
 }
 
 impl DomainError {
     pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
-        DomainError::Invalid { field, reason: reason.into() }
+        DomainError::Invalid {
+            field,
+            reason: reason.into(),
+        }
     }
 }

@@ -15,9 +15,9 @@ pub use audit::{AuditAction, AuditEntry, ChainBreak, GENESIS_HASH, NewAuditEntry
 pub use digest::Sha256Digest;
 pub use error::DomainError;
 pub use ids::{AccountId, OrgId, RecordId, UnitId};
-pub use search::{SearchDoc, SearchHit, SearchOrder, SearchQuery, SearchResults};
 pub use org::{NewOrganisation, NewUnit, Organisation, Role, Unit};
 pub use record::{
     CaptureItem, Classification, Direction, ItemKind, NewVersion, Record, RecordEvent,
     RecordEventKind, RecordVersion,
 };
+pub use search::{SearchDoc, SearchHit, SearchOrder, SearchQuery, SearchResults};

@@ -26,7 +26,10 @@ impl NewOrganisation {
     pub fn validate(&self) -> Result<(), DomainError> {
         validate_slug(&self.slug)?;
         if self.name.trim().is_empty() {
-            return Err(DomainError::invalid("name", "the organisation needs a name"));
+            return Err(DomainError::invalid(
+                "name",
+                "the organisation needs a name",
+            ));
         }
         if self.diary_prefix.trim().is_empty() || self.diary_prefix.len() > 10 {
             return Err(DomainError::invalid(

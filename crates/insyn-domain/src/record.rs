@@ -42,7 +42,9 @@ impl FromStr for Direction {
             "received" | "inkommen" => Ok(Direction::Received),
             other => Err(DomainError::invalid(
                 "direction",
-                format!("unknown direction '{other}'; use created (upprättad) or received (inkommen)"),
+                format!(
+                    "unknown direction '{other}'; use created (upprättad) or received (inkommen)"
+                ),
             )),
         }
     }
@@ -80,7 +82,10 @@ impl FromStr for ItemKind {
             "reply" => Ok(ItemKind::Reply),
             "message" => Ok(ItemKind::Message),
             "profile" => Ok(ItemKind::Profile),
-            other => Err(DomainError::invalid("kind", format!("unknown item kind '{other}'"))),
+            other => Err(DomainError::invalid(
+                "kind",
+                format!("unknown item kind '{other}'"),
+            )),
         }
     }
 }
@@ -129,7 +134,9 @@ impl FromStr for Classification {
             "secret" => Ok(Classification::Secret),
             other => Err(DomainError::invalid(
                 "classification",
-                format!("unknown classification '{other}'; use unassessed, released, under_review or secret"),
+                format!(
+                    "unknown classification '{other}'; use unassessed, released, under_review or secret"
+                ),
             )),
         }
     }
@@ -168,10 +175,16 @@ pub const MAX_TEXT_BYTES: usize = 1 << 20;
 impl CaptureItem {
     pub fn validate(&self) -> Result<(), DomainError> {
         if self.platform_item_id.trim().is_empty() {
-            return Err(DomainError::invalid("platform_item_id", "the platform's id of the item is missing"));
+            return Err(DomainError::invalid(
+                "platform_item_id",
+                "the platform's id of the item is missing",
+            ));
         }
         if self.platform_item_id.len() > 512 {
-            return Err(DomainError::invalid("platform_item_id", "longer than 512 bytes"));
+            return Err(DomainError::invalid(
+                "platform_item_id",
+                "longer than 512 bytes",
+            ));
         }
         if self.text.len() > MAX_TEXT_BYTES {
             return Err(DomainError::invalid("text", "longer than 1 MiB"));
@@ -281,7 +294,10 @@ impl FromStr for RecordEventKind {
             "edited" => Ok(RecordEventKind::Edited),
             "deletion_seen" => Ok(RecordEventKind::DeletionSeen),
             "classified" => Ok(RecordEventKind::Classified),
-            other => Err(DomainError::invalid("event", format!("unknown record event '{other}'"))),
+            other => Err(DomainError::invalid(
+                "event",
+                format!("unknown record event '{other}'"),
+            )),
         }
     }
 }
@@ -307,13 +323,22 @@ mod tests {
         let b = version_digest("a", &[], "bc");
         assert_ne!(a, b);
         let m = Sha256Digest::of(b"x");
-        assert_ne!(version_digest("a", &[m], "b"), version_digest("a", &[], "b"));
+        assert_ne!(
+            version_digest("a", &[m], "b"),
+            version_digest("a", &[], "b")
+        );
     }
 
     #[test]
     fn direction_parse_accepts_swedish() {
-        assert_eq!("inkommen".parse::<Direction>().unwrap(), Direction::Received);
-        assert_eq!("upprättad".parse::<Direction>().unwrap(), Direction::Created);
+        assert_eq!(
+            "inkommen".parse::<Direction>().unwrap(),
+            Direction::Received
+        );
+        assert_eq!(
+            "upprättad".parse::<Direction>().unwrap(),
+            Direction::Created
+        );
         assert!("sideways".parse::<Direction>().is_err());
     }
 }

@@ -7,7 +7,13 @@ fn main() {
     print!("{}", r.table());
     if std::env::args().any(|a| a == "-v") {
         for m in &r.mistakes {
-            println!("{:>4} {} {:<16} {}", m.line, m.kind, m.category.as_str(), m.text);
+            println!(
+                "{:>4} {} {:<16} {}",
+                m.line,
+                m.kind,
+                m.category.as_str(),
+                m.text
+            );
         }
     }
 }

@@ -5,10 +5,20 @@ fn main() {
     std::io::stdin().read_to_string(&mut input).unwrap();
     let draft = std::env::args().any(|a| a == "--draft");
     for line in input.lines() {
-        let f = if draft { s.screen_draft(line) } else { s.screen(line) };
+        let f = if draft {
+            s.screen_draft(line)
+        } else {
+            s.screen(line)
+        };
         println!("» {line}");
         for x in f {
-            println!("   {:<16} {:.2} {:<28} {:?}", x.category.as_str(), x.confidence, x.rule, x.text(line));
+            println!(
+                "   {:<16} {:.2} {:<28} {:?}",
+                x.category.as_str(),
+                x.confidence,
+                x.rule,
+                x.text(line)
+            );
         }
     }
 }

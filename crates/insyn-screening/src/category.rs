@@ -216,7 +216,9 @@ impl SuggestedAction {
             SuggestedAction::ProtectPersonalData => {
                 "Överväg att dölja inlägget och kontakta avsändaren om personuppgifterna."
             }
-            SuggestedAction::Register => "Diarieför inlägget om det inte är av tillfällig eller ringa betydelse.",
+            SuggestedAction::Register => {
+                "Diarieför inlägget om det inte är av tillfällig eller ringa betydelse."
+            }
             SuggestedAction::ReviseDraft => {
                 "Skriv om svaret: ge inga råd med ekonomiska konsekvenser, hänvisa till en annan kanal."
             }
@@ -232,11 +234,15 @@ impl SuggestedAction {
             SuggestedAction::PoliceReport => {
                 "Preserve evidence, report to the police, remove the post and register it."
             }
-            SuggestedAction::RemoveOffensive => "Remove the offensive personal data and record why.",
+            SuggestedAction::RemoveOffensive => {
+                "Remove the offensive personal data and record why."
+            }
             SuggestedAction::ProtectPersonalData => {
                 "Consider hiding the post and contacting the sender about the personal data."
             }
-            SuggestedAction::Register => "Register the post unless it is of passing or minor importance.",
+            SuggestedAction::Register => {
+                "Register the post unless it is of passing or minor importance."
+            }
             SuggestedAction::ReviseDraft => {
                 "Rewrite the answer: give no advice with economic consequences, refer to another channel."
             }

@@ -7,7 +7,11 @@ use std::path::PathBuf;
 pub enum ScreeningError {
     /// A rule file does not follow the format; names the file and the 1-based line.
     #[error("{file}:{line}: {message}")]
-    Parse { file: String, line: usize, message: String },
+    Parse {
+        file: String,
+        line: usize,
+        message: String,
+    },
     /// Reading a rule directory failed.
     #[error("cannot read {path}: {source}")]
     Io {
@@ -25,6 +29,10 @@ pub enum ScreeningError {
 
 impl ScreeningError {
     pub(crate) fn parse(file: &str, line: usize, message: impl Into<String>) -> Self {
-        ScreeningError::Parse { file: file.to_string(), line, message: message.into() }
+        ScreeningError::Parse {
+            file: file.to_string(),
+            line,
+            message: message.into(),
+        }
     }
 }

@@ -10,7 +10,8 @@
 //! Two scores per category: **text level** (does the example have the category at all, predicted
 //! vs labelled) and **span level** (a labelled span is found when a finding of its category
 //! overlaps it; a finding that overlaps no labelled span of its category is a false positive;
-//! examples with a span-free label of that category are left out of the span score).
+//! examples with a span-free label of that category, and categories with no span labels in the
+//! whole corpus, are left out of the span score).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -82,7 +83,9 @@ pub fn parse_corpus(jsonl: &str) -> Result<Vec<Example>, ScreeningError> {
                         .text
                         .get(s..e)
                         .filter(|x| !x.is_empty())
-                        .ok_or_else(|| err(format!("span {s}..{e} is not a non-empty char range")))?;
+                        .ok_or_else(|| {
+                            err(format!("span {s}..{e} is not a non-empty char range"))
+                        })?;
                     if let Some(q) = &lab.quote
                         && q != slice
                     {
@@ -93,9 +96,17 @@ pub fn parse_corpus(jsonl: &str) -> Result<Vec<Example>, ScreeningError> {
                 (None, None) => None,
                 _ => return Err(err("give both start and end, or neither".into())),
             };
-            labels.push(Label { category: lab.category, span });
+            labels.push(Label {
+                category: lab.category,
+                span,
+            });
         }
-        out.push(Example { line, text: raw.text, draft: raw.draft, labels });
+        out.push(Example {
+            line,
+            text: raw.text,
+            draft: raw.draft,
+            labels,
+        });
     }
     Ok(out)
 }
@@ -129,7 +140,11 @@ impl Counts {
         }
         let p = self.precision().unwrap_or(0.0);
         let r = self.recall().unwrap_or(0.0);
-        Some(if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) })
+        Some(if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        })
     }
 
     fn add(&mut self, o: Counts) {
@@ -214,7 +229,13 @@ impl Report {
         for c in Category::ALL {
             let t = self.text_counts(c);
             let sp = self.span_counts(c);
-            row(&mut s, c.as_str(), self.support.get(&c).copied().unwrap_or(0), t, sp);
+            row(
+                &mut s,
+                c.as_str(),
+                self.support.get(&c).copied().unwrap_or(0),
+                t,
+                sp,
+            );
         }
         let total: usize = self.support.values().sum();
         row(&mut s, "micro", total, self.micro_text(), self.micro_span());
@@ -225,9 +246,23 @@ impl Report {
 
 /// Screen every example and score the findings against the labels.
 pub fn evaluate(screener: &Screener, corpus: &[Example]) -> Report {
-    let mut r = Report { examples: corpus.len(), ..Report::default() };
+    let mut r = Report {
+        examples: corpus.len(),
+        ..Report::default()
+    };
+    // Categories labelled only at category level get no span score.
+    let spanned: BTreeSet<Category> = corpus
+        .iter()
+        .flat_map(|e| e.labels.iter())
+        .filter(|l| l.span.is_some())
+        .map(|l| l.category)
+        .collect();
     for ex in corpus {
-        let found = if ex.draft { screener.screen_draft(&ex.text) } else { screener.screen(&ex.text) };
+        let found = if ex.draft {
+            screener.screen_draft(&ex.text)
+        } else {
+            screener.screen(&ex.text)
+        };
         let predicted: BTreeSet<Category> = found.iter().map(|f| f.category).collect();
         let labelled: BTreeSet<Category> = ex.labels.iter().map(|l| l.category).collect();
         for &c in &labelled {
@@ -252,11 +287,14 @@ pub fn evaluate(screener: &Screener, corpus: &[Example]) -> Report {
             }
             // Span level.
             let labels: Vec<&Label> = ex.labels.iter().filter(|x| x.category == c).collect();
-            if labels.iter().any(|x| x.span.is_none()) {
+            if !spanned.contains(&c) || labels.iter().any(|x| x.span.is_none()) {
                 continue;
             }
-            let preds: Vec<(usize, usize)> =
-                found.iter().filter(|f| f.category == c).map(|f| (f.start, f.end)).collect();
+            let preds: Vec<(usize, usize)> = found
+                .iter()
+                .filter(|f| f.category == c)
+                .map(|f| (f.start, f.end))
+                .collect();
             let overlaps = |a: (usize, usize), b: (usize, usize)| a.0 < b.1 && b.0 < a.1;
             let sp = r.span.entry(c).or_default();
             for l in &labels {
@@ -269,7 +307,11 @@ pub fn evaluate(screener: &Screener, corpus: &[Example]) -> Report {
             }
             sp.fp += preds
                 .iter()
-                .filter(|p| !labels.iter().any(|l| overlaps(**p, l.span.expect("checked"))))
+                .filter(|p| {
+                    !labels
+                        .iter()
+                        .any(|l| overlaps(**p, l.span.expect("checked")))
+                })
                 .count();
         }
     }
@@ -291,8 +333,10 @@ mod tests {
         assert_eq!(c[0].labels[0].span, Some((5, 18)));
         assert_eq!(c[1].line, 3);
         assert!(c[1].draft);
-        let e = parse_corpus("{\"text\":\"åå\",\"labels\":[{\"category\":\"phone\",\"start\":1,\"end\":2}]}")
-            .unwrap_err();
+        let e = parse_corpus(
+            "{\"text\":\"åå\",\"labels\":[{\"category\":\"phone\",\"start\":1,\"end\":2}]}",
+        )
+        .unwrap_err();
         assert!(e.to_string().starts_with("corpus line 1"), "{e}");
         let e = parse_corpus("{\"text\":\"abc\",\"labels\":[{\"category\":\"phone\",\"start\":0,\"end\":2,\"quote\":\"x\"}]}")
             .unwrap_err();
@@ -302,7 +346,11 @@ mod tests {
 
     #[test]
     fn counts() {
-        let c = Counts { tp: 8, fp: 2, fn_: 0 };
+        let c = Counts {
+            tp: 8,
+            fp: 2,
+            fn_: 0,
+        };
         assert_eq!(c.precision(), Some(0.8));
         assert_eq!(c.recall(), Some(1.0));
         assert!((c.f1().unwrap() - 0.888_888).abs() < 1e-3);
@@ -318,8 +366,22 @@ mod tests {
         )
         .unwrap();
         let r = evaluate(&s, &corpus);
-        assert_eq!(r.text_counts(Category::Phone), Counts { tp: 1, fp: 0, fn_: 0 });
-        assert_eq!(r.span_counts(Category::Phone), Counts { tp: 1, fp: 0, fn_: 0 });
+        assert_eq!(
+            r.text_counts(Category::Phone),
+            Counts {
+                tp: 1,
+                fp: 0,
+                fn_: 0
+            }
+        );
+        assert_eq!(
+            r.span_counts(Category::Phone),
+            Counts {
+                tp: 1,
+                fp: 0,
+                fn_: 0
+            }
+        );
         assert!(r.table().contains("phone"));
     }
 }

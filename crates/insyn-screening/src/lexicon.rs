@@ -126,7 +126,10 @@ impl Lexicon {
         let mut metas = Vec::new();
         let mut context_names: Vec<String> = Vec::new();
         for (fi, f) in files.iter().enumerate() {
-            if !matches!(f.kind, FileKind::Lexicon | FileKind::Tie | FileKind::Context) {
+            if !matches!(
+                f.kind,
+                FileKind::Lexicon | FileKind::Tie | FileKind::Context
+            ) {
                 continue;
             }
             let mut suffixes = shared_suffixes.clone();
@@ -173,7 +176,12 @@ impl Lexicon {
                     }
                 };
                 let entry_id = entries.len() as u32;
-                let multi = e.tokens.iter().filter(|t| !matches!(t, RawToken::Gap(_))).count() > 1;
+                let multi = e
+                    .tokens
+                    .iter()
+                    .filter(|t| !matches!(t, RawToken::Gap(_)))
+                    .count()
+                    > 1;
                 let mut elems = Vec::with_capacity(e.tokens.len());
                 for (k, t) in e.tokens.iter().enumerate() {
                     let atoms: Vec<u32> = match t {
@@ -181,11 +189,8 @@ impl Lexicon {
                             elems.push(Elem::Gap(*n));
                             continue;
                         }
-                        RawToken::Word { .. } => {
-                            word_atoms(&mut b, t, &suffixes, multi).map_err(|m| {
-                                ScreeningError::parse(&f.name, e.line, m)
-                            })?
-                        }
+                        RawToken::Word { .. } => word_atoms(&mut b, t, &suffixes, multi)
+                            .map_err(|m| ScreeningError::parse(&f.name, e.line, m))?,
                         RawToken::Class(name) => {
                             let (cline, toks) = classes.get(name).ok_or_else(|| {
                                 ScreeningError::parse(
@@ -203,9 +208,10 @@ impl Lexicon {
                                         format!("class <{name}> may not contain another class"),
                                     ));
                                 }
-                                v.extend(word_atoms(&mut b, ct, &suffixes, multi).map_err(
-                                    |m| ScreeningError::parse(&f.name, *cline, m),
-                                )?);
+                                v.extend(
+                                    word_atoms(&mut b, ct, &suffixes, multi)
+                                        .map_err(|m| ScreeningError::parse(&f.name, *cline, m))?,
+                                );
                             }
                             v
                         }
@@ -319,7 +325,11 @@ impl Lexicon {
             }
             if ok {
                 let last = *cur.iter().min().expect("non-empty");
-                out.push(LexMatch { entry: e, first: w as usize, last });
+                out.push(LexMatch {
+                    entry: e,
+                    first: w as usize,
+                    last,
+                });
                 if out.len() >= MAX_MATCHES {
                     break;
                 }
@@ -336,7 +346,12 @@ fn word_atoms(
     suffixes: &Suffixes,
     multi: bool,
 ) -> Result<Vec<u32>, String> {
-    let RawToken::Word { body, star_start, star_end } = t else {
+    let RawToken::Word {
+        body,
+        star_start,
+        star_end,
+    } = t
+    else {
         return Err("expected a word".into());
     };
     let forms = expand(body, suffixes)?;
@@ -395,7 +410,9 @@ fn expand(body: &str, suffixes: &Suffixes) -> Result<Vec<String>, String> {
                 }
             }
             if next.len() > MAX_FORMS_PER_TOKEN {
-                return Err(format!("{body:?} expands to more than {MAX_FORMS_PER_TOKEN} forms"));
+                return Err(format!(
+                    "{body:?} expands to more than {MAX_FORMS_PER_TOKEN} forms"
+                ));
             }
             out = next;
         } else {
@@ -438,7 +455,10 @@ mod tests {
     fn expansion() {
         let s: Suffixes = [("n".to_string(), (1, vec![String::new(), "en".into()]))].into();
         assert_eq!(expand("idiot{:n}", &s).unwrap(), vec!["idiot", "idioten"]);
-        assert_eq!(expand("{sk|j}ut{a|er}", &s).unwrap(), vec!["skuta", "skuter", "juta", "juter"]);
+        assert_eq!(
+            expand("{sk|j}ut{a|er}", &s).unwrap(),
+            vec!["skuta", "skuter", "juta", "juter"]
+        );
         assert!(expand("x{:nope}", &s).is_err());
     }
 
@@ -451,9 +471,18 @@ mod tests {
         assert_eq!(matched(&l, "idiotisk"), Vec::<String>::new());
         assert_eq!(matched(&l, "ditt kommunsvin"), vec!["kommunsvin"]);
         assert_eq!(matched(&l, "svinaktigt"), Vec::<String>::new());
-        assert_eq!(matched(&l, "ska spränga hela den jäkla kommunhuset"), Vec::<String>::new());
-        assert_eq!(matched(&l, "ska spränga hela kommunhuset"), vec!["spränga hela kommunhuset"]);
-        assert_eq!(matched(&l, "sprängde kommunhuset"), vec!["sprängde kommunhuset"]);
+        assert_eq!(
+            matched(&l, "ska spränga hela den jäkla kommunhuset"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            matched(&l, "ska spränga hela kommunhuset"),
+            vec!["spränga hela kommunhuset"]
+        );
+        assert_eq!(
+            matched(&l, "sprängde kommunhuset"),
+            vec!["sprängde kommunhuset"]
+        );
     }
 
     #[test]
@@ -466,8 +495,9 @@ mod tests {
 
     #[test]
     fn unknown_class_is_an_error_with_line() {
-        let rs = RuleSet::from_sources([("t.rules", "@category threat\n@sv x\n@en x\n<nope> dig\n")])
-            .unwrap();
+        let rs =
+            RuleSet::from_sources([("t.rules", "@category threat\n@sv x\n@en x\n<nope> dig\n")])
+                .unwrap();
         let e = Lexicon::build(&rs.files).unwrap_err();
         assert_eq!(e.to_string(), "t.rules:4: unknown class <nope>");
     }
@@ -475,6 +505,11 @@ mod tests {
     #[test]
     fn missing_explanation_is_an_error() {
         let rs = RuleSet::from_sources([("t.rules", "@category threat\ndöda\n")]).unwrap();
-        assert!(Lexicon::build(&rs.files).unwrap_err().to_string().contains("t.rules:2"));
+        assert!(
+            Lexicon::build(&rs.files)
+                .unwrap_err()
+                .to_string()
+                .contains("t.rules:2")
+        );
     }
 }

@@ -8,7 +8,10 @@ use crate::rules::{RuleFile, RuleSet};
 /// Read every `*.rules` file in `dir` (not recursive), in file-name order. Each file is named by
 /// its file name in errors and for [`RuleSet::overlay`].
 pub fn from_dir(dir: &Path) -> Result<RuleSet, ScreeningError> {
-    let io = |source| ScreeningError::Io { path: dir.to_path_buf(), source };
+    let io = |source| ScreeningError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
     let mut paths: Vec<_> = std::fs::read_dir(dir)
         .map_err(io)?
         .collect::<Result<Vec<_>, _>>()
@@ -20,12 +23,20 @@ pub fn from_dir(dir: &Path) -> Result<RuleSet, ScreeningError> {
     paths.sort();
     let mut files = Vec::with_capacity(paths.len());
     for p in paths {
-        let text = std::fs::read_to_string(&p)
-            .map_err(|source| ScreeningError::Io { path: p.clone(), source })?;
-        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let text = std::fs::read_to_string(&p).map_err(|source| ScreeningError::Io {
+            path: p.clone(),
+            source,
+        })?;
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         files.push(RuleFile::parse(&name, &text)?);
     }
-    Ok(RuleSet { files, ..RuleSet::empty() })
+    Ok(RuleSet {
+        files,
+        ..RuleSet::empty()
+    })
 }
 
 /// The built-in Swedish rules with an organisation's files laid over them: a file with the
@@ -48,7 +59,11 @@ mod tests {
     #[test]
     fn reads_rule_files_and_names_errors() {
         let d = tmpdir("ok");
-        std::fs::write(d.join("a.rules"), "@category threat\n@sv x\n@en y\nbränna ner\n").unwrap();
+        std::fs::write(
+            d.join("a.rules"),
+            "@category threat\n@sv x\n@en y\nbränna ner\n",
+        )
+        .unwrap();
         std::fs::write(d.join("ignored.txt"), "not rules").unwrap();
         let rs = from_dir(&d).unwrap();
         assert_eq!(rs.files.len(), 1);

@@ -84,7 +84,12 @@ impl Normalized {
         if let Some(s) = cur {
             words.push(make_word(s, text.len(), &src_start, &src_end));
         }
-        Normalized { text, src_start, src_end, words }
+        Normalized {
+            text,
+            src_start,
+            src_end,
+            words,
+        }
     }
 
     /// The normalised text.
@@ -118,7 +123,12 @@ impl Normalized {
 }
 
 fn make_word(s: usize, e: usize, src_start: &[usize], src_end: &[usize]) -> Word {
-    Word { start: s, end: e, orig_start: src_start[s], orig_end: src_end[e - 1] }
+    Word {
+        start: s,
+        end: e,
+        orig_start: src_start[s],
+        orig_end: src_end[e - 1],
+    }
 }
 
 fn is_invisible(c: char) -> bool {
@@ -272,7 +282,12 @@ fn join_spaced(chars: Vec<NChar>) -> Vec<NChar> {
         }
         i = j + 1;
     }
-    chars.into_iter().zip(drop).filter(|(_, d)| !d).map(|(c, _)| c).collect()
+    chars
+        .into_iter()
+        .zip(drop)
+        .filter(|(_, d)| !d)
+        .map(|(c, _)| c)
+        .collect()
 }
 
 /// Runs of three or more equal letters become one.
@@ -286,7 +301,11 @@ fn squeeze(chars: Vec<NChar>) -> Vec<NChar> {
             j += 1;
         }
         if c.is_alphabetic() && j - i >= 3 {
-            out.push(NChar { c, s: chars[i].s, e: chars[j - 1].e });
+            out.push(NChar {
+                c,
+                s: chars[i].s,
+                e: chars[j - 1].e,
+            });
         } else {
             out.extend_from_slice(&chars[i..j]);
         }
@@ -395,7 +414,11 @@ mod tests {
     #[test]
     fn words_and_lookup() {
         let n = Normalized::new("Hej  du, 070-12");
-        let w: Vec<&str> = n.words().iter().map(|w| &n.text()[w.start..w.end]).collect();
+        let w: Vec<&str> = n
+            .words()
+            .iter()
+            .map(|w| &n.text()[w.start..w.end])
+            .collect();
         assert_eq!(w, ["hej", "du", "070", "12"]);
         assert_eq!(n.word_at_or_after(4), 1);
         assert_eq!(n.word_containing(1), Some(0));

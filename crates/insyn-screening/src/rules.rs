@@ -17,13 +17,28 @@ pub const DEFAULT_SWEDISH_FILES: &[(&str, &str)] = &[
     ("context.rules", include_str!("../rules/sv/context.rules")),
     ("threat.rules", include_str!("../rules/sv/threat.rules")),
     ("hate.rules", include_str!("../rules/sv/hate.rules")),
-    ("offensive.rules", include_str!("../rules/sv/offensive.rules")),
-    ("sensitive.rules", include_str!("../rules/sv/sensitive.rules")),
+    (
+        "offensive.rules",
+        include_str!("../rules/sv/offensive.rules"),
+    ),
+    (
+        "sensitive.rules",
+        include_str!("../rules/sv/sensitive.rules"),
+    ),
     ("secret.rules", include_str!("../rules/sv/secret.rules")),
-    ("complaint.rules", include_str!("../rules/sv/complaint.rules")),
+    (
+        "complaint.rules",
+        include_str!("../rules/sv/complaint.rules"),
+    ),
     ("case.rules", include_str!("../rules/sv/case.rules")),
-    ("economic_advice.rules", include_str!("../rules/sv/economic_advice.rules")),
-    ("unlawful_links.rules", include_str!("../rules/sv/unlawful_links.rules")),
+    (
+        "economic_advice.rules",
+        include_str!("../rules/sv/economic_advice.rules"),
+    ),
+    (
+        "unlawful_links.rules",
+        include_str!("../rules/sv/unlawful_links.rules"),
+    ),
 ];
 
 /// What a rule file holds.
@@ -80,7 +95,11 @@ pub(crate) struct Meta {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum RawToken {
     /// A word pattern: optional leading/trailing `*`, body with `{a|b}` / `{:suffixset}` groups.
-    Word { body: String, star_start: bool, star_end: bool },
+    Word {
+        body: String,
+        star_start: bool,
+        star_end: bool,
+    },
     /// `<name>`: a class.
     Class(String),
     /// `~N`: up to N other words.
@@ -154,12 +173,19 @@ impl RuleSet {
             .into_iter()
             .map(|(n, s)| RuleFile::parse(n.as_ref(), s.as_ref()))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(RuleSet { files, ..RuleSet::empty() })
+        Ok(RuleSet {
+            files,
+            ..RuleSet::empty()
+        })
     }
 
     /// No files, default settings.
     pub fn empty() -> RuleSet {
-        RuleSet { files: Vec::new(), min_confidence: 0.5, tie_window: 10 }
+        RuleSet {
+            files: Vec::new(),
+            min_confidence: 0.5,
+            tie_window: 10,
+        }
     }
 
     /// Read every `*.rules` file in a directory (see [`crate::load::from_dir`]).
@@ -287,7 +313,10 @@ impl<'a> Parser<'a> {
             }
             "rule" => {
                 need(rest)?;
-                if !rest.chars().all(|c| c.is_ascii_alphanumeric() || "._-:".contains(c)) {
+                if !rest
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-:".contains(c))
+                {
                     return Err(self.err(line, "a rule id uses a-z, 0-9, '.', '_', '-', ':'"));
                 }
                 let r = rest.to_string();
@@ -315,7 +344,10 @@ impl<'a> Parser<'a> {
                 let a = if rest == "none" {
                     None
                 } else {
-                    Some(rest.parse::<SuggestedAction>().map_err(|e| self.err(line, e))?)
+                    Some(
+                        rest.parse::<SuggestedAction>()
+                            .map_err(|e| self.err(line, e))?,
+                    )
                 };
                 self.set(|m| m.action = a);
             }
@@ -357,7 +389,10 @@ impl<'a> Parser<'a> {
                 if !DETECTORS.contains(&rest) {
                     return Err(self.err(
                         line,
-                        format!("unknown @context {rest:?} (one of {})", DETECTORS.join(", ")),
+                        format!(
+                            "unknown @context {rest:?} (one of {})",
+                            DETECTORS.join(", ")
+                        ),
                     ));
                 }
                 let s = rest.to_string();
@@ -365,7 +400,10 @@ impl<'a> Parser<'a> {
             }
             "suffix" => {
                 let (name, value) = split_def(rest).ok_or_else(|| {
-                    self.err(line, "write @suffix name = alt|alt|... (an empty alt is allowed)")
+                    self.err(
+                        line,
+                        "write @suffix name = alt|alt|... (an empty alt is allowed)",
+                    )
                 })?;
                 check_ident(name).map_err(|m| self.err(line, m))?;
                 let alts: Vec<String> = value.split('|').map(|s| s.trim().to_string()).collect();
@@ -420,7 +458,8 @@ impl<'a> Parser<'a> {
                 let ok = d.contains('.')
                     && !d.starts_with('.')
                     && !d.ends_with('.')
-                    && d.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+                    && d.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
                 if !ok {
                     return Err(self.err(line, format!("{l:?} is not a domain name")));
                 }
@@ -475,7 +514,12 @@ impl<'a> Parser<'a> {
         }
         self.flush_meta();
         let meta = self.out.metas.len() - 1;
-        self.out.entries.push(Entry { line, tokens, exception, meta });
+        self.out.entries.push(Entry {
+            line,
+            tokens,
+            exception,
+            meta,
+        });
         Ok(())
     }
 
@@ -507,7 +551,8 @@ fn expand_phrases(body: &str) -> Result<Vec<String>, String> {
                     };
                     if let Some(o) = open.take()
                         && (p[o + 1..i].contains(char::is_whitespace)
-                            || (whole_token(o) && p[o + 1..i].split('|').any(|a| a.trim().is_empty())))
+                            || (whole_token(o)
+                                && p[o + 1..i].split('|').any(|a| a.trim().is_empty())))
                     {
                         found = Some((o, i));
                         break;
@@ -569,7 +614,9 @@ pub(crate) fn parse_token(t: &str) -> Result<RawToken, String> {
         return Ok(RawToken::Gap(n));
     }
     if let Some(inner) = t.strip_prefix('<') {
-        let name = inner.strip_suffix('>').ok_or_else(|| format!("{t:?}: write <class>"))?;
+        let name = inner
+            .strip_suffix('>')
+            .ok_or_else(|| format!("{t:?}: write <class>"))?;
         check_ident(name)?;
         return Ok(RawToken::Class(name.to_string()));
     }
@@ -602,7 +649,11 @@ pub(crate) fn parse_token(t: &str) -> Result<RawToken, String> {
     if depth != 0 {
         return Err(format!("{t:?}: unbalanced braces"));
     }
-    Ok(RawToken::Word { body: body.to_string(), star_start, star_end })
+    Ok(RawToken::Word {
+        body: body.to_string(),
+        star_start,
+        star_end,
+    })
 }
 
 #[cfg(test)]
@@ -613,7 +664,11 @@ mod tests {
     fn embedded_files_parse() {
         let rs = RuleSet::default_swedish();
         assert_eq!(rs.files.len(), DEFAULT_SWEDISH_FILES.len());
-        assert!(rs.files.iter().all(|f| !f.is_empty() || f.kind == FileKind::Shared));
+        assert!(
+            rs.files
+                .iter()
+                .all(|f| !f.is_empty() || f.kind == FileKind::Shared)
+        );
     }
 
     #[test]
@@ -653,24 +708,26 @@ mod tests {
 
     #[test]
     fn multi_word_alternatives_expand() {
-        assert_eq!(expand_phrases("vill {ta del av|få ut} {a|b}").unwrap(), vec![
-            "vill ta del av {a|b}",
-            "vill få ut {a|b}"
-        ]);
+        assert_eq!(
+            expand_phrases("vill {ta del av|få ut} {a|b}").unwrap(),
+            vec!["vill ta del av {a|b}", "vill få ut {a|b}"]
+        );
         let f = RuleFile::parse("t.rules", "@category threat\nx {a b|c} {d e|}\n").unwrap();
         assert_eq!(f.entries.len(), 4);
         assert!(f.entries.iter().all(|e| e.line == 2));
-        assert_eq!(expand_phrases("du kommer {att|} dö").unwrap(), vec![
-            "du kommer att dö",
-            "du kommer  dö"
-        ]);
+        assert_eq!(
+            expand_phrases("du kommer {att|} dö").unwrap(),
+            vec!["du kommer att dö", "du kommer  dö"]
+        );
         assert_eq!(expand_phrases("idiot{|en}").unwrap(), vec!["idiot{|en}"]);
     }
 
     #[test]
     fn overlay_replaces_by_name() {
-        let a = RuleSet::from_sources([("a.rules", "@category threat\nx\n"), ("b.rules", "")]).unwrap();
-        let b = RuleSet::from_sources([("a.rules", "@category hate\ny\n"), ("c.rules", "")]).unwrap();
+        let a =
+            RuleSet::from_sources([("a.rules", "@category threat\nx\n"), ("b.rules", "")]).unwrap();
+        let b =
+            RuleSet::from_sources([("a.rules", "@category hate\ny\n"), ("c.rules", "")]).unwrap();
         let c = a.overlay(b);
         assert_eq!(c.files.len(), 3);
         assert_eq!(c.files[0].metas[0].category, Some(Category::Hate));
@@ -684,7 +741,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(f.items, vec![(3, "example.org".to_string())]);
-        assert!(RuleFile::parse("d.rules", "@kind domains\n@category unlawful_link\nnot a domain\n").is_err());
+        assert!(
+            RuleFile::parse(
+                "d.rules",
+                "@kind domains\n@category unlawful_link\nnot a domain\n"
+            )
+            .is_err()
+        );
         let f = RuleFile::parse("n.rules", "@kind names\nAnna\nKarl-Erik\n").unwrap();
         assert_eq!(f.items.len(), 2);
     }

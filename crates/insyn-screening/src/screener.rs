@@ -103,7 +103,8 @@ impl Screener {
 
     /// The built-in Swedish rules.
     pub fn default_swedish() -> Screener {
-        Screener::new(RuleSet::default_swedish()).expect("the embedded Swedish rules compile (tested)")
+        Screener::new(RuleSet::default_swedish())
+            .expect("the embedded Swedish rules compile (tested)")
     }
 
     /// Use this year as "now" for the century of 10-digit personnummer (default: the clock at
@@ -137,7 +138,11 @@ impl Screener {
                 per_ctx[usize::from(i)].push(m.last);
             }
         }
-        let ctx = CtxIndex { norm: &norm, per: per_ctx, names: &self.lexicon.context_names };
+        let ctx = CtxIndex {
+            norm: &norm,
+            per: per_ctx,
+            names: &self.lexicon.context_names,
+        };
 
         let mut pii = numbers::detect(text, &ctx, self.reference_year);
         let mut other = Vec::new();
@@ -154,7 +159,11 @@ impl Screener {
         let mut signals: Vec<(usize, Signal)> = Vec::new();
         for m in &matches {
             if let EntryKind::Tie(g) = self.lexicon.entries[m.entry as usize].kind {
-                let s = if g == TieGroup::FirstPerson { Signal::First } else { Signal::Other };
+                let s = if g == TieGroup::FirstPerson {
+                    Signal::First
+                } else {
+                    Signal::Other
+                };
                 signals.extend((m.first..=m.last).map(|w| (w, s)));
             }
         }
@@ -178,7 +187,10 @@ impl Screener {
                 pii.iter()
                     .chain(&other)
                     .filter(|h| {
-                        matches!(h.category, Category::Personnummer | Category::Email | Category::Phone)
+                        matches!(
+                            h.category,
+                            Category::Personnummer | Category::Email | Category::Phone
+                        )
                     })
                     .map(|h| (h.start, h.end)),
             );
@@ -190,11 +202,11 @@ impl Screener {
         }
         signals.sort_unstable_by_key(|s| s.0);
 
-        // (finding, whether it is lexicon evidence that accumulates with others of its category)
-        let mut out: Vec<(Finding, bool)> = Vec::new();
+        // (finding, the lexicon entry whose evidence accumulates with others of its category)
+        let mut out: Vec<(Finding, Option<u32>)> = Vec::new();
         for h in pii.into_iter().chain(other) {
             if mode.reports(h.category) {
-                out.push((from_hit(h), false));
+                out.push((from_hit(h), None));
             }
         }
         self.lexicon_findings(&norm, &matches, &signals, mode, &mut out);
@@ -211,7 +223,7 @@ impl Screener {
                     explanation_en: r.en.clone(),
                     suggested_action: r.action,
                 };
-                out.push((f, false));
+                out.push((f, None));
             }
         }
         finish(out, self.min_confidence)
@@ -223,7 +235,7 @@ impl Screener {
         matches: &[LexMatch],
         signals: &[(usize, Signal)],
         mode: Mode,
-        out: &mut Vec<(Finding, bool)>,
+        out: &mut Vec<(Finding, Option<u32>)>,
     ) {
         let exceptions: Vec<(u16, usize, usize)> = matches
             .iter()
@@ -235,7 +247,9 @@ impl Screener {
         let words = norm.words();
         for m in matches {
             let e = &self.lexicon.entries[m.entry as usize];
-            let EntryKind::Finding(meta) = e.kind else { continue };
+            let EntryKind::Finding(meta) = e.kind else {
+                continue;
+            };
             if e.exception {
                 continue;
             }
@@ -243,7 +257,10 @@ impl Screener {
             if !mode.reports(meta.category) {
                 continue;
             }
-            if exceptions.iter().any(|&(f, a, b)| f == e.file && m.first <= b && a <= m.last) {
+            if exceptions
+                .iter()
+                .any(|&(f, a, b)| f == e.file && m.first <= b && a <= m.last)
+            {
                 continue;
             }
             let mut confidence = meta.confidence;
@@ -256,7 +273,10 @@ impl Screener {
                 let lo = m.first.saturating_sub(window);
                 let hi = m.last + window;
                 let from = signals.partition_point(|s| s.0 < lo);
-                let near = signals[from..].iter().take_while(|s| s.0 <= hi).map(|s| s.1);
+                let near = signals[from..]
+                    .iter()
+                    .take_while(|s| s.0 <= hi)
+                    .map(|s| s.1);
                 let mut best = None;
                 for s in near {
                     let counts = match s {
@@ -285,7 +305,7 @@ impl Screener {
                 explanation_en: meta.en.clone(),
                 suggested_action: meta.action,
             };
-            out.push((f, meta.tie == TieMode::None));
+            out.push((f, (meta.tie == TieMode::None).then_some(m.entry)));
         }
     }
 }
@@ -304,9 +324,10 @@ fn from_hit(h: NumberHit) -> Finding {
 }
 
 /// Merge overlapping findings of one category (the most confident wins, then the longest);
-/// let separate pieces of lexicon evidence of one category add up (noisy-OR: two cues of 0.35
-/// give 0.58); drop what stays below `min_confidence`; sort; cap.
-fn finish(mut v: Vec<(Finding, bool)>, min_confidence: f32) -> Vec<Finding> {
+/// let separate pieces of lexicon evidence of one category add up (noisy-OR over distinct
+/// entries: two different cues of 0.35 give 0.58, one cue repeated stays 0.35); drop what stays
+/// below `min_confidence`; sort; cap.
+fn finish(mut v: Vec<(Finding, Option<u32>)>, min_confidence: f32) -> Vec<Finding> {
     v.sort_by(|(a, _), (b, _)| {
         a.category
             .cmp(&b.category)
@@ -314,7 +335,7 @@ fn finish(mut v: Vec<(Finding, bool)>, min_confidence: f32) -> Vec<Finding> {
             .then((b.end - b.start).cmp(&(a.end - a.start)))
             .then(a.start.cmp(&b.start))
     });
-    let mut kept: Vec<(Finding, bool)> = Vec::with_capacity(v.len());
+    let mut kept: Vec<(Finding, Option<u32>)> = Vec::with_capacity(v.len());
     // Kept spans of the current category: non-overlapping, so sorted by start and by end.
     let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut current = None;
@@ -334,19 +355,34 @@ fn finish(mut v: Vec<(Finding, bool)>, min_confidence: f32) -> Vec<Finding> {
     let mut i = 0;
     while i < kept.len() {
         let cat = kept[i].0.category;
-        let j = i + kept[i..].iter().take_while(|(f, _)| f.category == cat).count();
+        let j = i + kept[i..]
+            .iter()
+            .take_while(|(f, _)| f.category == cat)
+            .count();
         let group = &mut kept[i..j];
-        let miss: f32 = group.iter().filter(|(_, c)| *c).map(|(f, _)| 1.0 - f.confidence).product();
+        let mut best: Vec<(u32, f32)> = Vec::new();
+        for (f, e) in group.iter() {
+            if let Some(e) = e {
+                match best.iter_mut().find(|(x, _)| x == e) {
+                    Some(b) => b.1 = b.1.max(f.confidence),
+                    None => best.push((*e, f.confidence)),
+                }
+            }
+        }
+        let miss: f32 = best.iter().map(|(_, c)| 1.0 - c).product();
         let combined = (1.0 - miss).min(MAX_COMBINED);
-        for (f, c) in group.iter_mut() {
-            if *c && combined > f.confidence {
+        for (f, e) in group.iter_mut() {
+            if e.is_some() && combined > f.confidence {
                 f.confidence = combined;
             }
         }
         i = j;
     }
-    let mut out: Vec<Finding> =
-        kept.into_iter().map(|(f, _)| f).filter(|f| f.confidence >= min_confidence).collect();
+    let mut out: Vec<Finding> = kept
+        .into_iter()
+        .map(|(f, _)| f)
+        .filter(|f| f.confidence >= min_confidence)
+        .collect();
     out.sort_by(|a, b| (a.start, a.end, a.category).cmp(&(b.start, b.end, b.category)));
     out.truncate(MAX_FINDINGS);
     out
@@ -389,16 +425,23 @@ mod tests {
         };
         let out = finish(
             vec![
-                (f(Category::Threat, 0, 10, 0.8), false),
-                (f(Category::Threat, 5, 12, 0.9), false),
-                (f(Category::Hate, 0, 10, 0.8), false),
-                (f(Category::Threat, 20, 25, 0.7), false),
-                (f(Category::Complaint, 30, 35, 0.3), true),
+                (f(Category::Threat, 0, 10, 0.8), None),
+                (f(Category::Threat, 5, 12, 0.9), None),
+                (f(Category::Hate, 0, 10, 0.8), None),
+                (f(Category::Threat, 20, 25, 0.7), None),
+                (f(Category::Complaint, 30, 35, 0.3), Some(1)),
             ],
             0.5,
         );
         let got: Vec<(Category, usize)> = out.iter().map(|f| (f.category, f.start)).collect();
-        assert_eq!(got, vec![(Category::Hate, 0), (Category::Threat, 5), (Category::Threat, 20)]);
+        assert_eq!(
+            got,
+            vec![
+                (Category::Hate, 0),
+                (Category::Threat, 5),
+                (Category::Threat, 20)
+            ]
+        );
     }
 
     #[test]
@@ -413,10 +456,20 @@ mod tests {
             explanation_en: String::new(),
             suggested_action: None,
         };
-        let out = finish(vec![(f(0, 0.35), true), (f(10, 0.35), true), (f(11, 0.3), true)], 0.5);
+        let out = finish(
+            vec![
+                (f(0, 0.35), Some(1)),
+                (f(10, 0.35), Some(2)),
+                (f(11, 0.3), Some(3)),
+            ],
+            0.5,
+        );
         assert_eq!(out.len(), 2, "the overlapping third is merged away");
         assert!((out[0].confidence - 0.5775).abs() < 1e-3);
-        let out = finish(vec![(f(0, 0.35), true), (f(10, 0.35), false)], 0.5);
+        let out = finish(vec![(f(0, 0.35), Some(1)), (f(10, 0.35), None)], 0.5);
+        assert!(out.is_empty());
+        // The same cue twice is one piece of evidence.
+        let out = finish(vec![(f(0, 0.35), Some(1)), (f(10, 0.35), Some(1))], 0.5);
         assert!(out.is_empty());
     }
 }

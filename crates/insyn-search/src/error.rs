@@ -10,6 +10,9 @@ pub enum SearchError {
     /// The tantivy index failed (corrupt folder, locked by another process, schema changed...).
     #[error("search index: {0}")]
     Index(String),
+    /// Another process holds the index's writer (the embedded index has one writer per folder).
+    #[error("{0}")]
+    Busy(String),
     /// PostgreSQL failed.
     #[error("search database: {0}")]
     Database(#[from] sqlx::Error),
@@ -19,12 +22,6 @@ pub enum SearchError {
 
 impl From<tantivy::TantivyError> for SearchError {
     fn from(e: tantivy::TantivyError) -> Self {
-        SearchError::Index(e.to_string())
-    }
-}
-
-impl From<tantivy::query::QueryParserError> for SearchError {
-    fn from(e: tantivy::query::QueryParserError) -> Self {
         SearchError::Index(e.to_string())
     }
 }

@@ -85,8 +85,11 @@ struct Writer {
 }
 
 struct Inner {
+    index: Index,
     reader: IndexReader,
-    writer: Mutex<Writer>,
+    /// Created on the first write: tantivy allows one writer per folder across processes, and a
+    /// process that only searches (the CLI while `insyn serve` runs) must not take it.
+    writer: Mutex<Option<Writer>>,
     /// The committed watermark, readable while an `apply` runs.
     watermark: AtomicI64,
     fields: Fields,
@@ -118,13 +121,52 @@ fn parse_payload(payload: Option<&str>) -> Result<i64, SearchError> {
     }
 }
 
-fn lock(inner: &Inner) -> std::sync::MutexGuard<'_, Writer> {
-    // A panic while holding the lock leaves the writer usable (uncommitted work is rolled back
-    // at the next error or simply committed with the next batch, which re-applies it anyway).
-    inner
-        .writer
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+/// The writer, created on first use. Another process holding the folder's writer lock is
+/// [`SearchError::Busy`].
+fn lock(inner: &Inner) -> Result<WriterGuard<'_>, SearchError> {
+    let mut guard = match inner.writer.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => {
+            // An apply panicked half-way: drop what it added and carry on.
+            let mut guard = poisoned.into_inner();
+            if let Some(w) = guard.as_mut()
+                && let Err(e) = w.writer.rollback()
+            {
+                tracing::error!(error = %e, "rolling back the search index writer failed");
+            }
+            inner.writer.clear_poison();
+            guard
+        }
+    };
+    if guard.is_none() {
+        let writer: IndexWriter = inner.index.writer(WRITER_HEAP_BYTES).map_err(|e| match e {
+            tantivy::TantivyError::LockFailure(..) => SearchError::Busy(
+                "the search index is being written by another Insyn process (insyn serve);                  it applies this change within a second"
+                    .into(),
+            ),
+            other => other.into(),
+        })?;
+        *guard = Some(Writer {
+            writer,
+            watermark: inner.watermark.load(Ordering::SeqCst),
+        });
+    }
+    Ok(WriterGuard(guard))
+}
+
+struct WriterGuard<'a>(std::sync::MutexGuard<'a, Option<Writer>>);
+
+impl std::ops::Deref for WriterGuard<'_> {
+    type Target = Writer;
+    fn deref(&self) -> &Writer {
+        self.0.as_ref().expect("created in lock()")
+    }
+}
+
+impl std::ops::DerefMut for WriterGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Writer {
+        self.0.as_mut().expect("created in lock()")
+    }
 }
 
 impl TantivyIndex {
@@ -146,7 +188,6 @@ impl TantivyIndex {
             .tokenizers()
             .register(TOKENIZER_NAME, analyzer.clone());
         let watermark = parse_payload(index.load_metas()?.payload.as_deref())?;
-        let writer: IndexWriter = index.writer(WRITER_HEAP_BYTES)?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -154,8 +195,9 @@ impl TantivyIndex {
         tracing::debug!(dir = %dir.display(), watermark, "opened the search index");
         Ok(TantivyIndex {
             inner: Arc::new(Inner {
+                index,
                 reader,
-                writer: Mutex::new(Writer { writer, watermark }),
+                writer: Mutex::new(None),
                 watermark: AtomicI64::new(watermark),
                 fields,
                 analyzer,
@@ -202,7 +244,7 @@ impl Inner {
     }
 
     fn apply(&self, docs: Vec<SearchDoc>, watermark: i64) -> Result<(), SearchError> {
-        let mut w = lock(self);
+        let mut w = lock(self)?;
         let result = self.apply_locked(&mut w, docs, watermark);
         if result.is_err() {
             // Drop whatever was added but not committed.
@@ -262,7 +304,7 @@ impl Inner {
     }
 
     fn clear(&self) -> Result<(), SearchError> {
-        let mut w = lock(self);
+        let mut w = lock(self)?;
         w.writer.delete_all_documents()?;
         self.commit(&mut w, 0)
     }

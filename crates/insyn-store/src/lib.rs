@@ -17,8 +17,8 @@ pub mod sqlite;
 mod types;
 
 pub use error::StoreError;
-pub use types::*;
 pub use insyn_domain::SearchDoc;
+pub use types::*;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -40,7 +40,8 @@ pub trait Store: Send + Sync + 'static {
     async fn ping(&self) -> Result<()>;
 
     // --- organisations and units ---
-    async fn create_organisation(&self, new: &NewOrganisation, actor: &str) -> Result<Organisation>;
+    async fn create_organisation(&self, new: &NewOrganisation, actor: &str)
+    -> Result<Organisation>;
     async fn organisation_by_slug(&self, slug: &str) -> Result<Organisation>;
     /// Admin: every organisation (used by `verify`, `reindex` and the CLI).
     async fn list_organisations(&self) -> Result<Vec<Organisation>>;
@@ -63,7 +64,12 @@ pub trait Store: Send + Sync + 'static {
     // --- records ---
     /// Stores a batch of observations in one transaction: new items become records, changed
     /// content becomes a new version, unchanged items change nothing (idempotent).
-    async fn capture(&self, org: OrgId, items: &[CaptureItem], actor: &str) -> Result<CaptureOutcome>;
+    async fn capture(
+        &self,
+        org: OrgId,
+        items: &[CaptureItem],
+        actor: &str,
+    ) -> Result<CaptureOutcome>;
     /// Records positive evidence that the item was deleted on the platform.
     async fn record_deletion_seen(
         &self,
@@ -98,13 +104,24 @@ pub trait Store: Send + Sync + 'static {
     /// e.g. a staff member viewing a record).
     async fn append_audit(&self, entry: insyn_domain::NewAuditEntry) -> Result<AuditEntry>;
     /// The organisation's chain in order, after `after_seq`.
-    async fn audit_entries(&self, org: OrgId, after_seq: i64, limit: i64) -> Result<Vec<AuditEntry>>;
+    async fn audit_entries(
+        &self,
+        org: OrgId,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>>;
     async fn audit_head(&self, org: OrgId) -> Result<(i64, Sha256Digest)>;
     /// Admin: versions in id order with the digest their audit entry vouches for.
     async fn versions_for_verify(&self, after_id: i64, limit: i64) -> Result<Vec<VersionCheck>>;
 
     // --- API tokens ---
-    async fn create_api_token(&self, org: OrgId, name: &str, token_sha256: &Sha256Digest, actor: &str) -> Result<()>;
+    async fn create_api_token(
+        &self,
+        org: OrgId,
+        name: &str,
+        token_sha256: &Sha256Digest,
+        actor: &str,
+    ) -> Result<()>;
     async fn organisation_by_token(&self, token_sha256: &Sha256Digest) -> Result<Organisation>;
 
     // --- search feed (admin: the indexer) ---
@@ -143,7 +160,12 @@ pub fn redact_url(url: &str) -> String {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let userinfo = &url[scheme_end + 3..at];
             match userinfo.find(':') {
-                Some(colon) => format!("{}{}:***{}", &url[..scheme_end + 3], &userinfo[..colon], &url[at..]),
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &userinfo[..colon],
+                    &url[at..]
+                ),
                 None => url.to_string(),
             }
         }
@@ -155,7 +177,10 @@ pub fn redact_url(url: &str) -> String {
 mod tests {
     #[test]
     fn redacts_password() {
-        assert_eq!(super::redact_url("postgres://u:secret@h:5/db"), "postgres://u:***@h:5/db");
+        assert_eq!(
+            super::redact_url("postgres://u:secret@h:5/db"),
+            "postgres://u:***@h:5/db"
+        );
         assert_eq!(super::redact_url("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(super::redact_url("sqlite:x.db"), "sqlite:x.db");
     }

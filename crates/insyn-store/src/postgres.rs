@@ -34,7 +34,8 @@ impl PgStore {
 
     pub(crate) async fn snapshot(&self, _path: &std::path::Path) -> Result<()> {
         Err(StoreError::Unsupported(
-            "a PostgreSQL database is backed up with pg_dump; `insyn backup` runs it for you".into(),
+            "a PostgreSQL database is backed up with pg_dump; `insyn backup` runs it for you"
+                .into(),
         ))
     }
 }

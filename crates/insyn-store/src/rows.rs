@@ -29,7 +29,12 @@ pub(crate) struct OrgRow {
 
 impl From<OrgRow> for Organisation {
     fn from(r: OrgRow) -> Self {
-        Organisation { id: OrgId(r.id), slug: r.slug, name: r.name, diary_prefix: r.diary_prefix }
+        Organisation {
+            id: OrgId(r.id),
+            slug: r.slug,
+            name: r.name,
+            diary_prefix: r.diary_prefix,
+        }
     }
 }
 
@@ -43,7 +48,12 @@ pub(crate) struct UnitRow {
 
 impl From<UnitRow> for Unit {
     fn from(r: UnitRow) -> Self {
-        Unit { id: UnitId(r.id), org_id: OrgId(r.org_id), name: r.name, email: r.email }
+        Unit {
+            id: UnitId(r.id),
+            org_id: OrgId(r.org_id),
+            name: r.name,
+            email: r.email,
+        }
     }
 }
 
@@ -84,9 +94,14 @@ impl TryFrom<AccountRow> for Account {
             target_group: r.target_group,
             message: r.message,
             contact: r.contact,
-            responsible: serde_json::from_str(&r.responsible).map_err(|e| corrupt("responsible", e))?,
-            office_hours: serde_json::from_str(&r.office_hours).map_err(|e| corrupt("office_hours", e))?,
-            response_hours: r.response_hours.try_into().map_err(|e| corrupt("response_hours", e))?,
+            responsible: serde_json::from_str(&r.responsible)
+                .map_err(|e| corrupt("responsible", e))?,
+            office_hours: serde_json::from_str(&r.office_hours)
+                .map_err(|e| corrupt("office_hours", e))?,
+            response_hours: r
+                .response_hours
+                .try_into()
+                .map_err(|e| corrupt("response_hours", e))?,
             status: r.status.parse()?,
             planned_at: r.planned_at,
             opened_at: r.opened_at,
@@ -138,7 +153,10 @@ impl TryFrom<RecordRow> for Record {
             author_platform_id: r.author_platform_id,
             available_at: r.available_at,
             platform_time: r.platform_time,
-            version: r.head_version.try_into().map_err(|e| corrupt("version", e))?,
+            version: r
+                .head_version
+                .try_into()
+                .map_err(|e| corrupt("version", e))?,
             text: r.text,
             classification: r.classification.parse()?,
             deleted_seen_at: r.deleted_seen_at,
@@ -165,7 +183,10 @@ impl VersionRow {
     pub(crate) fn to_domain(&self) -> Result<RecordVersion, StoreError> {
         Ok(RecordVersion {
             record_id: RecordId(self.record_id),
-            number: self.number.try_into().map_err(|e| corrupt("version number", e))?,
+            number: self
+                .number
+                .try_into()
+                .map_err(|e| corrupt("version number", e))?,
             text: self.text.clone(),
             author_name: self.author_name.clone(),
             media: digests_json(&self.media)?,

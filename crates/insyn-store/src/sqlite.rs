@@ -42,8 +42,13 @@ impl SqliteStore {
     }
 
     pub(crate) async fn snapshot(&self, path: &std::path::Path) -> Result<()> {
-        let target = path.to_str().ok_or_else(|| StoreError::Config("backup path is not UTF-8".into()))?;
-        sqlx::query("VACUUM INTO $1").bind(target).execute(&self.pool).await?;
+        let target = path
+            .to_str()
+            .ok_or_else(|| StoreError::Config("backup path is not UTF-8".into()))?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(target)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 }

@@ -1,6 +1,8 @@
 //! Parameter and result types of the store interface.
 use chrono::{DateTime, Utc};
-use insyn_domain::{AccountId, Classification, Direction, OrgId, RecordId, SearchDoc, Sha256Digest};
+use insyn_domain::{
+    AccountId, Classification, Direction, OrgId, RecordId, SearchDoc, Sha256Digest,
+};
 use serde::{Deserialize, Serialize};
 
 /// What a capture batch did.

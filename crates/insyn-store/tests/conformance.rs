@@ -13,12 +13,20 @@ struct Backend {
 
 async fn sqlite() -> Backend {
     let (dir, url) = insyn_testkit::sqlite_url();
-    Backend { store: connect(&url).await.expect("sqlite opens"), url, _guard: Some(dir) }
+    Backend {
+        store: connect(&url).await.expect("sqlite opens"),
+        url,
+        _guard: Some(dir),
+    }
 }
 
 async fn postgres(test: &str) -> Option<Backend> {
     let url = insyn_testkit::postgres::fresh_database(test)?;
-    Some(Backend { store: connect(&url).await.expect("postgres opens"), url, _guard: None })
+    Some(Backend {
+        store: connect(&url).await.expect("postgres opens"),
+        url,
+        _guard: None,
+    })
 }
 
 macro_rules! suite {
@@ -64,13 +72,30 @@ suite!(
 async fn org(s: &dyn Store, slug: &str) -> (Organisation, Unit, Account) {
     let o = s
         .create_organisation(
-            &NewOrganisation { slug: slug.into(), name: format!("{slug} kommun"), diary_prefix: "KS".into() },
+            &NewOrganisation {
+                slug: slug.into(),
+                name: format!("{slug} kommun"),
+                diary_prefix: "KS".into(),
+            },
             "test",
         )
         .await
         .unwrap();
-    let u = s.create_unit(o.id, &NewUnit { name: "Kommunikation".into(), email: None }, "test").await.unwrap();
-    let a = s.create_account(o.id, &new_account(u.id), "test").await.unwrap();
+    let u = s
+        .create_unit(
+            o.id,
+            &NewUnit {
+                name: "Kommunikation".into(),
+                email: None,
+            },
+            "test",
+        )
+        .await
+        .unwrap();
+    let a = s
+        .create_account(o.id, &new_account(u.id), "test")
+        .await
+        .unwrap();
     (o, u, a)
 }
 
@@ -114,14 +139,31 @@ async fn organisations_and_units(b: &Backend) {
     let s = &*b.store;
     let (o, u, _) = org(s, "alfa").await;
     assert_eq!(s.organisation_by_slug("alfa").await.unwrap(), o);
-    assert!(matches!(s.organisation_by_slug("nope").await, Err(StoreError::NotFound { .. })));
+    assert!(matches!(
+        s.organisation_by_slug("nope").await,
+        Err(StoreError::NotFound { .. })
+    ));
     let dup = s
-        .create_organisation(&NewOrganisation { slug: "alfa".into(), name: "x".into(), diary_prefix: "KS".into() }, "t")
+        .create_organisation(
+            &NewOrganisation {
+                slug: "alfa".into(),
+                name: "x".into(),
+                diary_prefix: "KS".into(),
+            },
+            "t",
+        )
         .await;
     assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
     assert_eq!(s.list_units(o.id).await.unwrap(), vec![u]);
     let bad = s
-        .create_organisation(&NewOrganisation { slug: "Bad Slug".into(), name: "x".into(), diary_prefix: "KS".into() }, "t")
+        .create_organisation(
+            &NewOrganisation {
+                slug: "Bad Slug".into(),
+                name: "x".into(),
+                diary_prefix: "KS".into(),
+            },
+            "t",
+        )
         .await;
     assert!(matches!(bad, Err(StoreError::Domain(_))));
 }
@@ -132,10 +174,15 @@ async fn accounts_life_cycle(b: &Backend) {
     assert_eq!(a.status, AccountStatus::Planned);
     assert_eq!(a.responsible.len(), 2);
     let at = Utc::now();
-    let a2 = s.set_account_status(o.id, a.id, AccountStatus::Active, at, "t").await.unwrap();
+    let a2 = s
+        .set_account_status(o.id, a.id, AccountStatus::Active, at, "t")
+        .await
+        .unwrap();
     assert_eq!(a2.status, AccountStatus::Active);
     assert!(a2.opened_at.is_some());
-    let back = s.set_account_status(o.id, a.id, AccountStatus::Planned, at, "t").await;
+    let back = s
+        .set_account_status(o.id, a.id, AccountStatus::Planned, at, "t")
+        .await;
     assert!(matches!(back, Err(StoreError::Domain(_))));
     assert_eq!(s.list_accounts(o.id).await.unwrap(), vec![a2.clone()]);
     assert_eq!(s.get_account(o.id, a.id).await.unwrap(), a2);
@@ -144,15 +191,31 @@ async fn accounts_life_cycle(b: &Backend) {
 async fn capture_is_idempotent_and_versions_edits(b: &Backend) {
     let s = &*b.store;
     let (o, _, a) = org(s, "alfa").await;
-    let batch = vec![item(a.id, "c1", "När plogas Storgatan?"), item(a.id, "c2", "Tack för svaret")];
+    let batch = vec![
+        item(a.id, "c1", "När plogas Storgatan?"),
+        item(a.id, "c2", "Tack för svaret"),
+    ];
     let first = s.capture(o.id, &batch, "capture").await.unwrap();
-    assert_eq!((first.new_records, first.new_versions, first.unchanged), (2, 2, 0));
+    assert_eq!(
+        (first.new_records, first.new_versions, first.unchanged),
+        (2, 2, 0)
+    );
     let again = s.capture(o.id, &batch, "capture").await.unwrap();
-    assert_eq!((again.new_records, again.new_versions, again.unchanged), (0, 0, 2));
+    assert_eq!(
+        (again.new_records, again.new_versions, again.unchanged),
+        (0, 0, 2)
+    );
     assert_eq!(again.record_ids, first.record_ids);
     assert_eq!(s.count_records(o.id).await.unwrap(), 2);
 
-    let edited = s.capture(o.id, &[item(a.id, "c1", "När plogas Storgatan? Det är inte gjort!")], "capture").await.unwrap();
+    let edited = s
+        .capture(
+            o.id,
+            &[item(a.id, "c1", "När plogas Storgatan? Det är inte gjort!")],
+            "capture",
+        )
+        .await
+        .unwrap();
     assert_eq!((edited.new_records, edited.new_versions), (0, 1));
     let id = first.record_ids[0];
     let r = s.get_record(o.id, id).await.unwrap();
@@ -165,52 +228,139 @@ async fn capture_is_idempotent_and_versions_edits(b: &Backend) {
     assert!(versions.iter().all(|v| v.is_intact()));
     let events = s.record_events(o.id, id).await.unwrap();
     let kinds: Vec<_> = events.iter().map(|e| e.kind).collect();
-    assert_eq!(kinds, vec![RecordEventKind::Captured, RecordEventKind::Edited]);
+    assert_eq!(
+        kinds,
+        vec![RecordEventKind::Captured, RecordEventKind::Edited]
+    );
 }
 
 async fn duplicate_items_in_one_batch(b: &Backend) {
     let s = &*b.store;
     let (o, _, a) = org(s, "alfa").await;
-    let batch = vec![item(a.id, "c1", "först"), item(a.id, "c1", "sedan ändrad"), item(a.id, "c1", "sedan ändrad")];
+    let batch = vec![
+        item(a.id, "c1", "först"),
+        item(a.id, "c1", "sedan ändrad"),
+        item(a.id, "c1", "sedan ändrad"),
+    ];
     let out = s.capture(o.id, &batch, "capture").await.unwrap();
-    assert_eq!((out.new_records, out.new_versions, out.unchanged), (1, 2, 1));
-    assert_eq!(s.record_versions(o.id, out.record_ids[0]).await.unwrap().len(), 2);
+    assert_eq!(
+        (out.new_records, out.new_versions, out.unchanged),
+        (1, 2, 1)
+    );
+    assert_eq!(
+        s.record_versions(o.id, out.record_ids[0])
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 async fn deletion_and_classification_are_events(b: &Backend) {
     let s = &*b.store;
     let (o, _, a) = org(s, "alfa").await;
-    let id = s.capture(o.id, &[item(a.id, "c1", "hej")], "capture").await.unwrap().record_ids[0];
+    let id = s
+        .capture(o.id, &[item(a.id, "c1", "hej")], "capture")
+        .await
+        .unwrap()
+        .record_ids[0];
     let seen = Utc::now();
-    let r = s.record_deletion_seen(o.id, id, seen, "HTTP 404 on GET /c1", "capture").await.unwrap();
+    let r = s
+        .record_deletion_seen(o.id, id, seen, "HTTP 404 on GET /c1", "capture")
+        .await
+        .unwrap();
     assert!(r.deleted_seen_at.is_some());
     // the record and its text stay: deletion on the platform never ends a record
     assert_eq!(r.text, "hej");
-    let r = s.classify(o.id, id, Classification::Released, "egen publicering", "anna").await.unwrap();
+    let r = s
+        .classify(
+            o.id,
+            id,
+            Classification::Released,
+            "egen publicering",
+            "anna",
+        )
+        .await
+        .unwrap();
     assert_eq!(r.classification, Classification::Released);
-    assert!(s.classify(o.id, id, Classification::Secret, "  ", "anna").await.is_err());
-    let kinds: Vec<_> = s.record_events(o.id, id).await.unwrap().iter().map(|e| e.kind).collect();
-    assert_eq!(kinds, vec![RecordEventKind::Captured, RecordEventKind::DeletionSeen, RecordEventKind::Classified]);
+    assert!(
+        s.classify(o.id, id, Classification::Secret, "  ", "anna")
+            .await
+            .is_err()
+    );
+    let kinds: Vec<_> = s
+        .record_events(o.id, id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            RecordEventKind::Captured,
+            RecordEventKind::DeletionSeen,
+            RecordEventKind::Classified
+        ]
+    );
 }
 
 async fn tenant_wall(b: &Backend) {
     let s = &*b.store;
     let (a_org, _, a_acc) = org(s, "alfa").await;
     let (b_org, b_unit, b_acc) = org(s, "beta").await;
-    let id = s.capture(a_org.id, &[item(a_acc.id, "c1", "hemligt för beta")], "c").await.unwrap().record_ids[0];
-    assert!(matches!(s.get_record(b_org.id, id).await, Err(StoreError::NotFound { .. })));
-    assert!(matches!(s.record_versions(b_org.id, id).await, Err(StoreError::NotFound { .. })));
+    let id = s
+        .capture(a_org.id, &[item(a_acc.id, "c1", "hemligt för beta")], "c")
+        .await
+        .unwrap()
+        .record_ids[0];
+    assert!(matches!(
+        s.get_record(b_org.id, id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        s.record_versions(b_org.id, id).await,
+        Err(StoreError::NotFound { .. })
+    ));
     assert!(s.record_events(b_org.id, id).await.unwrap().is_empty());
     assert!(s.get_records(b_org.id, &[id]).await.unwrap().is_empty());
-    assert!(matches!(s.get_account(b_org.id, a_acc.id).await, Err(StoreError::NotFound { .. })));
-    assert!(s.list_records(b_org.id, &RecordFilter { limit: 100, ..Default::default() }).await.unwrap().is_empty());
+    assert!(matches!(
+        s.get_account(b_org.id, a_acc.id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(
+        s.list_records(
+            b_org.id,
+            &RecordFilter {
+                limit: 100,
+                ..Default::default()
+            }
+        )
+        .await
+        .unwrap()
+        .is_empty()
+    );
     // capturing into another organisation's account is refused and writes nothing
-    let err = s.capture(b_org.id, &[item(a_acc.id, "x", "intrång")], "c").await;
+    let err = s
+        .capture(b_org.id, &[item(a_acc.id, "x", "intrång")], "c")
+        .await;
     assert!(matches!(err, Err(StoreError::NotFound { .. })));
-    assert!(s.record_deletion_seen(b_org.id, id, Utc::now(), "x", "c").await.is_err());
-    assert!(s.classify(b_org.id, id, Classification::Released, "x", "c").await.is_err());
+    assert!(
+        s.record_deletion_seen(b_org.id, id, Utc::now(), "x", "c")
+            .await
+            .is_err()
+    );
+    assert!(
+        s.classify(b_org.id, id, Classification::Released, "x", "c")
+            .await
+            .is_err()
+    );
     // an account cannot be opened on another organisation's unit
-    assert!(s.create_account(a_org.id, &new_account(b_unit.id), "t").await.is_err());
+    assert!(
+        s.create_account(a_org.id, &new_account(b_unit.id), "t")
+            .await
+            .is_err()
+    );
     assert_eq!(s.count_records(b_org.id).await.unwrap(), 0);
     let _ = b_acc;
 }
@@ -218,8 +368,17 @@ async fn tenant_wall(b: &Backend) {
 async fn audit_chain_verifies(b: &Backend) {
     let s = &*b.store;
     let (o, _, a) = org(s, "alfa").await;
-    let out = s.capture(o.id, &[item(a.id, "c1", "ett"), item(a.id, "c2", "två")], "c").await.unwrap();
-    s.capture(o.id, &[item(a.id, "c1", "ett, ändrad")], "c").await.unwrap();
+    let out = s
+        .capture(
+            o.id,
+            &[item(a.id, "c1", "ett"), item(a.id, "c2", "två")],
+            "c",
+        )
+        .await
+        .unwrap();
+    s.capture(o.id, &[item(a.id, "c1", "ett, ändrad")], "c")
+        .await
+        .unwrap();
     let entries = s.audit_entries(o.id, 0, 1000).await.unwrap();
     let mut v = insyn_domain::audit::ChainVerifier::new(o.id);
     for e in &entries {
@@ -240,12 +399,13 @@ async fn audit_chain_verifies(b: &Backend) {
     assert_eq!(first.len() + rest.len(), entries.len());
 }
 
-
 async fn evidence_is_append_only(b: &Backend) {
     let s = &*b.store;
     // The database refuses to change evidence even when asked with raw SQL.
     let (o, _, a) = org(s, "alfa").await;
-    s.capture(o.id, &[item(a.id, "c1", "ett")], "c").await.unwrap();
+    s.capture(o.id, &[item(a.id, "c1", "ett")], "c")
+        .await
+        .unwrap();
     let attempts = [
         "UPDATE record_versions SET text = 'changed'",
         "DELETE FROM record_versions",
@@ -257,7 +417,16 @@ async fn evidence_is_append_only(b: &Backend) {
         let refused = raw_execute(b, sql).await;
         assert!(refused.is_err(), "{sql} should be refused");
     }
-    let all = s.list_records(o.id, &RecordFilter { limit: 10, ..Default::default() }).await.unwrap();
+    let all = s
+        .list_records(
+            o.id,
+            &RecordFilter {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(all[0].text, "ett");
     assert!(s.record_versions(o.id, all[0].id).await.unwrap()[0].is_intact());
 }
@@ -265,11 +434,23 @@ async fn evidence_is_append_only(b: &Backend) {
 async fn raw_execute(b: &Backend, sql: &'static str) -> Result<(), String> {
     // Reach behind the interface on purpose: a second connection to the same database.
     if b.url.starts_with("sqlite:") {
-        let pool = sqlx::SqlitePool::connect(&b.url).await.map_err(|e| e.to_string())?;
-        sqlx::query(sql).execute(&pool).await.map(|_| ()).map_err(|e| e.to_string())
+        let pool = sqlx::SqlitePool::connect(&b.url)
+            .await
+            .map_err(|e| e.to_string())?;
+        sqlx::query(sql)
+            .execute(&pool)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     } else {
-        let pool = sqlx::PgPool::connect(&b.url).await.map_err(|e| e.to_string())?;
-        sqlx::query(sql).execute(&pool).await.map(|_| ()).map_err(|e| e.to_string())
+        let pool = sqlx::PgPool::connect(&b.url)
+            .await
+            .map_err(|e| e.to_string())?;
+        sqlx::query(sql)
+            .execute(&pool)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -277,23 +458,48 @@ async fn bad_input_writes_nothing(b: &Backend) {
     let s = &*b.store;
     let (o, _, a) = org(s, "alfa").await;
     let mut bad = item(a.id, "", "tomt id");
-    let res = s.capture(o.id, &[item(a.id, "ok1", "bra"), bad.clone()], "c").await;
+    let res = s
+        .capture(o.id, &[item(a.id, "ok1", "bra"), bad.clone()], "c")
+        .await;
     assert!(matches!(res, Err(StoreError::Domain(_))));
     bad.platform_item_id = "ok2".into();
     bad.account_id = AccountId(999_999);
     let res = s.capture(o.id, &[item(a.id, "ok1", "bra"), bad], "c").await;
     assert!(matches!(res, Err(StoreError::NotFound { .. })));
-    let huge = item(a.id, "big", &"x".repeat(insyn_domain::record::MAX_TEXT_BYTES + 1));
+    let huge = item(
+        a.id,
+        "big",
+        &"x".repeat(insyn_domain::record::MAX_TEXT_BYTES + 1),
+    );
     assert!(s.capture(o.id, &[huge], "c").await.is_err());
-    assert_eq!(s.count_records(o.id).await.unwrap(), 0, "nothing written half-way");
+    assert_eq!(
+        s.count_records(o.id).await.unwrap(),
+        0,
+        "nothing written half-way"
+    );
     assert!(matches!(s.capture(OrgId(424242), &[], "c").await, Ok(_)));
-    assert!(s.create_unit(OrgId(424242), &NewUnit { name: "x".into(), email: None }, "t").await.is_err());
+    assert!(
+        s.create_unit(
+            OrgId(424242),
+            &NewUnit {
+                name: "x".into(),
+                email: None
+            },
+            "t"
+        )
+        .await
+        .is_err()
+    );
 }
 
 async fn blobs_catalogue(b: &Backend) {
     let s = &*b.store;
     let metas: Vec<BlobMeta> = (0..3u8)
-        .map(|i| BlobMeta { sha256: Sha256Digest::of(&[i]), size: 1, media_type: "application/json".into() })
+        .map(|i| BlobMeta {
+            sha256: Sha256Digest::of(&[i]),
+            size: 1,
+            media_type: "application/json".into(),
+        })
         .collect();
     s.register_blobs(&metas).await.unwrap();
     s.register_blobs(&metas).await.unwrap();
@@ -306,15 +512,29 @@ async fn blobs_catalogue(b: &Backend) {
 async fn search_feed(b: &Backend) {
     let s = &*b.store;
     let (o, u, a) = org(s, "alfa").await;
-    let ids = s.capture(o.id, &[item(a.id, "c1", "ett"), item(a.id, "c2", "två")], "c").await.unwrap().record_ids;
-    s.capture(o.id, &[item(a.id, "c1", "ett igen")], "c").await.unwrap();
+    let ids = s
+        .capture(
+            o.id,
+            &[item(a.id, "c1", "ett"), item(a.id, "c2", "två")],
+            "c",
+        )
+        .await
+        .unwrap()
+        .record_ids;
+    s.capture(o.id, &[item(a.id, "c1", "ett igen")], "c")
+        .await
+        .unwrap();
     let batch = s.search_outbox(0, 100).await.unwrap();
     assert_eq!(batch.docs.len(), 3);
     assert_eq!(batch.docs[2].text, "ett igen");
     assert_eq!(batch.docs[0].unit_id, u.id);
     s.remove_from_search_outbox(&batch.ids[..2]).await.unwrap();
     let rest = s.search_outbox(0, 100).await.unwrap();
-    assert_eq!(rest.ids, batch.ids[2..].to_vec(), "only the removed entries are gone");
+    assert_eq!(
+        rest.ids,
+        batch.ids[2..].to_vec(),
+        "only the removed entries are gone"
+    );
     s.remove_from_search_outbox(&rest.ids).await.unwrap();
     assert!(s.search_outbox(0, 100).await.unwrap().docs.is_empty());
     let all = s.search_docs_after(RecordId(0), 100).await.unwrap();
@@ -327,7 +547,11 @@ async fn api_tokens(b: &Backend) {
     let h = Sha256Digest::of(b"token");
     s.create_api_token(o.id, "demo", &h, "t").await.unwrap();
     assert_eq!(s.organisation_by_token(&h).await.unwrap().id, o.id);
-    assert!(s.organisation_by_token(&Sha256Digest::of(b"other")).await.is_err());
+    assert!(
+        s.organisation_by_token(&Sha256Digest::of(b"other"))
+            .await
+            .is_err()
+    );
 }
 
 async fn list_filters_and_paging(b: &Backend) {
@@ -345,22 +569,53 @@ async fn list_filters_and_paging(b: &Backend) {
         })
         .collect();
     s.capture(o.id, &items, "c").await.unwrap();
-    let page = s.list_records(o.id, &RecordFilter { limit: 10, ..Default::default() }).await.unwrap();
+    let page = s
+        .list_records(
+            o.id,
+            &RecordFilter {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(page.len(), 10);
     assert_eq!(page[0].platform_item_id, "i29", "newest first");
     let created = s
-        .list_records(o.id, &RecordFilter { direction: Some(Direction::Created), limit: 100, ..Default::default() })
+        .list_records(
+            o.id,
+            &RecordFilter {
+                direction: Some(Direction::Created),
+                limit: 100,
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(created.len(), 10);
     let window = s
         .list_records(
             o.id,
-            &RecordFilter { from: Some(base + Duration::hours(5)), to: Some(base + Duration::hours(10)), limit: 100, ..Default::default() },
+            &RecordFilter {
+                from: Some(base + Duration::hours(5)),
+                to: Some(base + Duration::hours(10)),
+                limit: 100,
+                ..Default::default()
+            },
         )
         .await
         .unwrap();
     assert_eq!(window.len(), 5);
-    let second = s.list_records(o.id, &RecordFilter { limit: 10, offset: 10, ..Default::default() }).await.unwrap();
+    let second = s
+        .list_records(
+            o.id,
+            &RecordFilter {
+                limit: 10,
+                offset: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(second[0].platform_item_id, "i19");
 }

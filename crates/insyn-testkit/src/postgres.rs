@@ -15,7 +15,10 @@ pub fn fresh_database(test: &str) -> Option<String> {
         .arg(format!("CREATE DATABASE {name}"))
         .status()
         .expect("psql runs (install postgresql-client)");
-    assert!(status.success(), "could not create test database {name} on {base}");
+    assert!(
+        status.success(),
+        "could not create test database {name} on {base}"
+    );
     let (server, _) = base.rsplit_once('/').unwrap_or((base.as_str(), ""));
     Some(format!("{server}/{name}"))
 }

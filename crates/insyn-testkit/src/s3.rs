@@ -34,11 +34,24 @@ pub fn fresh_bucket(test: &str) -> Option<TestBucket> {
         region: "us-east-1".into(),
     };
     let status = Command::new("curl")
-        .args(["-sf", "-o", "/dev/null", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "test:test"])
+        .args([
+            "-sf",
+            "-o",
+            "/dev/null",
+            "--aws-sigv4",
+            "aws:amz:us-east-1:s3",
+            "--user",
+            "test:test",
+        ])
         .args(["-H", "Content-Type: application/octet-stream", "-X", "PUT"])
         .arg(format!("{}/{}", b.endpoint, b.bucket))
         .status()
         .expect("curl runs");
-    assert!(status.success(), "could not create bucket {} at {}", b.bucket, b.endpoint);
+    assert!(
+        status.success(),
+        "could not create bucket {} at {}",
+        b.bucket,
+        b.endpoint
+    );
     Some(b)
 }

@@ -30,18 +30,48 @@ impl From<AppError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, sv, field) = match &self.0 {
-            AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", "Det du söker finns inte.".to_string(), None),
-            AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized", "Du måste ange en giltig API-nyckel.".to_string(), None),
-            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Du har inte behörighet till detta.".to_string(), None),
+            AppError::NotFound(_) => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "Det du söker finns inte.".to_string(),
+                None,
+            ),
+            AppError::Unauthorized(_) => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "Du måste ange en giltig API-nyckel.".to_string(),
+                None,
+            ),
+            AppError::Forbidden(_) => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Du har inte behörighet till detta.".to_string(),
+                None,
+            ),
             AppError::Invalid { field, .. } => (
                 StatusCode::BAD_REQUEST,
                 "invalid",
                 format!("Felaktigt värde i {field}."),
                 Some(field.clone()),
             ),
-            AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Det går inte att göra så i nuvarande läge.".to_string(), None),
-            AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Tjänsten är tillfälligt otillgänglig.".to_string(), None),
-            AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Ett internt fel uppstod.".to_string(), None),
+            AppError::Conflict(_) => (
+                StatusCode::CONFLICT,
+                "conflict",
+                "Det går inte att göra så i nuvarande läge.".to_string(),
+                None,
+            ),
+            AppError::Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Tjänsten är tillfälligt otillgänglig.".to_string(),
+                None,
+            ),
+            AppError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Ett internt fel uppstod.".to_string(),
+                None,
+            ),
         };
         let message = match &self.0 {
             // internal details go to the log, not to the caller
@@ -51,7 +81,16 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
-        (status, Json(ErrorBody { error: code, message, meddelande: sv, field })).into_response()
+        (
+            status,
+            Json(ErrorBody {
+                error: code,
+                message,
+                meddelande: sv,
+                field,
+            }),
+        )
+            .into_response()
     }
 }
 

@@ -50,6 +50,10 @@ pub async fn health(State(state): State<AppState>) -> impl IntoResponse {
         search: app.search.backend(),
         problem: result.err().map(|e| e.to_string()),
     };
-    let status = if body.problem.is_none() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if body.problem.is_none() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (status, Json(body))
 }

@@ -54,13 +54,21 @@ pub fn router(app: App) -> Router {
             "/api/openapi.json",
             axum::routing::get(move || {
                 let body = doc_json.clone();
-                async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], (*body).clone()) }
+                async move {
+                    (
+                        [(axum::http::header::CONTENT_TYPE, "application/json")],
+                        (*body).clone(),
+                    )
+                }
             }),
         )
         .fallback(error::not_found)
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(60),
+        ))
         .layer(TraceLayer::new_for_http())
 }
 
@@ -70,5 +78,7 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(app)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(app))
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -39,7 +39,10 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("data_dir", &self.data_dir)
-            .field("database_url", &self.database_url.as_deref().map(insyn_store_redact))
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(insyn_store_redact),
+            )
             .field("blobs_url", &self.blobs_url)
             .field("search", &self.search)
             .field("listen", &self.listen)
@@ -94,18 +97,28 @@ impl Config {
         match file {
             Some(path) => {
                 if !path.exists() {
-                    return Err(ConfigError(format!("the configuration file {} does not exist", path.display())));
+                    return Err(ConfigError(format!(
+                        "the configuration file {} does not exist",
+                        path.display()
+                    )));
                 }
                 fig = fig.merge(Toml::file_exact(path));
             }
             // optional: a missing insyn.toml is not an error
             None => fig = fig.merge(Toml::file("insyn.toml")),
         }
-        fig = fig.merge(Env::prefixed("INSYN_").split("__").ignore(&["log", "test_postgres_url", "test_s3_url", "test_python", "peers_dir"]));
+        fig = fig.merge(Env::prefixed("INSYN_").split("__").ignore(&[
+            "log",
+            "test_postgres_url",
+            "test_s3_url",
+            "test_python",
+            "peers_dir",
+        ]));
         if let Some(dir) = data_dir {
             fig = fig.merge(Serialized::default("data_dir", dir));
         }
-        fig.extract().map_err(|e| ConfigError(format!("configuration: {}", one_line(&e))))
+        fig.extract()
+            .map_err(|e| ConfigError(format!("configuration: {}", one_line(&e))))
     }
 
     pub fn app_config(&self) -> Result<AppConfig, ConfigError> {
@@ -117,7 +130,12 @@ impl Config {
             (Some(s), None) => Some(s.clone()),
             (None, Some(path)) => Some(
                 std::fs::read_to_string(path)
-                    .map_err(|e| ConfigError(format!("configuration: cannot read s3.secret_access_key_file {}: {e}", path.display())))?
+                    .map_err(|e| {
+                        ConfigError(format!(
+                            "configuration: cannot read s3.secret_access_key_file {}: {e}",
+                            path.display()
+                        ))
+                    })?
                     .trim()
                     .to_string(),
             ),
@@ -128,7 +146,10 @@ impl Config {
                 .database_url
                 .clone()
                 .unwrap_or_else(|| format!("sqlite:{}", data.join("insyn.db").display())),
-            blobs_url: self.blobs_url.clone().unwrap_or_else(|| format!("file:{}", absolute(&data.join("blobs")).display())),
+            blobs_url: self
+                .blobs_url
+                .clone()
+                .unwrap_or_else(|| format!("file:{}", absolute(&data.join("blobs")).display())),
             s3: S3Settings {
                 endpoint: self.s3.endpoint.clone().filter(|e| !e.is_empty()),
                 region: self.s3.region.clone(),
@@ -143,8 +164,12 @@ impl Config {
 
     /// Creates the data folder when the embedded default uses it.
     pub fn prepare_data_dir(&self) -> Result<(), ConfigError> {
-        std::fs::create_dir_all(&self.data_dir)
-            .map_err(|e| ConfigError(format!("cannot create the data folder {}: {e}", self.data_dir.display())))
+        std::fs::create_dir_all(&self.data_dir).map_err(|e| {
+            ConfigError(format!(
+                "cannot create the data folder {}: {e}",
+                self.data_dir.display()
+            ))
+        })
     }
 }
 

@@ -12,7 +12,10 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     init_logging(args.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("insyn: cannot start: {e}");
@@ -29,8 +32,16 @@ fn main() -> ExitCode {
 }
 
 fn init_logging(verbose: bool) {
-    let default = if verbose { "info,insyn=debug" } else { "warn,insyn=info,insyn_app=info" };
+    let default = if verbose {
+        "info,insyn=debug"
+    } else {
+        "warn,insyn=info,insyn_app=info"
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_env("INSYN_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
 }

@@ -11,7 +11,10 @@ pub struct Bar {
 
 impl Bar {
     pub fn new() -> Bar {
-        Bar { bar: Mutex::new(None), terminal: std::io::stderr().is_terminal() }
+        Bar {
+            bar: Mutex::new(None),
+            terminal: std::io::stderr().is_terminal(),
+        }
     }
 }
 
@@ -25,10 +28,16 @@ impl Progress for Bar {
             eprintln!("insyn: {phase}…");
             return;
         }
-        let bar = if len > 0 { ProgressBar::new(len) } else { ProgressBar::new_spinner() };
+        let bar = if len > 0 {
+            ProgressBar::new(len)
+        } else {
+            ProgressBar::new_spinner()
+        };
         bar.set_draw_target(ProgressDrawTarget::stderr());
         let style = if len > 0 {
-            ProgressStyle::with_template("{msg:32} [{bar:30}] {human_pos}/{human_len} {per_sec} ~{eta}")
+            ProgressStyle::with_template(
+                "{msg:32} [{bar:30}] {human_pos}/{human_len} {per_sec} ~{eta}",
+            )
         } else {
             ProgressStyle::with_template("{msg:32} {spinner} {human_pos} {per_sec}")
         };

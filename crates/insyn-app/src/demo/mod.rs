@@ -28,7 +28,11 @@ pub struct DemoOptions {
 
 impl Default for DemoOptions {
     fn default() -> Self {
-        DemoOptions { slug: "ekbacka".into(), records: 2_000, seed: 2026 }
+        DemoOptions {
+            slug: "ekbacka".into(),
+            records: 2_000,
+            seed: 2026,
+        }
     }
 }
 
@@ -63,18 +67,114 @@ const UNITS: &[(&str, &str)] = &[
 ];
 
 const ACCOUNTS: &[AccountSpec] = &[
-    AccountSpec { unit: 0, platform: Platform::Facebook, handle: "Ekbacka kommun", url: "https://www.facebook.com/ekbackakommun", purpose: "Information och dialog med invånare om kommunens verksamhet", target: "Invånare, företagare och besökare", status: AccountStatus::Active },
-    AccountSpec { unit: 0, platform: Platform::Instagram, handle: "@ekbackakommun", url: "https://www.instagram.com/ekbackakommun", purpose: "Visa vardagen i kommunens verksamheter", target: "Invånare 16–40 år", status: AccountStatus::Active },
-    AccountSpec { unit: 0, platform: Platform::X, handle: "@ekbacka", url: "https://x.com/ekbacka", purpose: "Snabb information, även vid kris", target: "Medier och invånare", status: AccountStatus::Active },
-    AccountSpec { unit: 0, platform: Platform::Youtube, handle: "Ekbacka kommun", url: "https://www.youtube.com/@ekbackakommun", purpose: "Sändningar från kommunfullmäktige och informationsfilmer", target: "Invånare", status: AccountStatus::Active },
-    AccountSpec { unit: 0, platform: Platform::Linkedin, handle: "Ekbacka kommun", url: "https://www.linkedin.com/company/ekbacka-kommun", purpose: "Kompetensförsörjning och arbetsgivarvarumärke", target: "Arbetssökande och yrkesverksamma", status: AccountStatus::Active },
-    AccountSpec { unit: 0, platform: Platform::Mastodon, handle: "@ekbacka@social.ekbacka.se", url: "https://social.ekbacka.se/@ekbacka", purpose: "Information i ett öppet, reklamfritt nätverk", target: "Invånare", status: AccountStatus::Active },
-    AccountSpec { unit: 0, platform: Platform::Bluesky, handle: "@ekbacka.se", url: "https://bsky.app/profile/ekbacka.se", purpose: "Nyheter och dialog", target: "Invånare och medier", status: AccountStatus::Active },
-    AccountSpec { unit: 0, platform: Platform::Feed, handle: "ekbacka.se – nyheter", url: "https://www.ekbacka.se/nyheter/feed", purpose: "Kommunens nyheter med kommentarer", target: "Invånare", status: AccountStatus::Active },
-    AccountSpec { unit: 4, platform: Platform::Facebook, handle: "Ekbacka bibliotek", url: "https://www.facebook.com/ekbackabibliotek", purpose: "Bibliotekets program och tips", target: "Låntagare och barnfamiljer", status: AccountStatus::Active },
-    AccountSpec { unit: 4, platform: Platform::Instagram, handle: "@ungaiekbacka", url: "https://www.instagram.com/ungaiekbacka", purpose: "Fritidsgårdarnas aktiviteter", target: "Unga 13–19 år", status: AccountStatus::Active },
-    AccountSpec { unit: 5, platform: Platform::Facebook, handle: "Räddningstjänsten Ekbacka", url: "https://www.facebook.com/raddningstjanstenekbacka", purpose: "Varningar, förebyggande information och rekrytering av deltidsbrandmän", target: "Invånare", status: AccountStatus::Active },
-    AccountSpec { unit: 1, platform: Platform::Instagram, handle: "@ekbackaskolan", url: "https://www.instagram.com/ekbackaskolan", purpose: "Skolans vardag (avslutat 2025, ersatt av kommunens konto)", target: "Vårdnadshavare", status: AccountStatus::Closed },
+    AccountSpec {
+        unit: 0,
+        platform: Platform::Facebook,
+        handle: "Ekbacka kommun",
+        url: "https://www.facebook.com/ekbackakommun",
+        purpose: "Information och dialog med invånare om kommunens verksamhet",
+        target: "Invånare, företagare och besökare",
+        status: AccountStatus::Active,
+    },
+    AccountSpec {
+        unit: 0,
+        platform: Platform::Instagram,
+        handle: "@ekbackakommun",
+        url: "https://www.instagram.com/ekbackakommun",
+        purpose: "Visa vardagen i kommunens verksamheter",
+        target: "Invånare 16–40 år",
+        status: AccountStatus::Active,
+    },
+    AccountSpec {
+        unit: 0,
+        platform: Platform::X,
+        handle: "@ekbacka",
+        url: "https://x.com/ekbacka",
+        purpose: "Snabb information, även vid kris",
+        target: "Medier och invånare",
+        status: AccountStatus::Active,
+    },
+    AccountSpec {
+        unit: 0,
+        platform: Platform::Youtube,
+        handle: "Ekbacka kommun",
+        url: "https://www.youtube.com/@ekbackakommun",
+        purpose: "Sändningar från kommunfullmäktige och informationsfilmer",
+        target: "Invånare",
+        status: AccountStatus::Active,
+    },
+    AccountSpec {
+        unit: 0,
+        platform: Platform::Linkedin,
+        handle: "Ekbacka kommun",
+        url: "https://www.linkedin.com/company/ekbacka-kommun",
+        purpose: "Kompetensförsörjning och arbetsgivarvarumärke",
+        target: "Arbetssökande och yrkesverksamma",
+        status: AccountStatus::Active,
+    },
+    AccountSpec {
+        unit: 0,
+        platform: Platform::Mastodon,
+        handle: "@ekbacka@social.ekbacka.se",
+        url: "https://social.ekbacka.se/@ekbacka",
+        purpose: "Information i ett öppet, reklamfritt nätverk",
+        target: "Invånare",
+        status: AccountStatus::Active,
+    },
+    AccountSpec {
+        unit: 0,
+        platform: Platform::Bluesky,
+        handle: "@ekbacka.se",
+        url: "https://bsky.app/profile/ekbacka.se",
+        purpose: "Nyheter och dialog",
+        target: "Invånare och medier",
+        status: AccountStatus::Active,
+    },
+    AccountSpec {
+        unit: 0,
+        platform: Platform::Feed,
+        handle: "ekbacka.se – nyheter",
+        url: "https://www.ekbacka.se/nyheter/feed",
+        purpose: "Kommunens nyheter med kommentarer",
+        target: "Invånare",
+        status: AccountStatus::Active,
+    },
+    AccountSpec {
+        unit: 4,
+        platform: Platform::Facebook,
+        handle: "Ekbacka bibliotek",
+        url: "https://www.facebook.com/ekbackabibliotek",
+        purpose: "Bibliotekets program och tips",
+        target: "Låntagare och barnfamiljer",
+        status: AccountStatus::Active,
+    },
+    AccountSpec {
+        unit: 4,
+        platform: Platform::Instagram,
+        handle: "@ungaiekbacka",
+        url: "https://www.instagram.com/ungaiekbacka",
+        purpose: "Fritidsgårdarnas aktiviteter",
+        target: "Unga 13–19 år",
+        status: AccountStatus::Active,
+    },
+    AccountSpec {
+        unit: 5,
+        platform: Platform::Facebook,
+        handle: "Räddningstjänsten Ekbacka",
+        url: "https://www.facebook.com/raddningstjanstenekbacka",
+        purpose: "Varningar, förebyggande information och rekrytering av deltidsbrandmän",
+        target: "Invånare",
+        status: AccountStatus::Active,
+    },
+    AccountSpec {
+        unit: 1,
+        platform: Platform::Instagram,
+        handle: "@ekbackaskolan",
+        url: "https://www.instagram.com/ekbackaskolan",
+        purpose: "Skolans vardag (avslutat 2025, ersatt av kommunens konto)",
+        target: "Vårdnadshavare",
+        status: AccountStatus::Closed,
+    },
 ];
 
 /// Creates the demo organisation and loads its records.
@@ -82,13 +182,27 @@ pub async fn load(app: &App, opts: &DemoOptions, progress: &dyn Progress) -> Res
     let actor = "demo";
     let org = app
         .create_organisation(
-            &NewOrganisation { slug: opts.slug.clone(), name: "Ekbacka kommun".into(), diary_prefix: "KS".into() },
+            &NewOrganisation {
+                slug: opts.slug.clone(),
+                name: "Ekbacka kommun".into(),
+                diary_prefix: "KS".into(),
+            },
             actor,
         )
         .await?;
     let mut units = Vec::new();
     for (name, email) in UNITS {
-        units.push(app.create_unit(org.id, &NewUnit { name: (*name).into(), email: Some((*email).into()) }, actor).await?);
+        units.push(
+            app.create_unit(
+                org.id,
+                &NewUnit {
+                    name: (*name).into(),
+                    email: Some((*email).into()),
+                },
+                actor,
+            )
+            .await?,
+        );
     }
     let mut accounts = Vec::new();
     for (i, spec) in ACCOUNTS.iter().enumerate() {
@@ -103,18 +217,25 @@ pub async fn load(app: &App, opts: &DemoOptions, progress: &dyn Progress) -> Res
                     platform_id: format!("{}{}", 1_000_000 + i, spec.platform.as_str().len()),
                     purpose: spec.purpose.into(),
                     target_group: spec.target.into(),
-                    message: "Vi informerar om kommunens service och svarar på frågor vardagar.".into(),
+                    message: "Vi informerar om kommunens service och svarar på frågor vardagar."
+                        .into(),
                     contact: UNITS[spec.unit].1.into(),
-                    responsible: vec!["Anna Lindqvist, kommunikatör".into(), "Erik Holm, kommunikatör".into()],
+                    responsible: vec![
+                        "Anna Lindqvist, kommunikatör".into(),
+                        "Erik Holm, kommunikatör".into(),
+                    ],
                     office_hours: OfficeHours::default(),
                     response_hours: 8,
                 },
                 actor,
             )
             .await?;
-        let account = app.set_account_status(org.id, account.id, AccountStatus::Active, actor).await?;
+        let account = app
+            .set_account_status(org.id, account.id, AccountStatus::Active, actor)
+            .await?;
         let account = if spec.status == AccountStatus::Closed {
-            app.set_account_status(org.id, account.id, AccountStatus::Closed, actor).await?
+            app.set_account_status(org.id, account.id, AccountStatus::Closed, actor)
+                .await?
         } else {
             account
         };
@@ -122,7 +243,7 @@ pub async fn load(app: &App, opts: &DemoOptions, progress: &dyn Progress) -> Res
     }
     let api_token = app.create_api_token(org.id, "demo", actor).await?;
 
-    let mut generator = Generator::new(opts.seed, opts.records);
+    let mut generator = ThreadGenerator::new(opts.seed, opts.records);
     progress.start("läser in demohandlingar", opts.records);
     let mut pending: Vec<Observation> = Vec::new();
     let mut pending_items = 0;
@@ -144,7 +265,8 @@ pub async fn load(app: &App, opts: &DemoOptions, progress: &dyn Progress) -> Res
         pending_items += thread.items.len();
         pending.push(thread);
         if pending_items >= BATCH_RECORDS {
-            let (n, picked) = flush(app, org.id, &mut pending, &mut generator.rng, progress).await?;
+            let (n, picked) =
+                flush(app, org.id, &mut pending, &mut generator.rng, progress).await?;
             since_index += n;
             deletions.extend(picked);
             pending_items = 0;
@@ -164,14 +286,24 @@ pub async fn load(app: &App, opts: &DemoOptions, progress: &dyn Progress) -> Res
             .iter()
             .map(|i| {
                 let mut i = i.clone();
-                i.text.push_str(" EDIT: Jag har lagt till lite mer information nu.");
+                i.text
+                    .push_str(" EDIT: Jag har lagt till lite mer information nu.");
                 i.text = i.text.replace(" EDIT:", "\n\nTillägg:");
                 i.available_at += Duration::minutes(45);
                 i
             })
             .collect();
         let raw = serde_json::to_vec(&serde_json::json!({"refetch": items.iter().map(|i| &i.platform_item_id).collect::<Vec<_>>(), "texts": items.iter().map(|i| &i.text).collect::<Vec<_>>()})).map_err(|e| AppError::Internal(e.to_string()))?;
-        app.capture_without_index(org.id, vec![Observation { raw: raw.into(), media_type: "application/json".into(), items }], actor).await?;
+        app.capture_without_index(
+            org.id,
+            vec![Observation {
+                raw: raw.into(),
+                media_type: "application/json".into(),
+                items,
+            }],
+            actor,
+        )
+        .await?;
         progress.advance(chunk.len() as u64);
     }
 
@@ -180,7 +312,9 @@ pub async fn load(app: &App, opts: &DemoOptions, progress: &dyn Progress) -> Res
     let mut deleted = 0;
     for id in deletions.iter().take(2_000) {
         let evidence = format!("HTTP 404 Not Found when record {id} was fetched again");
-        app.store.record_deletion_seen(org.id, *id, Utc::now(), &evidence, "capture").await?;
+        app.store
+            .record_deletion_seen(org.id, *id, Utc::now(), &evidence, "capture")
+            .await?;
         deleted += 1;
         progress.advance(1);
     }
@@ -198,12 +332,21 @@ pub async fn load(app: &App, opts: &DemoOptions, progress: &dyn Progress) -> Res
 
 /// Stores the pending observations; returns how many items they held and the ids of received
 /// records picked (about 0.5 %) to be seen deleted later.
-async fn flush(app: &App, org: OrgId, pending: &mut Vec<Observation>, rng: &mut StdRng, progress: &dyn Progress) -> Result<(u64, Vec<RecordId>)> {
+async fn flush(
+    app: &App,
+    org: OrgId,
+    pending: &mut Vec<Observation>,
+    rng: &mut StdRng,
+    progress: &dyn Progress,
+) -> Result<(u64, Vec<RecordId>)> {
     if pending.is_empty() {
         return Ok((0, Vec::new()));
     }
     let batch = std::mem::take(pending);
-    let received: Vec<bool> = batch.iter().flat_map(|o| o.items.iter().map(|i| i.direction == Direction::Received)).collect();
+    let received: Vec<bool> = batch
+        .iter()
+        .flat_map(|o| o.items.iter().map(|i| i.direction == Direction::Received))
+        .collect();
     let outcome = app.capture_without_index(org, batch, "capture").await?;
     let to_delete = outcome
         .record_ids
@@ -216,7 +359,9 @@ async fn flush(app: &App, org: OrgId, pending: &mut Vec<Observation>, rng: &mut 
     Ok((outcome.record_ids.len() as u64, to_delete))
 }
 
-struct Generator {
+/// Generates the demo's threads: a post and what follows it, as one raw platform response and the
+/// items parsed from it. Public so benchmarks can produce the same rows.
+pub struct ThreadGenerator {
     rng: StdRng,
     produced: u64,
     target: u64,
@@ -225,10 +370,30 @@ struct Generator {
     span_secs: i64,
 }
 
-impl Generator {
-    fn new(seed: u64, target: u64) -> Self {
-        let start = Utc.with_ymd_and_hms(2024, 11, 1, 7, 0, 0).single().unwrap_or_else(Utc::now);
-        Generator { rng: StdRng::seed_from_u64(seed), produced: 0, target, next_id: 1, start, span_secs: 2 * 365 * 24 * 3600 }
+impl ThreadGenerator {
+    /// Items produced so far.
+    pub fn produced(&self) -> u64 {
+        self.produced
+    }
+
+    /// A number from the generator's own random sequence (to pick accounts reproducibly).
+    pub fn pick(&mut self, below: usize) -> usize {
+        self.rng.random_range(0..below)
+    }
+
+    pub fn new(seed: u64, target: u64) -> Self {
+        let start = Utc
+            .with_ymd_and_hms(2024, 11, 1, 7, 0, 0)
+            .single()
+            .unwrap_or_else(Utc::now);
+        ThreadGenerator {
+            rng: StdRng::seed_from_u64(seed),
+            produced: 0,
+            target,
+            next_id: 1,
+            start,
+            span_secs: 2 * 365 * 24 * 3600,
+        }
     }
 
     fn id(&mut self) -> String {
@@ -238,16 +403,28 @@ impl Generator {
 
     /// A post by the authority and the comments, answers and messages that follow it, as one
     /// platform response (the raw payload) and the items parsed from it.
-    fn thread(&mut self, account: &Account, unit: usize) -> Observation {
+    pub fn thread(&mut self, account: &Account, unit: usize) -> Observation {
         let remaining = self.target - self.produced;
         // time advances with the load so records arrive in order
-        let at = self.start + Duration::seconds(self.span_secs * self.produced as i64 / self.target.max(1) as i64);
+        let at = self.start
+            + Duration::seconds(self.span_secs * self.produced as i64 / self.target.max(1) as i64);
         let year = at.format("%Y").to_string().parse().unwrap_or(2026);
         let post_id = self.id();
         let posts = texts::POSTS[unit.min(texts::POSTS.len() - 1)];
         let template = texts::pick(&mut self.rng, posts);
         let post_text = texts::fill(&mut self.rng, template, year);
-        let mut items = vec![self.item(account, &post_id, None, &post_id, ItemKind::Post, Direction::Created, account.handle.clone(), post_text, at, 0)];
+        let mut items = vec![self.item(
+            account,
+            &post_id,
+            None,
+            &post_id,
+            ItemKind::Post,
+            Direction::Created,
+            account.handle.clone(),
+            post_text,
+            at,
+            0,
+        )];
         let comments = (self.rng.random_range(0..16u64)).min(remaining.saturating_sub(1));
         let mut t = at;
         for _ in 0..comments {
@@ -258,22 +435,62 @@ impl Generator {
             let first = texts::pick(&mut self.rng, texts::FIRST_NAMES);
             let author = format!("{first} {}", texts::pick(&mut self.rng, texts::LAST_NAMES));
             let id = self.id();
-            let item_kind = if account.platform == Platform::Facebook && self.rng.random_bool(0.05) { ItemKind::Message } else { ItemKind::Comment };
+            let item_kind = if account.platform == Platform::Facebook && self.rng.random_bool(0.05)
+            {
+                ItemKind::Message
+            } else {
+                ItemKind::Comment
+            };
             let n = items.len();
-            items.push(self.item(account, &id, Some(&post_id), &post_id, item_kind, Direction::Received, author, text, t, n));
-            let answer = matches!(kind, CommentKind::Question | CommentKind::Complaint | CommentKind::CaseQuestion | CommentKind::CaseRequest);
+            items.push(self.item(
+                account,
+                &id,
+                Some(&post_id),
+                &post_id,
+                item_kind,
+                Direction::Received,
+                author,
+                text,
+                t,
+                n,
+            ));
+            let answer = matches!(
+                kind,
+                CommentKind::Question
+                    | CommentKind::Complaint
+                    | CommentKind::CaseQuestion
+                    | CommentKind::CaseRequest
+            );
             if answer && (items.len() as u64) < remaining && self.rng.random_bool(0.6) {
                 t += Duration::minutes(self.rng.random_range(10..480));
                 let answer_text = texts::pick(&mut self.rng, texts::ANSWERS);
-                let reply = format!("{answer_text} {}", texts::pick(&mut self.rng, texts::SIGNATURES));
+                let reply = format!(
+                    "{answer_text} {}",
+                    texts::pick(&mut self.rng, texts::SIGNATURES)
+                );
                 let rid = self.id();
                 let n = items.len();
-                items.push(self.item(account, &rid, Some(&id), &post_id, ItemKind::Reply, Direction::Created, account.handle.clone(), reply, t, n));
+                items.push(self.item(
+                    account,
+                    &rid,
+                    Some(&id),
+                    &post_id,
+                    ItemKind::Reply,
+                    Direction::Created,
+                    account.handle.clone(),
+                    reply,
+                    t,
+                    n,
+                ));
             }
         }
         self.produced += items.len() as u64;
         let raw = raw_payload(account.platform, &items);
-        Observation { raw: raw.into(), media_type: "application/json".into(), items }
+        Observation {
+            raw: raw.into(),
+            media_type: "application/json".into(),
+            items,
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -290,7 +507,11 @@ impl Generator {
         at: DateTime<Utc>,
         index: usize,
     ) -> CaptureItem {
-        let author_id = if direction == Direction::Created { account.platform_id.clone() } else { format!("u{}", self.rng.random_range(100_000..999_999)) };
+        let author_id = if direction == Direction::Created {
+            account.platform_id.clone()
+        } else {
+            format!("u{}", self.rng.random_range(100_000..999_999))
+        };
         CaptureItem {
             account_id: account.id,
             platform_item_id: id.to_string(),

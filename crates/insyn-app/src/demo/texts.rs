@@ -12,29 +12,90 @@ pub const FIRST_NAMES: &[&str] = &[
 ];
 
 pub const LAST_NAMES: &[&str] = &[
-    "Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson",
-    "Svensson", "Gustafsson", "Pettersson", "Jonsson", "Hassan", "Ali", "Lindberg", "Lindqvist",
-    "Berg", "Bergström", "Holm", "Sandberg", "Öberg", "Åkesson", "Virtanen", "Petrović", "Yilmaz",
-    "Ek", "Hedlund", "Forsberg", "Sjöberg", "Wallin",
+    "Andersson",
+    "Johansson",
+    "Karlsson",
+    "Nilsson",
+    "Eriksson",
+    "Larsson",
+    "Olsson",
+    "Persson",
+    "Svensson",
+    "Gustafsson",
+    "Pettersson",
+    "Jonsson",
+    "Hassan",
+    "Ali",
+    "Lindberg",
+    "Lindqvist",
+    "Berg",
+    "Bergström",
+    "Holm",
+    "Sandberg",
+    "Öberg",
+    "Åkesson",
+    "Virtanen",
+    "Petrović",
+    "Yilmaz",
+    "Ek",
+    "Hedlund",
+    "Forsberg",
+    "Sjöberg",
+    "Wallin",
 ];
 
 pub const PLACES: &[&str] = &[
-    "Ekbackaskolan", "Storgatan", "biblioteket", "simhallen", "Björkängens äldreboende",
-    "återvinningscentralen", "Kyrkbacken", "idrottsplatsen", "busshållplatsen vid torget",
-    "förskolan Solrosen", "Ekbacka centrum", "badplatsen vid Långsjön", "fritidsgården Ungdomshuset",
-    "gång- och cykelvägen längs ån", "vårdcentralen",
+    "Ekbackaskolan",
+    "Storgatan",
+    "biblioteket",
+    "simhallen",
+    "Björkängens äldreboende",
+    "återvinningscentralen",
+    "Kyrkbacken",
+    "idrottsplatsen",
+    "busshållplatsen vid torget",
+    "förskolan Solrosen",
+    "Ekbacka centrum",
+    "badplatsen vid Långsjön",
+    "fritidsgården Ungdomshuset",
+    "gång- och cykelvägen längs ån",
+    "vårdcentralen",
 ];
 
 pub const TOPICS: &[&str] = &[
-    "snöröjningen", "sophämtningen", "bygglovet för vårt garage", "skolskjutsen", "vattenledningen",
-    "gatubelysningen", "parkeringsavgifterna", "maten i skolan", "hemtjänsten", "busstiderna",
-    "lekplatsen", "renoveringen av simhallen", "detaljplanen för Norra Ekbacka", "fiberutbyggnaden",
-    "vägarbetet på Storgatan", "förskoleplatsen", "färdtjänsten", "avgiften för hemtjänst",
+    "snöröjningen",
+    "sophämtningen",
+    "bygglovet för vårt garage",
+    "skolskjutsen",
+    "vattenledningen",
+    "gatubelysningen",
+    "parkeringsavgifterna",
+    "maten i skolan",
+    "hemtjänsten",
+    "busstiderna",
+    "lekplatsen",
+    "renoveringen av simhallen",
+    "detaljplanen för Norra Ekbacka",
+    "fiberutbyggnaden",
+    "vägarbetet på Storgatan",
+    "förskoleplatsen",
+    "färdtjänsten",
+    "avgiften för hemtjänst",
 ];
 
 pub const MONTHS: &[&str] = &[
-    "januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
-    "oktober", "november", "december",
+    "januari",
+    "februari",
+    "mars",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "augusti",
+    "september",
+    "oktober",
+    "november",
+    "december",
 ];
 
 /// Posts the authority writes (upprättade), by unit.
@@ -276,12 +337,29 @@ pub fn fill(rng: &mut impl Rng, template: &str, year: i32) -> String {
         ("{place}", pick(rng, PLACES).to_string()),
         ("{topic}", pick(rng, TOPICS).to_string()),
         ("{month}", pick(rng, MONTHS).to_string()),
-        ("{diary}", format!("KS {year}/{:04}", rng.random_range(1..1500))),
+        (
+            "{diary}",
+            format!("KS {year}/{:04}", rng.random_range(1..1500)),
+        ),
         ("{name}", format!("{first} {last}")),
         ("{pnr}", personnummer(rng)),
         ("{phone}", phone(rng)),
-        ("{street}", format!("{}vägen {}", pick(rng, &["Björk", "Ek", "Tall", "Sjö", "Skol", "Kyrk"]), rng.random_range(1..60))),
-        ("{email}", format!("{}.{}@exempel.se", first.to_lowercase(), last.to_lowercase())),
+        (
+            "{street}",
+            format!(
+                "{}vägen {}",
+                pick(rng, &["Björk", "Ek", "Tall", "Sjö", "Skol", "Kyrk"]),
+                rng.random_range(1..60)
+            ),
+        ),
+        (
+            "{email}",
+            format!(
+                "{}.{}@exempel.se",
+                first.to_lowercase(),
+                last.to_lowercase()
+            ),
+        ),
     ];
     for (key, value) in replacements {
         if out.contains(key) {
@@ -303,7 +381,10 @@ mod tests {
         for _ in 0..100 {
             let p = personnummer(&mut rng);
             let digits: String = p.chars().filter(char::is_ascii_digit).collect();
-            assert_eq!(luhn_check_digit(&digits[..9]), digits[9..].parse::<u32>().unwrap());
+            assert_eq!(
+                luhn_check_digit(&digits[..9]),
+                digits[9..].parse::<u32>().unwrap()
+            );
         }
     }
 }

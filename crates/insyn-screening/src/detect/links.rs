@@ -45,7 +45,11 @@ impl Links {
             let Some(m) = f.metas.first() else { continue };
             if m.sv.is_empty() || m.en.is_empty() {
                 let line = f.items.first().map_or(1, |i| i.0);
-                return Err(ScreeningError::parse(&f.name, line, "no @sv and @en explanation"));
+                return Err(ScreeningError::parse(
+                    &f.name,
+                    line,
+                    "no @sv and @en explanation",
+                ));
             }
             rules.push(DomainRule {
                 rule: m.rule.clone(),
@@ -70,7 +74,11 @@ impl Links {
                     .map_err(|e| ScreeningError::Build(e.to_string()))?,
             )
         };
-        Ok(Links { ac, rules, pattern_rule })
+        Ok(Links {
+            ac,
+            rules,
+            pattern_rule,
+        })
     }
 
     pub fn rule(&self, i: usize) -> &DomainRule {
@@ -90,7 +98,9 @@ impl Links {
             if s > 0 && is_host(b[s - 1]) {
                 continue;
             }
-            if e < b.len() && (is_host(b[e]) || (b[e] == b'.' && b.get(e + 1).is_some_and(|c| is_host(*c)))) {
+            if e < b.len()
+                && (is_host(b[e]) || (b[e] == b'.' && b.get(e + 1).is_some_and(|c| is_host(*c))))
+            {
                 continue;
             }
             if out.last().is_some_and(|h| s < h.end) {
@@ -116,7 +126,11 @@ impl Links {
             while le > e && b".,!?;:".contains(&b[le - 1]) {
                 le -= 1;
             }
-            out.push(LinkHit { start: ls, end: le, rule: self.pattern_rule[m.pattern().as_usize()] });
+            out.push(LinkHit {
+                start: ls,
+                end: le,
+                rule: self.pattern_rule[m.pattern().as_usize()],
+            });
         }
         out
     }
@@ -137,14 +151,19 @@ mod tests {
     }
 
     fn spans(text: &str) -> Vec<&str> {
-        links().detect(text).into_iter().map(|h| &text[h.start..h.end]).collect()
+        links()
+            .detect(text)
+            .into_iter()
+            .map(|h| &text[h.start..h.end])
+            .collect()
     }
 
     #[test]
     fn finds_listed_domains_as_whole_links() {
-        assert_eq!(spans("se https://ThePirateBay.org/torrent/123, tack"), vec![
-            "https://ThePirateBay.org/torrent/123"
-        ]);
+        assert_eq!(
+            spans("se https://ThePirateBay.org/torrent/123, tack"),
+            vec!["https://ThePirateBay.org/torrent/123"]
+        );
         assert_eq!(spans("www.example.net."), vec!["www.example.net"]);
         assert_eq!(spans("sub.example.net/x"), vec!["sub.example.net/x"]);
     }

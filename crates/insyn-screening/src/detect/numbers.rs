@@ -159,7 +159,13 @@ fn runs(text: &str) -> Vec<Run> {
             }
         }
         let tainted_end = glued_after(text, i);
-        out.push(Run { groups, seps, plus, tainted_start, tainted_end });
+        out.push(Run {
+            groups,
+            seps,
+            plus,
+            tainted_start,
+            tainted_end,
+        });
     }
     out
 }
@@ -174,8 +180,10 @@ const SV_MOBILE: &str = "Mobilnummer i svenskt format.";
 const EN_MOBILE: &str = "Mobile phone number in Swedish format.";
 const SV_CARD: &str = "Kortnummer med giltig kontrollsiffra (Luhn).";
 const EN_CARD: &str = "Payment card number with a valid Luhn check digit.";
-const SV_ACCOUNT: &str = "Bankkontonummer (clearingnummer och kontonummer med giltig kontrollsiffra).";
-const EN_ACCOUNT: &str = "Bank account number (clearing and account number with a valid check digit).";
+const SV_ACCOUNT: &str =
+    "Bankkontonummer (clearingnummer och kontonummer med giltig kontrollsiffra).";
+const EN_ACCOUNT: &str =
+    "Bank account number (clearing and account number with a valid check digit).";
 const SV_BG: &str = "Bankgironummer med giltig kontrollsiffra.";
 const EN_BG: &str = "Bankgiro number with a valid check digit.";
 const SV_PG: &str = "Plusgironummer med giltig kontrollsiffra.";
@@ -275,7 +283,10 @@ fn evaluate(c: &Cand<'_>, ctx: &dyn Context, year: i32, out: &mut Vec<NumberHit>
 
 fn personnummer(c: &Cand<'_>, ctx: &dyn Context, year: i32, out: &mut Vec<NumberHit>) {
     let (canon, mut conf) = match (c.lens, c.seps) {
-        ([10], []) | ([12], []) => (c.digits.to_string(), if c.lens[0] == 12 { 0.9 } else { 0.7 }),
+        ([10], []) | ([12], []) => (
+            c.digits.to_string(),
+            if c.lens[0] == 12 { 0.9 } else { 0.7 },
+        ),
         ([6 | 8, 4], [s]) => {
             let d = c.lens[0];
             let (sign, conf) = match s {
@@ -310,11 +321,23 @@ fn personnummer(c: &Cand<'_>, ctx: &dyn Context, year: i32, out: &mut Vec<Number
     } else {
         ("personnummer.checksum", SV_PNR, EN_PNR)
     };
-    out.push(hit(Category::Personnummer, c.start, c.end, rule, conf, sv, en));
+    out.push(hit(
+        Category::Personnummer,
+        c.start,
+        c.end,
+        rule,
+        conf,
+        sv,
+        en,
+    ));
 }
 
 fn phone(c: &Cand<'_>, ctx: &dyn Context, out: &mut Vec<NumberHit>) {
-    let dashes = c.seps.iter().filter(|s| matches!(s, Sep::Dash | Sep::SpacedDash)).count();
+    let dashes = c
+        .seps
+        .iter()
+        .filter(|s| matches!(s, Sep::Dash | Sep::SpacedDash))
+        .count();
     if c.seps.contains(&Sep::Plus) {
         return;
     }
@@ -322,14 +345,26 @@ fn phone(c: &Cand<'_>, ctx: &dyn Context, out: &mut Vec<NumberHit>) {
     if let Some(plus) = c.plus {
         // +46 ...
         let rest = c.digits.strip_prefix("46");
-        let paren_ok = c.seps.iter().enumerate().all(|(k, s)| *s != Sep::Paren0 || k == 0);
+        let paren_ok = c
+            .seps
+            .iter()
+            .enumerate()
+            .all(|(k, s)| *s != Sep::Paren0 || k == 0);
         if let (Some(rest), true) = (rest, paren_ok)
             && c.lens[0] >= 2
             && dashes <= 1
             && let Some(kind) = international_se(rest)
         {
             let (sv, en) = texts(kind);
-            out.push(hit(Category::Phone, plus, c.end, "phone.se", 0.9 + ctx_bonus, sv, en));
+            out.push(hit(
+                Category::Phone,
+                plus,
+                c.end,
+                "phone.se",
+                0.9 + ctx_bonus,
+                sv,
+                en,
+            ));
         }
         return;
     }
@@ -342,7 +377,15 @@ fn phone(c: &Cand<'_>, ctx: &dyn Context, out: &mut Vec<NumberHit>) {
             && let Some(kind) = international_se(rest)
         {
             let (sv, en) = texts(kind);
-            out.push(hit(Category::Phone, c.start, c.end, "phone.se", 0.9 + ctx_bonus, sv, en));
+            out.push(hit(
+                Category::Phone,
+                c.start,
+                c.end,
+                "phone.se",
+                0.9 + ctx_bonus,
+                sv,
+                en,
+            ));
         }
         return;
     }
@@ -368,7 +411,15 @@ fn phone(c: &Cand<'_>, ctx: &dyn Context, out: &mut Vec<NumberHit>) {
     };
     let conf = if c.lens.len() == 1 { 0.8 } else { 0.85 };
     let (sv, en) = texts(kind);
-    out.push(hit(Category::Phone, c.start, c.end, "phone.se", conf + ctx_bonus, sv, en));
+    out.push(hit(
+        Category::Phone,
+        c.start,
+        c.end,
+        "phone.se",
+        conf + ctx_bonus,
+        sv,
+        en,
+    ));
 }
 
 fn texts(kind: PhoneKind) -> (&'static str, &'static str) {
@@ -403,14 +454,24 @@ fn card(c: &Cand<'_>, ctx: &dyn Context, out: &mut Vec<NumberHit>) {
     if ctx.has("card", c.start) {
         conf += 0.15;
     }
-    let mut h = hit(Category::Payment, c.start, c.end, "card.luhn", conf, SV_CARD, EN_CARD);
+    let mut h = hit(
+        Category::Payment,
+        c.start,
+        c.end,
+        "card.luhn",
+        conf,
+        SV_CARD,
+        EN_CARD,
+    );
     h.action = Some(SuggestedAction::ProtectPersonalData);
     out.push(h);
 }
 
 fn account(c: &Cand<'_>, out: &mut Vec<NumberHit>) {
     let (clearing, skip): (String, usize) = match (c.lens, c.seps) {
-        ([4, 1, ..], [Sep::Dash, ..]) if c.digits.starts_with('8') => (c.digits[..5].to_string(), 2),
+        ([4, 1, ..], [Sep::Dash, ..]) if c.digits.starts_with('8') => {
+            (c.digits[..5].to_string(), 2)
+        }
         ([5, ..], _) if c.digits.starts_with('8') => (c.digits[..5].to_string(), 1),
         ([4, ..], _) if c.lens.len() > 1 => (c.digits[..4].to_string(), 1),
         _ => return,
@@ -433,9 +494,20 @@ fn account(c: &Cand<'_>, out: &mut Vec<NumberHit>) {
 }
 
 fn bankgiro(c: &Cand<'_>, out: &mut Vec<NumberHit>) {
-    let ok_shape = matches!((c.lens, c.seps), ([3 | 4, 4], [Sep::Dash | Sep::Space]) | ([7 | 8], []));
+    let ok_shape = matches!(
+        (c.lens, c.seps),
+        ([3 | 4, 4], [Sep::Dash | Sep::Space]) | ([7 | 8], [])
+    );
     if ok_shape && bankgiro_valid(c.digits) {
-        out.push(hit(Category::Payment, c.start, c.end, "bankgiro.luhn", 0.9, SV_BG, EN_BG));
+        out.push(hit(
+            Category::Payment,
+            c.start,
+            c.end,
+            "bankgiro.luhn",
+            0.9,
+            SV_BG,
+            EN_BG,
+        ));
     }
 }
 
@@ -449,7 +521,15 @@ fn plusgiro(c: &Cand<'_>, out: &mut Vec<NumberHit>) {
         }
     };
     if ok_shape && plusgiro_valid(c.digits) && luhn_valid(c.digits) {
-        out.push(hit(Category::Payment, c.start, c.end, "plusgiro.luhn", 0.9, SV_PG, EN_PG));
+        out.push(hit(
+            Category::Payment,
+            c.start,
+            c.end,
+            "plusgiro.luhn",
+            0.9,
+            SV_PG,
+            EN_PG,
+        ));
     }
 }
 
@@ -479,7 +559,9 @@ mod tests {
     impl Context for Ctx {
         fn has(&self, detector: &str, pos: usize) -> bool {
             let before = &self.1[..pos].to_lowercase();
-            self.0.iter().any(|(d, w)| *d == detector && before.ends_with(w))
+            self.0
+                .iter()
+                .any(|(d, w)| *d == detector && before.ends_with(w))
         }
     }
 
@@ -527,15 +609,24 @@ mod tests {
         assert_eq!(found("0701234567"), vec![(Phone, "0701234567")]);
         assert_eq!(found("+46 70 123 45 67"), vec![(Phone, "+46 70 123 45 67")]);
         assert_eq!(found("+46701234567"), vec![(Phone, "+46701234567")]);
-        assert_eq!(found("+46 (0)70-123 45 67"), vec![(Phone, "+46 (0)70-123 45 67")]);
-        assert_eq!(found("0046 70 123 45 67"), vec![(Phone, "0046 70 123 45 67")]);
+        assert_eq!(
+            found("+46 (0)70-123 45 67"),
+            vec![(Phone, "+46 (0)70-123 45 67")]
+        );
+        assert_eq!(
+            found("0046 70 123 45 67"),
+            vec![(Phone, "0046 70 123 45 67")]
+        );
         assert_eq!(found("08-123 456 78"), vec![(Phone, "08-123 456 78")]);
         assert_eq!(found("växeln 0220-390 00."), vec![(Phone, "0220-390 00")]);
-        assert_eq!(found("ring 070-123 45 67 2 gånger"), vec![(Phone, "070-123 45 67")]);
-        assert_eq!(found("070-123 45 67, 070-765 43 21"), vec![
-            (Phone, "070-123 45 67"),
-            (Phone, "070-765 43 21")
-        ]);
+        assert_eq!(
+            found("ring 070-123 45 67 2 gånger"),
+            vec![(Phone, "070-123 45 67")]
+        );
+        assert_eq!(
+            found("070-123 45 67, 070-765 43 21"),
+            vec![(Phone, "070-123 45 67"), (Phone, "070-765 43 21")]
+        );
     }
 
     #[test]
@@ -549,8 +640,14 @@ mod tests {
 
     #[test]
     fn cards() {
-        assert_eq!(found("4111 1111 1111 1111"), vec![(Payment, "4111 1111 1111 1111")]);
-        assert_eq!(found("5555-5555-5555-4444."), vec![(Payment, "5555-5555-5555-4444")]);
+        assert_eq!(
+            found("4111 1111 1111 1111"),
+            vec![(Payment, "4111 1111 1111 1111")]
+        );
+        assert_eq!(
+            found("5555-5555-5555-4444."),
+            vec![(Payment, "5555-5555-5555-4444")]
+        );
         assert_eq!(found("4111 1111 1111 1112"), vec![]);
         assert_eq!(found("4111 1111-1111 1111"), vec![]);
         assert_eq!(found("12 345 678 901 234 kr"), vec![]);
@@ -559,18 +656,27 @@ mod tests {
     #[test]
     fn giro_and_accounts_need_context() {
         assert_eq!(found("5050-1055"), vec![]);
-        assert_eq!(found_ctx("bankgiro 5050-1055", &[("bankgiro", "bankgiro ")]), vec![(
-            Payment,
-            "5050-1055"
-        )]);
-        assert_eq!(found_ctx("pg 478000-3", &[("plusgiro", "pg ")]), vec![(Payment, "478000-3")]);
-        assert_eq!(found_ctx("konto 3300-121212-1212", &[("bank_account", "konto ")]).len(), 1);
+        assert_eq!(
+            found_ctx("bankgiro 5050-1055", &[("bankgiro", "bankgiro ")]),
+            vec![(Payment, "5050-1055")]
+        );
+        assert_eq!(
+            found_ctx("pg 478000-3", &[("plusgiro", "pg ")]),
+            vec![(Payment, "478000-3")]
+        );
+        assert_eq!(
+            found_ctx("konto 3300-121212-1212", &[("bank_account", "konto ")]).len(),
+            1
+        );
     }
 
     #[test]
     fn reference_numbers_are_not_phones() {
         assert_eq!(
-            found_ctx("ordernummer 0701234567", &[("reference_number", "ordernummer ")]),
+            found_ctx(
+                "ordernummer 0701234567",
+                &[("reference_number", "ordernummer ")]
+            ),
             vec![]
         );
     }
@@ -579,7 +685,8 @@ mod tests {
     fn pnr_context_beats_phone() {
         assert_eq!(found("0701234567").len(), 1);
         let with = found_ctx("pnr 0701234567", &[("personnummer", "pnr ")]);
-        let is_pnr = crate::validate::personnummer::Personnummer::parse("0701234567", 2026).is_some();
+        let is_pnr =
+            crate::validate::personnummer::Personnummer::parse("0701234567", 2026).is_some();
         if is_pnr {
             assert_eq!(with, vec![(Pnr, "0701234567")]);
         }

@@ -12,19 +12,76 @@ use crate::validate::iban::iban_valid;
 
 /// Street-name endings (definite and indefinite forms), longest first.
 const STREET_SUFFIXES: &[&str] = &[
-    "esplanaden", "gränden", "stråket", "slingan", "platsen", "vägen", "gatan", "stigen", "torget",
-    "backen", "allén", "allé", "leden", "kajen", "liden", "gården", "udden", "gränd", "plats",
-    "backe", "stig", "torg", "gata", "väg",
+    "esplanaden",
+    "gränden",
+    "stråket",
+    "slingan",
+    "platsen",
+    "vägen",
+    "gatan",
+    "stigen",
+    "torget",
+    "backen",
+    "allén",
+    "allé",
+    "leden",
+    "kajen",
+    "liden",
+    "gården",
+    "udden",
+    "gränd",
+    "plats",
+    "backe",
+    "stig",
+    "torg",
+    "gata",
+    "väg",
 ];
 
 /// Words that end like a street but are not one.
 const NOT_STREETS: &[&str] = &[
-    "riksväg", "länsväg", "motorväg", "europaväg", "landsväg", "cykelväg", "gångväg", "omväg",
-    "genväg", "halvväg", "huvudgata", "bakgata", "gågata", "gatan", "vägen", "allén", "torget",
-    "backen", "stigen", "leden", "gården", "platsen", "arbetsplats", "parkeringsplats", "hemväg",
-    "skolgård", "skolgården", "förskolegården", "badplats", "idrottsplats", "mötesplats",
-    "marknadsplats", "lekplats", "rastplats", "busshållplats", "hållplats", "ståplats",
-    "sittplats", "plats", "platsen", "skidbacken", "pulkabacken",
+    "riksväg",
+    "länsväg",
+    "motorväg",
+    "europaväg",
+    "landsväg",
+    "cykelväg",
+    "gångväg",
+    "omväg",
+    "genväg",
+    "halvväg",
+    "huvudgata",
+    "bakgata",
+    "gågata",
+    "gatan",
+    "vägen",
+    "allén",
+    "torget",
+    "backen",
+    "stigen",
+    "leden",
+    "gården",
+    "platsen",
+    "arbetsplats",
+    "parkeringsplats",
+    "hemväg",
+    "skolgård",
+    "skolgården",
+    "förskolegården",
+    "badplats",
+    "idrottsplats",
+    "mötesplats",
+    "marknadsplats",
+    "lekplats",
+    "rastplats",
+    "busshållplats",
+    "hållplats",
+    "ståplats",
+    "sittplats",
+    "plats",
+    "platsen",
+    "skidbacken",
+    "pulkabacken",
 ];
 
 /// Common Swedish surname endings (a whole surname such as "Holm" or "Lund" counts too).
@@ -72,7 +129,16 @@ fn hit(
     en: &'static str,
     action: Option<SuggestedAction>,
 ) -> NumberHit {
-    NumberHit { category, start, end, rule, confidence, sv, en, action }
+    NumberHit {
+        category,
+        start,
+        end,
+        rule,
+        confidence,
+        sv,
+        en,
+        action,
+    }
 }
 
 impl Patterns {
@@ -81,7 +147,9 @@ impl Patterns {
         Ok(Patterns {
             email: re(r"[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)+")?,
             iban: re(r"[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,32}")?,
-            street: re(&format!(r"\p{{L}}[\p{{L}}\-]*(?i:{suffixes}) ?[0-9]{{1,4}}"))?,
+            street: re(&format!(
+                r"\p{{L}}[\p{{L}}\-]*(?i:{suffixes}) ?[0-9]{{1,4}}"
+            ))?,
             street_multi: re(
                 r"(?:\p{Lu}\p{Ll}+ ){1,2}(?:väg|gata|gränd|allé|torg|stig|backe|plats) [0-9]{1,4}",
             )?,
@@ -111,7 +179,11 @@ impl Patterns {
             let mut start = m.start();
             let mut local = &s[..s.find('@').unwrap_or(0)];
             // A leading '.' or '+' is punctuation, not part of the address.
-            while let Some(c) = local.chars().next().filter(|c| matches!(c, '.' | '+' | '-' | '%')) {
+            while let Some(c) = local
+                .chars()
+                .next()
+                .filter(|c| matches!(c, '.' | '+' | '-' | '%'))
+            {
                 start += c.len_utf8();
                 local = &local[c.len_utf8()..];
             }
@@ -172,13 +244,17 @@ impl Patterns {
             Some(after)
         };
         for m in self.street.find_iter(text) {
-            let word_end = m.as_str().find([' ', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+            let word_end = m
+                .as_str()
+                .find([' ', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
             let word = m.as_str()[..word_end.unwrap_or(m.len())].to_lowercase();
             let Some(suffix) = STREET_SUFFIXES.iter().find(|s| word.ends_with(*s)) else {
                 continue;
             };
             if word.chars().count() < suffix.chars().count() + 2
-                || NOT_STREETS.iter().any(|n| word == *n || word.ends_with(&format!("-{n}")))
+                || NOT_STREETS
+                    .iter()
+                    .any(|n| word == *n || word.ends_with(&format!("-{n}")))
                 || NOT_STREETS.iter().any(|n| n.len() > 6 && word.ends_with(n))
             {
                 continue;
@@ -211,7 +287,8 @@ impl Patterns {
             }
         }
         for m in self.postcode.find_iter(text) {
-            if prev_char(text, m.start()).is_some_and(|c| c.is_alphanumeric() || c == '-' || c == '+')
+            if prev_char(text, m.start())
+                .is_some_and(|c| c.is_alphanumeric() || c == '-' || c == '+')
                 || next_char(text, m.end()).is_some_and(char::is_alphanumeric)
             {
                 continue;
@@ -238,7 +315,8 @@ impl Patterns {
         for h in found {
             if let Some(last) = merged.last_mut() {
                 let gap = text.get(last.end..h.start).unwrap_or("x");
-                if h.start <= last.end || (gap.len() <= 3 && gap.chars().all(|c| c == ',' || c == ' '))
+                if h.start <= last.end
+                    || (gap.len() <= 3 && gap.chars().all(|c| c == ',' || c == ' '))
                 {
                     last.end = last.end.max(h.end);
                     last.confidence = last.confidence.max(h.confidence) + 0.05;
@@ -266,7 +344,11 @@ impl Patterns {
             {
                 continue;
             }
-            let prefix: String = m.as_str().chars().take_while(|c| c.is_alphabetic()).collect();
+            let prefix: String = m
+                .as_str()
+                .chars()
+                .take_while(|c| c.is_alphabetic())
+                .collect();
             if ["HT", "VT", "LÅ", "ÅR"].contains(&prefix.as_str()) {
                 continue;
             }
@@ -303,7 +385,12 @@ impl Patterns {
         self.full_name
             .find_iter(text)
             .filter(|m| {
-                let last = m.as_str().rsplit([' ', '-']).next().unwrap_or("").to_lowercase();
+                let last = m
+                    .as_str()
+                    .rsplit([' ', '-'])
+                    .next()
+                    .unwrap_or("")
+                    .to_lowercase();
                 !next_char(text, m.end()).is_some_and(char::is_alphanumeric)
                     && SURNAME_ENDINGS.iter().any(|e| last.ends_with(e))
             })
@@ -366,7 +453,10 @@ mod tests {
 
     fn found(text: &str) -> Vec<(Category, String)> {
         let p = Patterns::new().unwrap();
-        p.detect(text).into_iter().map(|h| (h.category, text[h.start..h.end].to_string())).collect()
+        p.detect(text)
+            .into_iter()
+            .map(|h| (h.category, text[h.start..h.end].to_string()))
+            .collect()
     }
 
     fn one(c: Category, s: &str) -> Vec<(Category, String)> {
@@ -375,8 +465,14 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(found("mejla anna.svensson@example.se."), one(Category::Email, "anna.svensson@example.se"));
-        assert_eq!(found("Åsa.Öberg@kommun.se"), one(Category::Email, "Åsa.Öberg@kommun.se"));
+        assert_eq!(
+            found("mejla anna.svensson@example.se."),
+            one(Category::Email, "anna.svensson@example.se")
+        );
+        assert_eq!(
+            found("Åsa.Öberg@kommun.se"),
+            one(Category::Email, "Åsa.Öberg@kommun.se")
+        );
         assert_eq!(found("@kommunen hej"), vec![]);
         assert_eq!(found("a@b"), vec![]);
     }
@@ -392,11 +488,26 @@ mod tests {
 
     #[test]
     fn addresses() {
-        assert_eq!(found("han bor på Storgatan 12B i"), one(Category::Address, "Storgatan 12B"));
-        assert_eq!(found("bor på storgatan 5"), one(Category::Address, "storgatan 5"));
-        assert_eq!(found("Kyrkbacken 3 A, 735 31 Surahammar"), one(Category::Address, "Kyrkbacken 3 A, 735 31 Surahammar"));
-        assert_eq!(found("Drottning Kristinas väg 12"), one(Category::Address, "Drottning Kristinas väg 12"));
-        assert_eq!(found("735 80 SURAHAMMAR"), one(Category::Address, "735 80 SURAHAMMAR"));
+        assert_eq!(
+            found("han bor på Storgatan 12B i"),
+            one(Category::Address, "Storgatan 12B")
+        );
+        assert_eq!(
+            found("bor på storgatan 5"),
+            one(Category::Address, "storgatan 5")
+        );
+        assert_eq!(
+            found("Kyrkbacken 3 A, 735 31 Surahammar"),
+            one(Category::Address, "Kyrkbacken 3 A, 735 31 Surahammar")
+        );
+        assert_eq!(
+            found("Drottning Kristinas väg 12"),
+            one(Category::Address, "Drottning Kristinas väg 12")
+        );
+        assert_eq!(
+            found("735 80 SURAHAMMAR"),
+            one(Category::Address, "735 80 SURAHAMMAR")
+        );
     }
 
     #[test]
@@ -411,9 +522,18 @@ mod tests {
 
     #[test]
     fn diary_numbers() {
-        assert_eq!(found("mitt ärende KS 2026/123?"), one(Category::CaseReference, "KS 2026/123"));
-        assert_eq!(found("dnr 2025-00123"), one(Category::CaseReference, "dnr 2025-00123"));
-        assert_eq!(found("Dnr: BN 2025.45"), one(Category::CaseReference, "Dnr: BN 2025.45"));
+        assert_eq!(
+            found("mitt ärende KS 2026/123?"),
+            one(Category::CaseReference, "KS 2026/123")
+        );
+        assert_eq!(
+            found("dnr 2025-00123"),
+            one(Category::CaseReference, "dnr 2025-00123")
+        );
+        assert_eq!(
+            found("Dnr: BN 2025.45"),
+            one(Category::CaseReference, "Dnr: BN 2025.45")
+        );
         assert_eq!(found("läsåret 2026/27"), vec![]);
         assert_eq!(found("HT 2025/26"), vec![]);
         assert_eq!(found("2026-01-15"), vec![]);

@@ -119,7 +119,9 @@ pub fn bank_account(clearing: &str, account: &str) -> Option<&'static str> {
         return None;
     }
     let c: u16 = clear4.parse().ok()?;
-    let &(_, _, kind, bank) = TABLE.iter().find(|(lo, hi, _, _)| (*lo..=*hi).contains(&c))?;
+    let &(_, _, kind, bank) = TABLE
+        .iter()
+        .find(|(lo, hi, _, _)| (*lo..=*hi).contains(&c))?;
     let ok = match kind {
         Kind::T1C1 => account.len() == 7 && mod11_valid(&format!("{}{account}", &clear4[1..])),
         Kind::T1C2 => account.len() == 7 && mod11_valid(&format!("{clear4}{account}")),
@@ -173,11 +175,17 @@ mod tests {
         assert_eq!(bank_account("6789", &acct), Some("Handelsbanken"));
         // Swedbank 8xxxx with clearing check digit.
         assert!(luhn_valid("83279"));
-        let acct = format!("12345678{}", super::super::luhn_check_digit("12345678").unwrap());
+        let acct = format!(
+            "12345678{}",
+            super::super::luhn_check_digit("12345678").unwrap()
+        );
         assert_eq!(bank_account("83279", &acct), Some("Swedbank"));
         assert_eq!(bank_account("83278", &acct), None);
         // Personkonto: the account is a personnummer.
-        assert_eq!(bank_account("3300", "1212121212"), Some("Nordea personkonto"));
+        assert_eq!(
+            bank_account("3300", "1212121212"),
+            Some("Nordea personkonto")
+        );
     }
 
     #[test]

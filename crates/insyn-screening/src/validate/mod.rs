@@ -79,7 +79,9 @@ pub fn email_valid(s: &str) -> bool {
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !local.contains("..")
-        && local.chars().all(|c| c.is_alphanumeric() || "._%+-".contains(c));
+        && local
+            .chars()
+            .all(|c| c.is_alphanumeric() || "._%+-".contains(c));
     if !local_ok || domain.len() > 253 {
         return false;
     }
@@ -95,7 +97,9 @@ pub fn email_valid(s: &str) -> bool {
             && l.chars().all(|c| c.is_alphanumeric() || c == '-')
     };
     let tld = labels[labels.len() - 1];
-    labels.iter().all(|l| label_ok(l)) && tld.chars().count() >= 2 && tld.chars().all(char::is_alphabetic)
+    labels.iter().all(|l| label_ok(l))
+        && tld.chars().count() >= 2
+        && tld.chars().all(char::is_alphabetic)
 }
 
 #[cfg(test)]

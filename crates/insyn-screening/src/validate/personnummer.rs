@@ -30,7 +30,10 @@ impl Personnummer {
     /// forms).
     pub fn parse(s: &str, reference_year: i32) -> Option<Personnummer> {
         let b = s.as_bytes();
-        if !b.iter().all(|c| c.is_ascii_digit() || *c == b'-' || *c == b'+') {
+        if !b
+            .iter()
+            .all(|c| c.is_ascii_digit() || *c == b'-' || *c == b'+')
+        {
             return None;
         }
         let (date_part, sep, tail) = match b.iter().position(|c| !c.is_ascii_digit()) {
@@ -50,7 +53,12 @@ impl Personnummer {
         }
         let d = |x: &[u8]| -> u32 { x.iter().fold(0, |a, c| a * 10 + u32::from(c - b'0')) };
         let (century, yy, mm, dd) = match date_part.len() {
-            6 => (None, d(&date_part[..2]), d(&date_part[2..4]), d(&date_part[4..6])),
+            6 => (
+                None,
+                d(&date_part[..2]),
+                d(&date_part[2..4]),
+                d(&date_part[4..6]),
+            ),
             8 => (
                 Some(d(&date_part[..2])),
                 d(&date_part[2..4]),
@@ -72,7 +80,11 @@ impl Personnummer {
         let year = match century {
             Some(c) => (c * 100 + yy) as i32,
             None => {
-                let base = if sep == Some(b'+') { reference_year - 100 } else { reference_year };
+                let base = if sep == Some(b'+') {
+                    reference_year - 100
+                } else {
+                    reference_year
+                };
                 base - (base - yy as i32).rem_euclid(100)
             }
         };
@@ -93,8 +105,15 @@ impl Personnummer {
 
     /// The canonical 12-digit form `YYYYMMDD-NNNN` (day + 60 for a co-ordination number).
     pub fn to_long_string(&self) -> String {
-        let dd = if self.coordination { self.day + 60 } else { self.day };
-        format!("{:04}{:02}{:02}-{:03}{}", self.year, self.month, dd, self.serial, self.check)
+        let dd = if self.coordination {
+            self.day + 60
+        } else {
+            self.day
+        };
+        format!(
+            "{:04}{:02}{:02}-{:03}{}",
+            self.year, self.month, dd, self.serial, self.check
+        )
     }
 }
 

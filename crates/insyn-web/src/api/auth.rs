@@ -22,7 +22,10 @@ impl ApiCaller {
 impl FromRequestParts<AppState> for ApiCaller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let header = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
@@ -32,7 +35,11 @@ impl FromRequestParts<AppState> for ApiCaller {
             .strip_prefix("Bearer ")
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| ApiError(AppError::Unauthorized("the Authorization header must be 'Bearer <token>'".into())))?;
+            .ok_or_else(|| {
+                ApiError(AppError::Unauthorized(
+                    "the Authorization header must be 'Bearer <token>'".into(),
+                ))
+            })?;
         let org = state.app.organisation_for_token(token).await?;
         Ok(ApiCaller { org })
     }
@@ -43,6 +50,9 @@ pub struct BearerAuth;
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
     }
 }

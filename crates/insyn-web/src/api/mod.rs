@@ -21,22 +21,29 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// Parses an optional query parameter, naming it in the error.
-pub(crate) fn parse_opt<T: std::str::FromStr>(field: &str, value: &Option<String>) -> Result<Option<T>, crate::ApiError>
+pub(crate) fn parse_opt<T: std::str::FromStr>(
+    field: &str,
+    value: &Option<String>,
+) -> Result<Option<T>, crate::ApiError>
 where
     T::Err: std::fmt::Display,
 {
     match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(None),
-        Some(v) => v
-            .parse()
-            .map(Some)
-            .map_err(|e| crate::ApiError(insyn_app::AppError::invalid(field, format!("'{v}': {e}")))),
+        Some(v) => v.parse().map(Some).map_err(|e| {
+            crate::ApiError(insyn_app::AppError::invalid(field, format!("'{v}': {e}")))
+        }),
     }
 }
 
 /// Parses a date (2026-03-01) or a date-time (2026-03-01T08:00:00Z) as UTC.
-pub(crate) fn parse_time(field: &str, value: &Option<String>) -> Result<Option<chrono::DateTime<chrono::Utc>>, crate::ApiError> {
-    let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) else { return Ok(None) };
+pub(crate) fn parse_time(
+    field: &str,
+    value: &Option<String>,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, crate::ApiError> {
+    let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(v) {
         return Ok(Some(t.with_timezone(&chrono::Utc)));
     }

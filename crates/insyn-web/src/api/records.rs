@@ -30,7 +30,11 @@ pub struct RecordsParams {
 /// Records, newest first.
 #[utoipa::path(get, path = "/api/v1/records", tag = "records", security(("bearer" = [])), params(RecordsParams),
     responses((status = 200, body = Vec<Record>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
-pub async fn list_records(State(s): State<AppState>, caller: ApiCaller, Query(p): Query<RecordsParams>) -> Result<Json<Vec<Record>>, ApiError> {
+pub async fn list_records(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+    Query(p): Query<RecordsParams>,
+) -> Result<Json<Vec<Record>>, ApiError> {
     let filter = RecordFilter {
         account: p.account.map(AccountId),
         direction: parse_opt("direction", &p.direction)?,
@@ -42,7 +46,10 @@ pub async fn list_records(State(s): State<AppState>, caller: ApiCaller, Query(p)
         offset: p.offset.unwrap_or(0),
     };
     if !(1..=1000).contains(&filter.limit) || filter.offset < 0 {
-        return Err(ApiError(insyn_app::AppError::invalid("limit", "limit must be 1-1000 and offset 0 or more")));
+        return Err(ApiError(insyn_app::AppError::invalid(
+            "limit",
+            "limit must be 1-1000 and offset 0 or more",
+        )));
     }
     Ok(Json(s.app.records(caller.org.id, &filter).await?))
 }
@@ -60,11 +67,19 @@ pub struct RecordDetail {
 #[utoipa::path(get, path = "/api/v1/records/{id}", tag = "records", security(("bearer" = [])),
     params(("id" = i64, Path, description = "record id")),
     responses((status = 200, body = RecordDetail), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get_record(State(s): State<AppState>, caller: ApiCaller, Path(id): Path<i64>) -> Result<Json<RecordDetail>, ApiError> {
+pub async fn get_record(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+) -> Result<Json<RecordDetail>, ApiError> {
     let org = caller.org.id;
     let id = RecordId(id);
     let record = s.app.record(org, id, &caller.actor()).await?;
     let versions = s.app.record_versions(org, id).await?;
     let events = s.app.record_events(org, id).await?;
-    Ok(Json(RecordDetail { record, versions, events }))
+    Ok(Json(RecordDetail {
+        record,
+        versions,
+        events,
+    }))
 }

@@ -3,7 +3,9 @@ use crate::error::ErrorBody;
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::{Query, State};
-use insyn_domain::{AccountId, Classification, Record, SearchHit, SearchOrder, SearchQuery, UnitId};
+use insyn_domain::{
+    AccountId, Classification, Record, SearchHit, SearchOrder, SearchQuery, UnitId,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -58,10 +60,20 @@ where
 /// Full-text search over the organisation's records.
 #[utoipa::path(get, path = "/api/v1/search", tag = "search", security(("bearer" = [])), params(SearchParams),
     responses((status = 200, body = SearchResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
-pub async fn search(State(s): State<AppState>, caller: ApiCaller, Query(p): Query<SearchParams>) -> Result<Json<SearchResponse>, ApiError> {
+pub async fn search(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+    Query(p): Query<SearchParams>,
+) -> Result<Json<SearchResponse>, ApiError> {
     let mut q = SearchQuery::new(caller.org.id, p.q.unwrap_or_default());
-    q.accounts = list::<i64>("account", &p.account)?.into_iter().map(AccountId).collect();
-    q.units = list::<i64>("unit", &p.unit)?.into_iter().map(UnitId).collect();
+    q.accounts = list::<i64>("account", &p.account)?
+        .into_iter()
+        .map(AccountId)
+        .collect();
+    q.units = list::<i64>("unit", &p.unit)?
+        .into_iter()
+        .map(UnitId)
+        .collect();
     q.direction = parse_opt("direction", &p.direction)?;
     q.classifications = list::<Classification>("classification", &p.classification)?;
     q.from = parse_time("from", &p.from)?;
@@ -70,18 +82,31 @@ pub async fn search(State(s): State<AppState>, caller: ApiCaller, Query(p): Quer
         None | Some("") | Some("relevance") => SearchOrder::Relevance,
         Some("newest") => SearchOrder::Newest,
         Some(other) => {
-            return Err(ApiError(insyn_app::AppError::invalid("order", format!("'{other}': use relevance or newest"))));
+            return Err(ApiError(insyn_app::AppError::invalid(
+                "order",
+                format!("'{other}': use relevance or newest"),
+            )));
         }
     };
     q.include_deleted = !p.exclude_deleted.unwrap_or(false);
     q.offset = p.offset.unwrap_or(0);
     q.limit = p.limit.unwrap_or(20);
     if !(1..=200).contains(&q.limit) || q.offset > 100_000 {
-        return Err(ApiError(insyn_app::AppError::invalid("limit", "limit must be 1-200 and offset at most 100000")));
+        return Err(ApiError(insyn_app::AppError::invalid(
+            "limit",
+            "limit must be 1-200 and offset at most 100000",
+        )));
     }
     let page = s.app.search(&q).await?;
     Ok(Json(SearchResponse {
         total: page.total,
-        results: page.results.into_iter().map(|f| SearchResult { hit: f.hit, record: f.record }).collect(),
+        results: page
+            .results
+            .into_iter()
+            .map(|f| SearchResult {
+                hit: f.hit,
+                record: f.record,
+            })
+            .collect(),
     }))
 }

@@ -20,7 +20,12 @@ pub struct RestoreArgs {
 pub async fn backup(cx: &Context, a: BackupArgs) -> CliResult {
     let app = cx.open().await?;
     let r = app.backup(&a.folder, &crate::progress::Bar::new()).await?;
-    println!("Säkerhetskopian är klar: {} filer, {:.1} MB i {}.", r.files, r.bytes as f64 / 1e6, r.folder.display());
+    println!(
+        "Säkerhetskopian är klar: {} filer, {:.1} MB i {}.",
+        r.files,
+        r.bytes as f64 / 1e6,
+        r.folder.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -38,7 +43,10 @@ pub async fn restore(cx: &Context, a: RestoreArgs) -> CliResult {
         println!("Kontrollen efter återställningen: allt stämmer.");
         Ok(ExitCode::SUCCESS)
     } else {
-        eprintln!("insyn: the restored data does not verify: {}", r.verify.problems[0]);
+        eprintln!(
+            "insyn: the restored data does not verify: {}",
+            r.verify.problems[0]
+        );
         Ok(ExitCode::from(3))
     }
 }

@@ -17,12 +17,19 @@ pub struct Args {
 
 pub async fn run(cx: &Context, args: Args) -> CliResult {
     let app = cx.open().await?;
-    let opts = DemoOptions { slug: args.slug, records: args.records, seed: args.seed };
+    let opts = DemoOptions {
+        slug: args.slug,
+        records: args.records,
+        seed: args.seed,
+    };
     let started = std::time::Instant::now();
     let report = insyn_app::demo::load(&app, &opts, &crate::progress::Bar::new()).await?;
     print_report(&report);
     let secs = started.elapsed().as_secs_f64();
-    println!("Tid: {secs:.1} s ({:.0} handlingar/s)", report.records as f64 / secs.max(0.001));
+    println!(
+        "Tid: {secs:.1} s ({:.0} handlingar/s)",
+        report.records as f64 / secs.max(0.001)
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -31,5 +38,8 @@ pub fn print_report(r: &DemoReport) {
         "Demoorganisationen {} ({}) är skapad: {} konton, {} handlingar, {} versioner, {} raderingar registrerade.",
         r.organisation.name, r.organisation.slug, r.accounts, r.records, r.versions, r.deletions
     );
-    println!("API-nyckel för demoorganisationen (visas bara nu): {}", r.api_token);
+    println!(
+        "API-nyckel för demoorganisationen (visas bara nu): {}",
+        r.api_token
+    );
 }

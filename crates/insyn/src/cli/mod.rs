@@ -15,7 +15,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "insyn", version, about = "Insyn: sociala medier som allmänna handlingar / social media as public records")]
+#[command(
+    name = "insyn",
+    version,
+    about = "Insyn: sociala medier som allmänna handlingar / social media as public records"
+)]
 pub struct Cli {
     /// Configuration file (default: insyn.toml in the working folder, if there is one).
     #[arg(long, global = true, env = "INSYN_CONFIG")]
@@ -122,7 +126,9 @@ pub struct Context {
 impl Context {
     pub async fn open(&self) -> Result<App, CliError> {
         let app_config = self.config.app_config()?;
-        if app_config.database_url.starts_with("sqlite:") || app_config.blobs_url.starts_with("file:") {
+        if app_config.database_url.starts_with("sqlite:")
+            || app_config.blobs_url.starts_with("file:")
+        {
             self.config.prepare_data_dir()?;
         }
         Ok(App::open(app_config).await?)

@@ -52,13 +52,28 @@ pub async fn run(cx: &Context, c: OrgCommand) -> CliResult {
                 }
             }
         }
-        OrgCommand::Create { slug, name, diary_prefix } => {
-            let o = app.create_organisation(&NewOrganisation { slug, name, diary_prefix }, "cli").await?;
+        OrgCommand::Create {
+            slug,
+            name,
+            diary_prefix,
+        } => {
+            let o = app
+                .create_organisation(
+                    &NewOrganisation {
+                        slug,
+                        name,
+                        diary_prefix,
+                    },
+                    "cli",
+                )
+                .await?;
             println!("Organisationen {} ({}) är skapad.", o.name, o.slug);
         }
         OrgCommand::AddUnit { org, name, email } => {
             let o = app.organisation(&org).await?;
-            let u = app.create_unit(o.id, &NewUnit { name, email }, "cli").await?;
+            let u = app
+                .create_unit(o.id, &NewUnit { name, email }, "cli")
+                .await?;
             println!("Verksamheten {} (id {}) är skapad.", u.name, u.id);
         }
     }

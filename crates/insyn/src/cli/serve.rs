@@ -18,16 +18,25 @@ pub struct Args {
 pub async fn run(cx: &Context, args: Args) -> CliResult {
     let app = cx.open().await?;
     if args.demo && app.organisations().await?.is_empty() {
-        let opts = insyn_app::demo::DemoOptions { records: args.demo_records, ..Default::default() };
+        let opts = insyn_app::demo::DemoOptions {
+            records: args.demo_records,
+            ..Default::default()
+        };
         let report = insyn_app::demo::load(&app, &opts, &crate::progress::Bar::new()).await?;
         super::demo::print_report(&report);
     }
     let listen = args.listen.unwrap_or_else(|| cx.config.listen.clone());
-    let listener = tokio::net::TcpListener::bind(&listen)
-        .await
-        .map_err(|e| CliError::Io(format!("cannot listen on {listen}: {e}; is another program using the port? (use --listen)")))?;
-    let addr = listener.local_addr().map_err(|e| CliError::Io(e.to_string()))?;
-    println!("Insyn kör på http://{addr}/  (API: http://{addr}/api/openapi.json, stoppa med Ctrl+C)");
+    let listener = tokio::net::TcpListener::bind(&listen).await.map_err(|e| {
+        CliError::Io(format!(
+            "cannot listen on {listen}: {e}; is another program using the port? (use --listen)"
+        ))
+    })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| CliError::Io(e.to_string()))?;
+    println!(
+        "Insyn kör på http://{addr}/  (API: http://{addr}/api/openapi.json, stoppa med Ctrl+C)"
+    );
 
     // Changes made by other processes (capture, CLI) reach the search index within a second.
     let syncing = app.clone();
@@ -51,7 +60,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

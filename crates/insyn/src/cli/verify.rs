@@ -28,11 +28,18 @@ pub async fn run(cx: &Context, a: Args) -> CliResult {
         if report.ok() {
             println!("Allt stämmer: kedjan är obruten och varje kontrollsumma matchar.");
         } else {
-            eprintln!("insyn: verify found {} problem(s); the first: {}", report.problem_count, report.problems[0]);
+            eprintln!(
+                "insyn: verify found {} problem(s); the first: {}",
+                report.problem_count, report.problems[0]
+            );
             for p in report.problems.iter().skip(1) {
                 eprintln!("  also: {p}");
             }
         }
     }
-    Ok(if report.ok() { ExitCode::SUCCESS } else { ExitCode::from(3) })
+    Ok(if report.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(3)
+    })
 }

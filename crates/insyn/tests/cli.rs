@@ -1,0 +1,265 @@
+//! The real binary, started as a process: the two-command quick start, the HTTP API, tenant
+//! isolation through the API, and one-line errors with non-zero exit codes.
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn insyn(data: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_insyn"));
+    c.arg("--data-dir")
+        .arg(data)
+        .current_dir(data)
+        .env_remove("INSYN_DATABASE_URL")
+        .env_remove("INSYN_BLOBS_URL");
+    c
+}
+
+struct Server {
+    child: Child,
+    url: String,
+    token: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_demo_server(data: &Path) -> Server {
+    let mut child = insyn(data)
+        .args([
+            "serve",
+            "--demo",
+            "--demo-records",
+            "400",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("insyn starts");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let (mut url, mut token) = (None, None);
+    while url.is_none() {
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("server prints its URL");
+        if let Some(rest) = line.split("(visas bara nu): ").nth(1) {
+            token = Some(rest.trim().to_string());
+        }
+        if let Some(rest) = line.strip_prefix("Insyn kör på ") {
+            url = rest
+                .split_whitespace()
+                .next()
+                .map(|u| u.trim_end_matches('/').to_string());
+        }
+    }
+    Server {
+        child,
+        url: url.unwrap(),
+        token: token.expect("demo token printed"),
+    }
+}
+
+fn get(url: &str, token: Option<&str>) -> (u16, serde_json::Value) {
+    let client = reqwest::blocking::Client::new();
+    let mut req = client.get(url);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let resp = req.send().expect("request");
+    let status = resp.status().as_u16();
+    let body = resp.json().unwrap_or(serde_json::Value::Null);
+    (status, body)
+}
+
+#[test]
+fn serve_with_demo_health_openapi_and_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_demo_server(dir.path());
+    let u = &server.url;
+
+    let (status, health) = get(&format!("{u}/health"), None);
+    assert_eq!(status, 200, "{health}");
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["database"], "sqlite");
+
+    let (status, doc) = get(&format!("{u}/api/openapi.json"), None);
+    assert_eq!(status, 200);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/api/v1/accounts",
+        "/api/v1/records",
+        "/api/v1/records/{id}",
+        "/api/v1/search",
+    ] {
+        assert!(doc["paths"][path].is_object(), "OpenAPI documents {path}");
+    }
+
+    // no token, bad token
+    let (status, body) = get(&format!("{u}/api/v1/accounts"), None);
+    assert_eq!(status, 401);
+    assert_eq!(body["error"], "unauthorized");
+    assert!(body["meddelande"].as_str().unwrap().contains("API-nyckel"));
+    let (status, _) = get(&format!("{u}/api/v1/accounts"), Some("insyn_wrong"));
+    assert_eq!(status, 401);
+
+    let t = Some(server.token.as_str());
+    let (status, accounts) = get(&format!("{u}/api/v1/accounts"), t);
+    assert_eq!(status, 200);
+    assert!(accounts.as_array().unwrap().len() >= 8);
+
+    let (status, records) = get(&format!("{u}/api/v1/records?direction=received&limit=5"), t);
+    assert_eq!(status, 200);
+    let records = records.as_array().unwrap();
+    assert_eq!(records.len(), 5);
+    assert!(records.iter().all(|r| r["direction"] == "received"));
+    let id = records[0]["id"].as_i64().unwrap();
+    let (status, detail) = get(&format!("{u}/api/v1/records/{id}"), t);
+    assert_eq!(status, 200);
+    assert_eq!(detail["record"]["id"], id);
+    assert!(!detail["versions"].as_array().unwrap().is_empty());
+
+    let (status, found) = get(&format!("{u}/api/v1/search?q=kommun&limit=3"), t);
+    assert_eq!(status, 200, "{found}");
+    assert!(found["total"].as_u64().unwrap() > 0);
+
+    // bad input: 400 with a message naming the parameter
+    let (status, body) = get(&format!("{u}/api/v1/search?q=%22open"), t);
+    assert_eq!(status, 400);
+    assert_eq!(body["field"], "q");
+    let (status, body) = get(&format!("{u}/api/v1/records?direction=sideways"), t);
+    assert_eq!(status, 400);
+    assert!(body["message"].as_str().unwrap().contains("sideways"));
+    let (status, _) = get(&format!("{u}/api/v1/records?from=igår"), t);
+    assert_eq!(status, 400);
+    let (status, _) = get(&format!("{u}/api/v1/records/999999999"), t);
+    assert_eq!(status, 404);
+    let (status, body) = get(&format!("{u}/finns/inte"), None);
+    assert_eq!((status, body["error"].as_str()), (404, Some("not_found")));
+
+    // tenant wall: another organisation's token sees none of Ekbacka's data
+    let out = insyn(dir.path())
+        .args(["org", "create", "grannby", "Grannby kommun"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = insyn(dir.path())
+        .args(["token", "create", "--org", "grannby"])
+        .output()
+        .unwrap();
+    let other = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let (status, accounts) = get(&format!("{u}/api/v1/accounts"), Some(&other));
+    assert_eq!(status, 200);
+    assert!(accounts.as_array().unwrap().is_empty());
+    let (status, _) = get(&format!("{u}/api/v1/records/{id}"), Some(&other));
+    assert_eq!(status, 404);
+    let (_, found) = get(&format!("{u}/api/v1/search?q=kommun"), Some(&other));
+    assert_eq!(found["total"], 0);
+}
+
+fn run_fail(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> (i32, String) {
+    let mut c = insyn(dir);
+    c.args(args);
+    for (k, v) in envs {
+        c.env(k, v);
+    }
+    let out = c.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
+    (out.status.code().unwrap_or(-1), stderr)
+}
+
+#[test]
+fn errors_are_one_line_with_non_zero_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+
+    // malformed configuration file
+    std::fs::write(d.join("insyn.toml"), "listen = [\n").unwrap();
+    let (code, err) = run_fail(d, &["org", "list"], &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.starts_with("insyn: configuration") && err.lines().count() == 1,
+        "{err}"
+    );
+    std::fs::write(d.join("insyn.toml"), "lisen = \"x\"\n").unwrap();
+    let (code, err) = run_fail(d, &["org", "list"], &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("lisen"), "names the unknown key: {err}");
+    std::fs::remove_file(d.join("insyn.toml")).unwrap();
+
+    // unreachable database
+    let (code, err) = run_fail(
+        d,
+        &["org", "list"],
+        &[("INSYN_DATABASE_URL", "postgres://insyn@127.0.0.1:1/insyn")],
+    );
+    assert_eq!(code, 69, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("127.0.0.1:1"));
+
+    // unknown organisation
+    let (code, err) = run_fail(d, &["search", "skola", "--org", "finns-inte"], &[]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("finns-inte"));
+
+    // invalid search syntax
+    insyn(d)
+        .args(["org", "create", "alfa", "Alfa kommun"])
+        .output()
+        .unwrap();
+    let (code, err) = run_fail(d, &["search", "\"oavslutad", "--org", "alfa"], &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.starts_with("insyn: invalid q:"), "{err}");
+
+    // duplicate organisation
+    let (code, err) = run_fail(d, &["org", "create", "alfa", "Alfa igen"], &[]);
+    assert_eq!(code, 4, "{err}");
+
+    // restore from a folder that is not a backup
+    let (code, err) = run_fail(d, &["restore", "/nonexistent-backup"], &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("manifest.json"));
+
+    // a corrupt blob makes verify fail with exit 3 and name the blob
+    insyn(d)
+        .args(["demo", "--records", "100", "--slug", "beta"])
+        .output()
+        .unwrap();
+    let blobs = d.join("blobs/sha256");
+    let first = walk_first_file(&blobs).expect("a blob file");
+    std::fs::write(&first, b"rot").unwrap();
+    let out = insyn(d).arg("verify").output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let name = first.file_name().unwrap().to_string_lossy().to_string();
+    assert!(err.contains(&name), "{err}");
+}
+
+fn walk_first_file(dir: &Path) -> Option<std::path::PathBuf> {
+    for entry in std::fs::read_dir(dir).ok()? {
+        let p = entry.ok()?.path();
+        if p.is_file() {
+            return Some(p);
+        }
+        if let Some(f) = walk_first_file(&p) {
+            return Some(f);
+        }
+    }
+    None
+}
