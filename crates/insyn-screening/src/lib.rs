@@ -94,7 +94,7 @@
 //! that every file can use. A `tie` file has `@group first_person|second_person|third_person`
 //! before its phrases. A `names` file lists first names, one per line. A `domains` file lists
 //! domains (subdomains match too) after `@category unlawful_link` and its explanation. A `context`
-//! file has `@context personnummer|phone|card|bank_account|bankgiro|plusgiro|iban|reference_number`
+//! file has `@context personnummer|phone|card|bank_account|bankgiro|plusgiro|reference_number`
 //! before phrases that, up to five words before a number, say what it is (bank accounts,
 //! bankgiro and plusgiro are only reported with one; `reference_number` ("ordernummer", "OCR")
 //! suppresses phone and card findings).

@@ -383,7 +383,6 @@ impl<'a> Parser<'a> {
                     "bank_account",
                     "bankgiro",
                     "plusgiro",
-                    "iban",
                     "reference_number",
                 ];
                 if !DETECTORS.contains(&rest) {

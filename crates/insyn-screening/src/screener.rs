@@ -1,6 +1,6 @@
 //! [`Screener`]: every detector built once, run over one text.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use crate::category::{Category, Finding};
 use crate::detect::links::Links;
@@ -64,12 +64,6 @@ pub struct Screener {
     min_confidence: f32,
     tie_window: usize,
     reference_year: i32,
-}
-
-impl std::fmt::Debug for Patterns {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Patterns")
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -336,19 +330,23 @@ fn finish(mut v: Vec<(Finding, Option<u32>)>, min_confidence: f32) -> Vec<Findin
             .then(a.start.cmp(&b.start))
     });
     let mut kept: Vec<(Finding, Option<u32>)> = Vec::with_capacity(v.len());
-    // Kept spans of the current category: non-overlapping, so sorted by start and by end.
-    let mut spans: Vec<(usize, usize)> = Vec::new();
+    // Kept spans of the current category by start; they never overlap, so only the one starting
+    // last before the new end can clash.
+    let mut spans: BTreeMap<usize, usize> = BTreeMap::new();
     let mut current = None;
     for (f, combine) in v {
         if current != Some(f.category) {
             current = Some(f.category);
             spans.clear();
         }
-        let i = spans.partition_point(|s| s.0 < f.end);
-        if i > 0 && spans[i - 1].1 > f.start {
+        if spans
+            .range(..f.end)
+            .next_back()
+            .is_some_and(|(_, &e)| e > f.start)
+        {
             continue;
         }
-        spans.insert(i, (f.start, f.end));
+        spans.insert(f.start, f.end);
         kept.push((f, combine));
     }
     // Noisy-OR per category over the accumulating findings.
@@ -383,7 +381,7 @@ fn finish(mut v: Vec<(Finding, Option<u32>)>, min_confidence: f32) -> Vec<Findin
         .map(|(f, _)| f)
         .filter(|f| f.confidence >= min_confidence)
         .collect();
-    out.sort_by(|a, b| (a.start, a.end, a.category).cmp(&(b.start, b.end, b.category)));
+    out.sort_by_key(|f| (f.start, f.end, f.category));
     out.truncate(MAX_FINDINGS);
     out
 }

@@ -342,21 +342,28 @@ macro_rules! impl_store {
                 let mut all_audit: Vec<AuditEntry> = Vec::new();
                 for range in unique_chunks(items) {
                     let chunk = &items[range];
-                    // 1. what exists already
-                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(
-                        "SELECT id, account_id, platform_item_id, head_version, head_digest FROM records WHERE org_id = ",
-                    );
-                    qb.push_bind(org.0).push(" AND (account_id, platform_item_id) IN (VALUES ");
-                    let mut sep = qb.separated(", ");
+                    // 1. what exists already: one indexed lookup per account in the chunk
+                    let mut existing: HashMap<(i64, String), Existing> = HashMap::new();
+                    let mut by_account: std::collections::BTreeMap<i64, Vec<&str>> = std::collections::BTreeMap::new();
                     for item in chunk {
-                        sep.push("(").push_bind_unseparated(item.account_id.0).push_unseparated(", ").push_bind_unseparated(item.platform_item_id.clone()).push_unseparated(")");
+                        by_account.entry(item.account_id.0).or_default().push(item.platform_item_id.as_str());
                     }
-                    qb.push(")");
-                    let rows: Vec<(i64, i64, String, i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
-                    let mut existing: HashMap<(i64, String), Existing> = rows
-                        .into_iter()
-                        .map(|(id, acc, pid, head_version, head_digest)| ((acc, pid), Existing { id, head_version, head_digest }))
-                        .collect();
+                    for (account, pids) in by_account {
+                        let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                            "SELECT id, account_id, platform_item_id, head_version, head_digest FROM records WHERE account_id = ",
+                        );
+                        qb.push_bind(account).push(" AND platform_item_id IN (");
+                        let mut sep = qb.separated(", ");
+                        for pid in pids {
+                            sep.push_bind(pid.to_string());
+                        }
+                        qb.push(")");
+                        let rows: Vec<(i64, i64, String, i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+                        existing.extend(
+                            rows.into_iter()
+                                .map(|(id, acc, pid, head_version, head_digest)| ((acc, pid), Existing { id, head_version, head_digest })),
+                        );
+                    }
 
                     // 2. new records
                     let digests: Vec<Sha256Digest> = chunk.iter().map(|i| i.content_digest()).collect();

@@ -8,11 +8,13 @@
 //! `.`, `,`, `:` plus a digit (dates, diary numbers, decimals), or followed by a unit (`kr`, `%`)
 //! give no candidates at their glued end.
 
+use std::collections::BTreeMap;
+
 use crate::category::{Category, SuggestedAction};
 use crate::validate::bank::{bank_account, bankgiro_valid, plusgiro_valid};
+use crate::validate::card_valid;
 use crate::validate::personnummer::Personnummer;
 use crate::validate::phone::{PhoneKind, international_se, national};
-use crate::validate::{card_valid, luhn_valid};
 
 /// A detected number before conversion into a finding.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +58,9 @@ struct Run {
 pub(crate) trait Context {
     fn has(&self, detector: &str, pos: usize) -> bool;
 }
+
+/// At most this many digit groups make one candidate ("+46 70 174 06 12" has five).
+const MAX_GROUPS: usize = 7;
 
 const UNITS: &[&str] = &[
     "kr", "kronor", "sek", "%", "procent", "st", "år", "km", "mil", "kvm", "m2", "m²", "meter",
@@ -205,7 +210,8 @@ pub(crate) fn detect(text: &str, ctx: &dyn Context, reference_year: i32) -> Vec<
             }
             digits.clear();
             lens.clear();
-            for j in i..k {
+            let mut flags = Flags::new(ctx, run.groups[i].s);
+            for j in i..k.min(i + MAX_GROUPS) {
                 let g = run.groups[j];
                 digits.push_str(&text[g.s..g.e]);
                 lens.push(g.e - g.s);
@@ -226,7 +232,7 @@ pub(crate) fn detect(text: &str, ctx: &dyn Context, reference_year: i32) -> Vec<
                     end: g.e,
                     plus: if i == 0 { run.plus } else { None },
                 };
-                evaluate(&c, ctx, reference_year, &mut cands);
+                evaluate(&c, &mut flags, reference_year, &mut cands);
             }
         }
     }
@@ -263,25 +269,61 @@ fn hit(
     }
 }
 
-fn evaluate(c: &Cand<'_>, ctx: &dyn Context, year: i32, out: &mut Vec<NumberHit>) {
-    let reference = ctx.has("reference_number", c.start);
-    personnummer(c, ctx, year, out);
-    if !reference {
-        phone(c, ctx, out);
-        card(c, ctx, out);
+/// Context lookups for one candidate start, made only when a candidate needs them.
+struct Flags<'a> {
+    ctx: &'a dyn Context,
+    pos: usize,
+    cache: [Option<bool>; 7],
+}
+
+const CONTEXTS: [&str; 7] = [
+    "personnummer",
+    "phone",
+    "card",
+    "bank_account",
+    "bankgiro",
+    "plusgiro",
+    "reference_number",
+];
+
+#[derive(Clone, Copy)]
+enum Ctx {
+    Personnummer = 0,
+    Phone = 1,
+    Card = 2,
+    BankAccount = 3,
+    Bankgiro = 4,
+    Plusgiro = 5,
+    Reference = 6,
+}
+
+impl<'a> Flags<'a> {
+    fn new(ctx: &'a dyn Context, pos: usize) -> Self {
+        Flags {
+            ctx,
+            pos,
+            cache: [None; 7],
+        }
     }
-    if ctx.has("bank_account", c.start) {
-        account(c, out);
-    }
-    if ctx.has("bankgiro", c.start) {
-        bankgiro(c, out);
-    }
-    if ctx.has("plusgiro", c.start) {
-        plusgiro(c, out);
+
+    fn get(&mut self, k: Ctx) -> bool {
+        let i = k as usize;
+        *self.cache[i].get_or_insert_with(|| self.ctx.has(CONTEXTS[i], self.pos))
     }
 }
 
-fn personnummer(c: &Cand<'_>, ctx: &dyn Context, year: i32, out: &mut Vec<NumberHit>) {
+/// Every detector checks shape and checksum first and looks at the context only for a
+/// candidate that passes, so hostile digit soup costs no context lookups.
+fn evaluate(c: &Cand<'_>, flags: &mut Flags<'_>, year: i32, out: &mut Vec<NumberHit>) {
+    personnummer(c, flags, year, out);
+    phone(c, flags, out);
+    card(c, flags, out);
+    account(c, flags, out);
+    bankgiro(c, flags, out);
+    plusgiro(c, flags, out);
+}
+
+fn personnummer(c: &Cand<'_>, flags: &mut Flags<'_>, year: i32, out: &mut Vec<NumberHit>) {
     let (canon, mut conf) = match (c.lens, c.seps) {
         ([10], []) | ([12], []) => (
             c.digits.to_string(),
@@ -305,10 +347,10 @@ fn personnummer(c: &Cand<'_>, ctx: &dyn Context, year: i32, out: &mut Vec<Number
     let Some(p) = Personnummer::parse(&canon, year) else {
         return;
     };
-    let context = ctx.has("personnummer", c.start);
+    let context = flags.get(Ctx::Personnummer);
     if context {
         conf += 0.1;
-    } else if c.seps.is_empty() && ctx.has("reference_number", c.start) {
+    } else if c.seps.is_empty() && flags.get(Ctx::Reference) {
         // "ordernummer 1212121212": a reference that happens to validate.
         conf -= 0.3;
     }
@@ -332,57 +374,57 @@ fn personnummer(c: &Cand<'_>, ctx: &dyn Context, year: i32, out: &mut Vec<Number
     ));
 }
 
-fn phone(c: &Cand<'_>, ctx: &dyn Context, out: &mut Vec<NumberHit>) {
+/// The phone context bonus, or `None` when the number is a reference ("ordernummer ...").
+fn phone_bonus(flags: &mut Flags<'_>) -> Option<f32> {
+    if flags.get(Ctx::Reference) {
+        None
+    } else if flags.get(Ctx::Phone) {
+        Some(0.1)
+    } else {
+        Some(0.0)
+    }
+}
+
+fn phone(c: &Cand<'_>, flags: &mut Flags<'_>, out: &mut Vec<NumberHit>) {
+    if c.digits.len() < 8 || c.seps.contains(&Sep::Plus) {
+        return;
+    }
     let dashes = c
         .seps
         .iter()
         .filter(|s| matches!(s, Sep::Dash | Sep::SpacedDash))
         .count();
-    if c.seps.contains(&Sep::Plus) {
-        return;
-    }
-    let ctx_bonus = if ctx.has("phone", c.start) { 0.1 } else { 0.0 };
-    if let Some(plus) = c.plus {
-        // +46 ...
-        let rest = c.digits.strip_prefix("46");
+    let international = if c.plus.is_some() {
+        // +46 ... ; "(0)" only right after the country code.
         let paren_ok = c
             .seps
             .iter()
             .enumerate()
             .all(|(k, s)| *s != Sep::Paren0 || k == 0);
-        if let (Some(rest), true) = (rest, paren_ok)
-            && c.lens[0] >= 2
-            && dashes <= 1
-            && let Some(kind) = international_se(rest)
-        {
-            let (sv, en) = texts(kind);
-            out.push(hit(
-                Category::Phone,
-                plus,
-                c.end,
-                "phone.se",
-                0.9 + ctx_bonus,
-                sv,
-                en,
-            ));
+        match c.digits.strip_prefix("46") {
+            Some(rest) if paren_ok && c.lens[0] >= 2 => Some(rest),
+            _ => return,
         }
+    } else if c.seps.contains(&Sep::Paren0) {
         return;
-    }
-    if c.seps.contains(&Sep::Paren0) {
-        return;
-    }
-    if let Some(rest) = c.digits.strip_prefix("0046") {
-        if c.lens[0] >= 4
-            && dashes <= 1
+    } else if c.lens[0] >= 4 {
+        c.digits.strip_prefix("0046")
+    } else {
+        None
+    };
+    if let Some(rest) = international {
+        if dashes <= 1
             && let Some(kind) = international_se(rest)
+            && let Some(bonus) = phone_bonus(flags)
         {
             let (sv, en) = texts(kind);
+            let start = c.plus.unwrap_or(c.start);
             out.push(hit(
                 Category::Phone,
-                c.start,
+                start,
                 c.end,
                 "phone.se",
-                0.9 + ctx_bonus,
+                0.9 + bonus,
                 sv,
                 en,
             ));
@@ -409,6 +451,9 @@ fn phone(c: &Cand<'_>, ctx: &dyn Context, out: &mut Vec<NumberHit>) {
     let Some(kind) = national(c.digits) else {
         return;
     };
+    let Some(bonus) = phone_bonus(flags) else {
+        return;
+    };
     let conf = if c.lens.len() == 1 { 0.8 } else { 0.85 };
     let (sv, en) = texts(kind);
     out.push(hit(
@@ -416,7 +461,7 @@ fn phone(c: &Cand<'_>, ctx: &dyn Context, out: &mut Vec<NumberHit>) {
         c.start,
         c.end,
         "phone.se",
-        conf + ctx_bonus,
+        conf + bonus,
         sv,
         en,
     ));
@@ -429,7 +474,7 @@ fn texts(kind: PhoneKind) -> (&'static str, &'static str) {
     }
 }
 
-fn card(c: &Cand<'_>, ctx: &dyn Context, out: &mut Vec<NumberHit>) {
+fn card(c: &Cand<'_>, flags: &mut Flags<'_>, out: &mut Vec<NumberHit>) {
     let n = c.digits.len();
     if !(13..=19).contains(&n) {
         return;
@@ -447,14 +492,14 @@ fn card(c: &Cand<'_>, ctx: &dyn Context, out: &mut Vec<NumberHit>) {
             true
         }
     };
-    if !card_valid(c.digits) {
+    if !card_valid(c.digits) || flags.get(Ctx::Reference) {
         return;
     }
     let mut conf = if grouped { 0.9 } else { 0.7 };
-    if ctx.has("card", c.start) {
+    if flags.get(Ctx::Card) {
         conf += 0.15;
     }
-    let mut h = hit(
+    out.push(hit(
         Category::Payment,
         c.start,
         c.end,
@@ -462,25 +507,31 @@ fn card(c: &Cand<'_>, ctx: &dyn Context, out: &mut Vec<NumberHit>) {
         conf,
         SV_CARD,
         EN_CARD,
-    );
-    h.action = Some(SuggestedAction::ProtectPersonalData);
-    out.push(h);
+    ));
 }
 
-fn account(c: &Cand<'_>, out: &mut Vec<NumberHit>) {
-    let (clearing, skip): (String, usize) = match (c.lens, c.seps) {
-        ([4, 1, ..], [Sep::Dash, ..]) if c.digits.starts_with('8') => {
-            (c.digits[..5].to_string(), 2)
-        }
-        ([5, ..], _) if c.digits.starts_with('8') => (c.digits[..5].to_string(), 1),
-        ([4, ..], _) if c.lens.len() > 1 => (c.digits[..4].to_string(), 1),
-        _ => return,
-    };
-    if c.lens.len() <= skip {
+fn account(c: &Cand<'_>, flags: &mut Flags<'_>, out: &mut Vec<NumberHit>) {
+    if c.lens.len() < 2 || c.digits.len() < 9 {
         return;
     }
-    let account = &c.digits[clearing.len()..];
-    if bank_account(&clearing, account).is_some() {
+    let clearing_len = match (c.lens, c.seps) {
+        ([4, 1, ..], [Sep::Dash, ..]) if c.digits.starts_with('8') => 5,
+        ([5, ..], _) if c.digits.starts_with('8') => 5,
+        ([4, ..], _) => 4,
+        _ => return,
+    };
+    let (clearing, account) = c.digits.split_at(clearing_len);
+    if account.is_empty()
+        || c.lens.len()
+            <= if clearing_len == 5 && c.lens[0] == 4 {
+                2
+            } else {
+                1
+            }
+    {
+        return;
+    }
+    if bank_account(clearing, account).is_some() && flags.get(Ctx::BankAccount) {
         out.push(hit(
             Category::Payment,
             c.start,
@@ -493,12 +544,12 @@ fn account(c: &Cand<'_>, out: &mut Vec<NumberHit>) {
     }
 }
 
-fn bankgiro(c: &Cand<'_>, out: &mut Vec<NumberHit>) {
+fn bankgiro(c: &Cand<'_>, flags: &mut Flags<'_>, out: &mut Vec<NumberHit>) {
     let ok_shape = matches!(
         (c.lens, c.seps),
         ([3 | 4, 4], [Sep::Dash | Sep::Space]) | ([7 | 8], [])
     );
-    if ok_shape && bankgiro_valid(c.digits) {
+    if ok_shape && bankgiro_valid(c.digits) && flags.get(Ctx::Bankgiro) {
         out.push(hit(
             Category::Payment,
             c.start,
@@ -511,7 +562,10 @@ fn bankgiro(c: &Cand<'_>, out: &mut Vec<NumberHit>) {
     }
 }
 
-fn plusgiro(c: &Cand<'_>, out: &mut Vec<NumberHit>) {
+fn plusgiro(c: &Cand<'_>, flags: &mut Flags<'_>, out: &mut Vec<NumberHit>) {
+    if c.digits.len() > 8 {
+        return;
+    }
     let ok_shape = match c.lens {
         [_] => true,
         lens => {
@@ -520,7 +574,7 @@ fn plusgiro(c: &Cand<'_>, out: &mut Vec<NumberHit>) {
                 && c.seps[..c.seps.len() - 1].iter().all(|s| *s == Sep::Space)
         }
     };
-    if ok_shape && plusgiro_valid(c.digits) && luhn_valid(c.digits) {
+    if ok_shape && plusgiro_valid(c.digits) && flags.get(Ctx::Plusgiro) {
         out.push(hit(
             Category::Payment,
             c.start,
@@ -541,9 +595,17 @@ pub(crate) fn select(mut cands: Vec<NumberHit>) -> Vec<NumberHit> {
             .then((b.end - b.start).cmp(&(a.end - a.start)))
             .then(a.start.cmp(&b.start))
     });
+    // Kept spans by start; they never overlap, so only the one starting last before the new
+    // end can clash.
+    let mut taken: BTreeMap<usize, usize> = BTreeMap::new();
     let mut kept: Vec<NumberHit> = Vec::new();
     for c in cands {
-        if kept.iter().all(|k| c.end <= k.start || c.start >= k.end) {
+        if taken
+            .range(..c.end)
+            .next_back()
+            .is_none_or(|(_, &e)| e <= c.start)
+        {
+            taken.insert(c.start, c.end);
             kept.push(c);
         }
     }

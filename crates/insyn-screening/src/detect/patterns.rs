@@ -121,12 +121,10 @@ fn next_char(text: &str, pos: usize) -> Option<char> {
 
 fn hit(
     category: Category,
-    start: usize,
-    end: usize,
+    (start, end): (usize, usize),
     rule: &'static str,
     confidence: f32,
-    sv: &'static str,
-    en: &'static str,
+    (sv, en): (&'static str, &'static str),
     action: Option<SuggestedAction>,
 ) -> NumberHit {
     NumberHit {
@@ -138,6 +136,12 @@ fn hit(
         sv,
         en,
         action,
+    }
+}
+
+impl std::fmt::Debug for Patterns {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Patterns")
     }
 }
 
@@ -191,12 +195,10 @@ impl Patterns {
             if start < end && email_valid(&text[start..end]) {
                 out.push(hit(
                     Category::Email,
-                    start,
-                    end,
+                    (start, end),
                     "email.address",
                     0.95,
-                    "E-postadress.",
-                    "E-mail address.",
+                    ("E-postadress.", "E-mail address."),
                     Some(SuggestedAction::ProtectPersonalData),
                 ));
             }
@@ -218,12 +220,13 @@ impl Patterns {
                 if iban_valid(&cand) {
                     out.push(hit(
                         Category::Payment,
-                        m.start(),
-                        end,
+                        (m.start(), end),
                         "iban.mod97",
                         0.95,
-                        "IBAN-kontonummer med giltig kontrollsumma (mod 97).",
-                        "IBAN with a valid mod 97 checksum.",
+                        (
+                            "IBAN-kontonummer med giltig kontrollsumma (mod 97).",
+                            "IBAN with a valid mod 97 checksum.",
+                        ),
                         Some(SuggestedAction::ProtectPersonalData),
                     ));
                     break;
@@ -262,12 +265,10 @@ impl Patterns {
             if let Some(end) = street_ok(m.start(), m.end()) {
                 found.push(hit(
                     Category::Address,
-                    m.start(),
-                    end,
+                    (m.start(), end),
                     "address.street",
                     0.8,
-                    sv,
-                    en,
+                    (sv, en),
                     Some(SuggestedAction::ProtectPersonalData),
                 ));
             }
@@ -276,12 +277,10 @@ impl Patterns {
             if let Some(end) = street_ok(m.start(), m.end()) {
                 found.push(hit(
                     Category::Address,
-                    m.start(),
-                    end,
+                    (m.start(), end),
                     "address.street",
                     0.75,
-                    sv,
-                    en,
+                    (sv, en),
                     Some(SuggestedAction::ProtectPersonalData),
                 ));
             }
@@ -300,12 +299,10 @@ impl Patterns {
             }
             found.push(hit(
                 Category::Address,
-                m.start(),
-                m.end(),
+                (m.start(), m.end()),
                 "address.postcode",
                 0.75,
-                sv,
-                en,
+                (sv, en),
                 Some(SuggestedAction::ProtectPersonalData),
             ));
         }
@@ -315,11 +312,18 @@ impl Patterns {
         for h in found {
             if let Some(last) = merged.last_mut() {
                 let gap = text.get(last.end..h.start).unwrap_or("x");
-                if h.start <= last.end
-                    || (gap.len() <= 3 && gap.chars().all(|c| c == ',' || c == ' '))
+                let street_then_postcode =
+                    last.rule == "address.street" && h.rule == "address.postcode";
+                if h.start < last.end
+                    || (street_then_postcode
+                        && gap.len() <= 3
+                        && gap.chars().all(|c| c == ',' || c == ' '))
                 {
                     last.end = last.end.max(h.end);
-                    last.confidence = last.confidence.max(h.confidence) + 0.05;
+                    if street_then_postcode {
+                        last.rule = "address.street_postcode";
+                        last.confidence = (last.confidence.max(h.confidence) + 0.05).min(0.95);
+                    }
                     continue;
                 }
             }
@@ -360,12 +364,13 @@ impl Patterns {
         for (s, e) in found {
             out.push(hit(
                 Category::CaseReference,
-                s,
-                e,
+                (s, e),
                 "case_reference.diary_number",
                 0.9,
-                "Diarienummer: inlägget gäller troligen ett pågående ärende.",
-                "Diary number: the post probably concerns an ongoing case.",
+                (
+                    "Diarienummer: inlägget gäller troligen ett pågående ärende.",
+                    "Diary number: the post probably concerns an ongoing case.",
+                ),
                 Some(SuggestedAction::Register),
             ));
         }
@@ -404,10 +409,10 @@ impl Patterns {
 fn address_number_end(text: &str, end: usize) -> Option<usize> {
     match next_char(text, end) {
         Some(c) if c.is_ascii_digit() => return None,
-        Some(c @ ('.' | ',' | ':' | '/' | '-')) => {
-            if next_char(text, end + c.len_utf8()).is_some_and(|d| d.is_ascii_digit()) {
-                return None;
-            }
+        Some(c @ ('.' | ',' | ':' | '/' | '-'))
+            if next_char(text, end + c.len_utf8()).is_some_and(|d| d.is_ascii_digit()) =>
+        {
+            return None;
         }
         _ => {}
     }
@@ -508,6 +513,7 @@ mod tests {
             found("735 80 SURAHAMMAR"),
             one(Category::Address, "735 80 SURAHAMMAR")
         );
+        assert_eq!(found("Storgatan 1 Storgatan 2").len(), 2);
     }
 
     #[test]

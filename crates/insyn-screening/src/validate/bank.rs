@@ -99,7 +99,7 @@ fn mod11_valid(digits: &str) -> bool {
         .enumerate()
         .map(|(i, b)| u32::from(b - b'0') * (i as u32 % 10 + 1))
         .sum();
-    sum % 11 == 0
+    sum.is_multiple_of(11)
 }
 
 /// A Swedish bank account: a clearing number (4 digits, or Swedbank's 5 with its own check
