@@ -114,7 +114,7 @@ async fn plain_sql(records: u64, dir: &Path) -> Result<u64, String> {
             .await
             .map_err(|e| e.to_string())?;
     }
-    let accounts: Vec<Account> = (1..=10).map(fake_account).collect();
+    let accounts: Vec<Account> = (1..=12).map(fake_account).collect();
     let mut generator = ThreadGenerator::new(2026, records);
     let mut next_id: i64 = 1;
     let mut tx = pool.begin().await.map_err(|e| e.to_string())?;
@@ -124,7 +124,11 @@ async fn plain_sql(records: u64, dir: &Path) -> Result<u64, String> {
         let done = generator.produced() >= records;
         if !done {
             let i = generator.pick(accounts.len());
-            buffer.extend(generator.thread(&accounts[i], i % 6).items);
+            buffer.extend(
+                generator
+                    .page(&accounts[i], i % 6, insyn_app::demo::PAGE_ITEMS)
+                    .items,
+            );
         }
         // the same statement size as the store uses (500 rows)
         if buffer.len() >= 500 || (done && !buffer.is_empty()) {

@@ -16,6 +16,8 @@ pub use texts::luhn_check_digit;
 
 /// Records per store transaction during the load.
 const BATCH_RECORDS: usize = 2_000;
+/// Items per platform response (one raw payload) in the demo.
+pub const PAGE_ITEMS: usize = 100;
 /// Records between search-index updates during the load.
 const INDEX_EVERY: u64 = 100_000;
 
@@ -243,41 +245,74 @@ pub async fn load(app: &App, opts: &DemoOptions, progress: &dyn Progress) -> Res
     }
     let api_token = app.create_api_token(org.id, "demo", actor).await?;
 
-    let mut generator = ThreadGenerator::new(opts.seed, opts.records);
     progress.start("läser in demohandlingar", opts.records);
-    let mut pending: Vec<Observation> = Vec::new();
-    let mut pending_items = 0;
+    // Generation runs on its own thread, ahead of the store writes; the search index is updated
+    // concurrently with the next writes.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(Vec<Observation>, Vec<CaptureItem>)>(2);
+    let producer_accounts = accounts.clone();
+    let (seed, records) = (opts.seed, opts.records);
+    let producer = tokio::task::spawn_blocking(move || {
+        let mut generator = ThreadGenerator::new(seed, records);
+        let mut pending: Vec<Observation> = Vec::new();
+        let mut pending_items = 0;
+        let mut edits = Vec::new();
+        while generator.produced < records {
+            let (account, unit) =
+                &producer_accounts[generator.rng.random_range(0..producer_accounts.len())];
+            // a closed account was only in use during the first part of the period
+            if account.status == AccountStatus::Closed && generator.produced * 4 > records {
+                continue;
+            }
+            let page = generator.page(account, *unit, PAGE_ITEMS);
+            for item in &page.items {
+                if item.direction == Direction::Received && generator.rng.random_bool(0.02) {
+                    edits.push(item.clone());
+                }
+            }
+            pending_items += page.items.len();
+            pending.push(page);
+            if pending_items >= BATCH_RECORDS {
+                if tx
+                    .blocking_send((std::mem::take(&mut pending), std::mem::take(&mut edits)))
+                    .is_err()
+                {
+                    break;
+                }
+                pending_items = 0;
+            }
+        }
+        if !pending.is_empty() {
+            let _ = tx.blocking_send((pending, edits));
+        }
+        generator.produced
+    });
+    let mut pick_rng = StdRng::seed_from_u64(opts.seed ^ 0x5eed);
     let mut since_index = 0;
     let mut edits = Vec::new();
     let mut deletions = Vec::new();
-    while generator.produced < opts.records {
-        let (account, unit) = &accounts[generator.rng.random_range(0..accounts.len())];
-        // a closed account was only in use during the first part of the period
-        if account.status == AccountStatus::Closed && generator.produced * 4 > opts.records {
-            continue;
-        }
-        let thread = generator.thread(account, *unit);
-        for item in &thread.items {
-            if item.direction == Direction::Received && generator.rng.random_bool(0.02) {
-                edits.push(item.clone());
+    let mut indexing: Option<tokio::task::JoinHandle<Result<u64>>> = None;
+    while let Some((mut batch, batch_edits)) = rx.recv().await {
+        edits.extend(batch_edits);
+        let (n, picked) = flush(app, org.id, &mut batch, &mut pick_rng, progress).await?;
+        since_index += n;
+        deletions.extend(picked);
+        if since_index >= INDEX_EVERY {
+            if let Some(task) = indexing.take() {
+                task.await
+                    .map_err(|e| AppError::Internal(e.to_string()))??;
             }
-        }
-        pending_items += thread.items.len();
-        pending.push(thread);
-        if pending_items >= BATCH_RECORDS {
-            let (n, picked) =
-                flush(app, org.id, &mut pending, &mut generator.rng, progress).await?;
-            since_index += n;
-            deletions.extend(picked);
-            pending_items = 0;
-            if since_index >= INDEX_EVERY {
-                app.sync_search().await?;
-                since_index = 0;
-            }
+            let app = app.clone();
+            indexing = Some(tokio::spawn(async move { app.sync_search().await }));
+            since_index = 0;
         }
     }
-    let (_, picked) = flush(app, org.id, &mut pending, &mut generator.rng, progress).await?;
-    deletions.extend(picked);
+    if let Some(task) = indexing.take() {
+        task.await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
+    }
+    let produced = producer
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
 
     // Edits: the same items seen again later with changed text, as capture sees them.
     progress.start("läser in redigeringar", edits.len() as u64);
@@ -323,8 +358,8 @@ pub async fn load(app: &App, opts: &DemoOptions, progress: &dyn Progress) -> Res
     Ok(DemoReport {
         organisation: org,
         accounts: accounts.len(),
-        records: generator.produced,
-        versions: generator.produced + edits.len() as u64,
+        records: produced,
+        versions: produced + edits.len() as u64,
         deletions: deleted,
         api_token,
     })
@@ -404,6 +439,34 @@ impl ThreadGenerator {
     /// A post by the authority and the comments, answers and messages that follow it, as one
     /// platform response (the raw payload) and the items parsed from it.
     pub fn thread(&mut self, account: &Account, unit: usize) -> Observation {
+        let items = self.thread_items(account, unit);
+        let raw = raw_payload(account.platform, &items);
+        Observation {
+            raw: raw.into(),
+            media_type: "application/json".into(),
+            items,
+        }
+    }
+
+    /// Threads of one account until at least `max_items` items (or the target) are reached, as
+    /// one response, the way a feed endpoint returns posts with their comments embedded.
+    pub fn page(&mut self, account: &Account, unit: usize, max_items: usize) -> Observation {
+        let mut items = Vec::new();
+        while items.len() < max_items && self.produced < self.target {
+            items.extend(self.thread_items(account, unit));
+        }
+        for (i, item) in items.iter_mut().enumerate() {
+            item.raw_pointer = format!("/data/{i}");
+        }
+        let raw = raw_payload(account.platform, &items);
+        Observation {
+            raw: raw.into(),
+            media_type: "application/json".into(),
+            items,
+        }
+    }
+
+    fn thread_items(&mut self, account: &Account, unit: usize) -> Vec<CaptureItem> {
         let remaining = self.target - self.produced;
         // time advances with the load so records arrive in order
         let at = self.start
@@ -485,12 +548,7 @@ impl ThreadGenerator {
             }
         }
         self.produced += items.len() as u64;
-        let raw = raw_payload(account.platform, &items);
-        Observation {
-            raw: raw.into(),
-            media_type: "application/json".into(),
-            items,
-        }
+        items
     }
 
     #[allow(clippy::too_many_arguments)]
