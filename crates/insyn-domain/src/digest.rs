@@ -53,6 +53,20 @@ impl<'de> Deserialize<'de> for Sha256Digest {
     }
 }
 
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Sha256Digest {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some("^[0-9a-f]{64}$"))
+            .description(Some("SHA-256, lower-case hex"))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Sha256Digest {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,17 +82,3 @@ mod tests {
         assert!("xyz".parse::<Sha256Digest>().is_err());
     }
 }
-
-#[cfg(feature = "openapi")]
-impl utoipa::PartialSchema for Sha256Digest {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .pattern(Some("^[0-9a-f]{64}$"))
-            .description(Some("SHA-256, lower-case hex"))
-            .into()
-    }
-}
-
-#[cfg(feature = "openapi")]
-impl utoipa::ToSchema for Sha256Digest {}
