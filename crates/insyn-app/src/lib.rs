@@ -6,6 +6,7 @@ mod capture;
 pub mod demo;
 mod error;
 mod progress;
+pub mod screening;
 mod search;
 mod verify;
 

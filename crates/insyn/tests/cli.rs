@@ -263,3 +263,112 @@ fn walk_first_file(dir: &Path) -> Option<std::path::PathBuf> {
     }
     None
 }
+
+/// The dependency rules of docs/ARCHITECTURE.md, read from `cargo metadata`.
+#[test]
+fn workspace_dependency_rules() {
+    let out = Command::new(env!("CARGO"))
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo metadata runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let deps = |name: &str| -> Vec<String> {
+        let pkg = meta["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{name}"));
+        pkg["dependencies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["kind"].is_null())
+            .map(|d| d["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let io = [
+        "tokio",
+        "sqlx",
+        "axum",
+        "reqwest",
+        "object_store",
+        "tantivy",
+        "hyper",
+    ];
+    for pure in ["insyn-domain", "insyn-calendar", "insyn-screening"] {
+        for d in deps(pure) {
+            assert!(
+                !io.contains(&d.as_str()),
+                "{pure} must stay free of I/O but depends on {d}"
+            );
+            assert!(
+                d == "insyn-domain" || !d.starts_with("insyn-"),
+                "{pure} depends on {d}"
+            );
+        }
+    }
+    for adapter in [
+        "insyn-store",
+        "insyn-blobs",
+        "insyn-search",
+        "insyn-screening",
+    ] {
+        for d in deps(adapter) {
+            assert!(
+                d == "insyn-domain" || !d.starts_with("insyn-"),
+                "{adapter} must not depend on {d}"
+            );
+        }
+    }
+    for edge in ["insyn-web", "insyn"] {
+        for d in deps(edge) {
+            assert!(
+                !["insyn-store", "insyn-blobs", "insyn-search"].contains(&d.as_str()),
+                "{edge} must go through insyn-app, not {d}"
+            );
+        }
+    }
+}
+
+#[test]
+fn screen_reports_findings_with_spans() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = insyn(dir.path())
+        .args([
+            "screen",
+            "--json",
+            "Ring mig på 070-123 45 67, mitt personnummer är 811218-9876.",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let findings: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cats: Vec<&str> = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["category"].as_str().unwrap())
+        .collect();
+    assert!(
+        cats.contains(&"personnummer") && cats.contains(&"phone"),
+        "{cats:?}"
+    );
+    let out = insyn(dir.path())
+        .args(["screen", "--eval"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("micro"));
+}

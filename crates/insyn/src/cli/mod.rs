@@ -4,6 +4,7 @@ mod account;
 mod backup;
 mod demo;
 mod org;
+mod screen;
 mod search;
 mod serve;
 mod verify;
@@ -42,6 +43,8 @@ enum Command {
     Demo(demo::Args),
     /// Search records in Swedish full text.
     Search(search::Args),
+    /// Screen a text for personal data, threats, hate, secrets and case signals (Swedish).
+    Screen(screen::Args),
     /// Check the audit chain, every record version and every blob; names the first mismatch.
     Verify(verify::Args),
     /// Rebuild the search index from the store.
@@ -143,6 +146,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Demo(a) => demo::run(&cx, a).await,
         Command::Search(a) => search::run(&cx, a).await,
         Command::Verify(a) => verify::run(&cx, a).await,
+        Command::Screen(a) => screen::run(a),
         Command::Reindex => {
             let app = cx.open().await?;
             let n = app.reindex(&crate::progress::Bar::new()).await?;
