@@ -2,6 +2,11 @@
 //! defaults, `insyn.toml`, `INSYN_*` environment variables and flags. Every error ends as one line
 //! on standard error and a non-zero exit code.
 
+/// mimalloc: the bulk paths allocate many short-lived strings; glibc's malloc spent ~14 % of a
+/// demo load in malloc/consolidate (perf), mimalloc much less.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod cli;
 mod config;
 mod progress;

@@ -321,7 +321,8 @@ pub async fn load(app: &App, opts: &DemoOptions, progress: &dyn Progress) -> Res
             .iter()
             .map(|i| {
                 let mut i = i.clone();
-                i.text.push_str("\n\nTillägg: Jag har lagt till lite mer information nu.");
+                i.text
+                    .push_str("\n\nTillägg: Jag har lagt till lite mer information nu.");
                 i.available_at += Duration::minutes(45);
                 i
             })
