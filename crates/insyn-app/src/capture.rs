@@ -62,3 +62,173 @@ impl App {
         Ok(self.store.capture(org, &items, actor).await?)
     }
 }
+
+/// What one capture pass over an account did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct PassReport {
+    pub responses: u64,
+    pub new_records: u64,
+    pub new_versions: u64,
+    pub unchanged: u64,
+    /// Records looked up because they were missing from the listing.
+    pub checked: u64,
+    pub deletions_seen: u64,
+}
+
+impl From<insyn_capture::RawResponse> for Observation {
+    fn from(raw: insyn_capture::RawResponse) -> Self {
+        Observation {
+            raw: raw.body,
+            media_type: raw.media_type,
+            items: Vec::new(),
+        }
+    }
+}
+
+impl App {
+    /// One full pass over an account: every page of the listing (each response stored before its
+    /// items), then a direct look-up of every record that was not in the listing. Only the
+    /// platform's "not found" marks a record as deleted (positive evidence, R2.4); an error stops
+    /// the pass with the response kept as evidence and nothing lost.
+    pub async fn capture_pass(
+        &self,
+        org: OrgId,
+        account: insyn_domain::AccountId,
+        connector: &dyn insyn_capture::Connector,
+        actor: &str,
+    ) -> Result<PassReport> {
+        let acc = self.store.get_account(org, account).await?;
+        if acc.platform != connector.platform() {
+            return Err(crate::AppError::invalid(
+                "account",
+                format!(
+                    "account {account} is on {}, not {}",
+                    acc.platform,
+                    connector.platform()
+                ),
+            ));
+        }
+        let platform_account_id = if acc.platform_id.is_empty() {
+            self.connector_call(connector.verify()).await?
+        } else {
+            acc.platform_id.clone()
+        };
+        let target = insyn_capture::Target {
+            account_id: account,
+            platform_account_id,
+        };
+        let mut report = PassReport::default();
+        let mut seen = std::collections::HashSet::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = self
+                .connector_call(connector.poll(&target, cursor.as_deref()))
+                .await?;
+            let observations: Vec<Observation> = page
+                .batches
+                .into_iter()
+                .map(|b| {
+                    seen.extend(b.items.iter().map(|i| i.platform_item_id.clone()));
+                    report.responses += 1;
+                    Observation {
+                        raw: b.raw.body,
+                        media_type: b.raw.media_type,
+                        items: b.items,
+                    }
+                })
+                .collect();
+            let outcome = self.capture_without_index(org, observations, actor).await?;
+            report.new_records += outcome.new_records;
+            report.new_versions += outcome.new_versions;
+            report.unchanged += outcome.unchanged;
+            match page.next_cursor {
+                Some(next) if Some(&next) != cursor.as_ref() => cursor = Some(next),
+                _ => break,
+            }
+        }
+        // records not in the listing: look each one up
+        let mut offset = 0;
+        let mut missing = Vec::new();
+        loop {
+            let filter = crate::RecordFilter {
+                account: Some(account),
+                limit: 1000,
+                offset,
+                ..Default::default()
+            };
+            let records = self.store.list_records(org, &filter).await?;
+            if records.is_empty() {
+                break;
+            }
+            offset += records.len() as i64;
+            missing.extend(
+                records
+                    .into_iter()
+                    .filter(|r| r.deleted_seen_at.is_none() && !seen.contains(&r.platform_item_id)),
+            );
+        }
+        for record in missing {
+            report.checked += 1;
+            match self
+                .connector_call(connector.lookup(&target, &record.platform_item_id))
+                .await?
+            {
+                insyn_capture::Lookup::Present(b) => {
+                    report.responses += 1;
+                    let obs = Observation {
+                        raw: b.raw.body,
+                        media_type: b.raw.media_type,
+                        items: b.items,
+                    };
+                    let outcome = self.capture_without_index(org, vec![obs], actor).await?;
+                    report.new_versions += outcome.new_versions;
+                }
+                insyn_capture::Lookup::Gone(raw) => {
+                    report.responses += 1;
+                    let evidence = format!("HTTP {} from GET {}", raw.status, raw.url);
+                    let size = raw.body.len() as i64;
+                    let digest = self.blobs.put(raw.body.clone()).await?;
+                    self.store
+                        .register_blobs(&[BlobMeta {
+                            sha256: digest,
+                            size,
+                            media_type: raw.media_type,
+                        }])
+                        .await?;
+                    let evidence = format!("{evidence}; response stored as blob {digest}");
+                    self.store
+                        .record_deletion_seen(org, record.id, raw.fetched_at, &evidence, actor)
+                        .await?;
+                    report.deletions_seen += 1;
+                }
+            }
+        }
+        self.sync_search().await?;
+        Ok(report)
+    }
+
+    /// Runs a connector call; on failure the platform's response is stored as evidence first.
+    async fn connector_call<T>(
+        &self,
+        call: impl std::future::Future<Output = Result<T, insyn_capture::CaptureError>>,
+    ) -> Result<T> {
+        match call.await {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                if let Some(raw) = e.raw() {
+                    let size = raw.body.len() as i64;
+                    if let Ok(d) = self.blobs.put(raw.body.clone()).await {
+                        let meta = BlobMeta {
+                            sha256: d,
+                            size,
+                            media_type: raw.media_type.clone(),
+                        };
+                        let _ = self.store.register_blobs(&[meta]).await;
+                        tracing::warn!(url = %raw.url, status = raw.status, blob = %d, "capture failed; the response is kept");
+                    }
+                }
+                Err(e.into())
+            }
+        }
+    }
+}

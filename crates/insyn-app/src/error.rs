@@ -89,3 +89,17 @@ impl From<std::io::Error> for AppError {
         AppError::Internal(e.to_string())
     }
 }
+
+impl From<insyn_capture::CaptureError> for AppError {
+    fn from(e: insyn_capture::CaptureError) -> Self {
+        use insyn_capture::CaptureError as C;
+        match e {
+            C::Config(m) => AppError::invalid("connector", m),
+            C::Auth { .. } => AppError::Unauthorized(e.to_string()),
+            C::RateLimited { .. } | C::Unavailable(_) => AppError::Unavailable(e.to_string()),
+            C::Unexpected { .. } | C::Parse { .. } => {
+                AppError::Unavailable(format!("capture: {e}; the response is kept as evidence"))
+            }
+        }
+    }
+}

@@ -11,9 +11,10 @@ mod search;
 mod verify;
 
 pub use backup::{BackupManifest, BackupReport, RestoreReport, restore, sqlite_path};
-pub use capture::Observation;
+pub use capture::{Observation, PassReport};
 pub use error::AppError;
 pub use insyn_blobs::S3Settings;
+pub use insyn_capture as connectors;
 pub use insyn_store::{CaptureOutcome, RecordFilter};
 pub use progress::{NoProgress, Progress};
 pub use search::{FoundRecord, SearchPage};

@@ -405,3 +405,188 @@ async fn bad_configuration_is_a_clear_error() {
         Err(AppError::NotFound(_))
     ));
 }
+
+/// Capture from a real Mastodon API (mastodon-mock): new posts, a reply, an edit made through the
+/// platform, a deletion made through the platform, and a second pass that changes nothing.
+#[tokio::test]
+async fn mastodon_capture_end_to_end() {
+    let Some(mock) = insyn_testkit::mastodon::start("mastodon_capture_end_to_end") else {
+        return;
+    };
+    let env = embedded().await;
+    let app = &env.app;
+    let org = app
+        .create_organisation(
+            &NewOrganisation {
+                slug: "ekbacka".into(),
+                name: "Ekbacka kommun".into(),
+                diary_prefix: "KS".into(),
+            },
+            "t",
+        )
+        .await
+        .unwrap();
+    let unit = app
+        .create_unit(
+            org.id,
+            &NewUnit {
+                name: "Kommunikation".into(),
+                email: None,
+            },
+            "t",
+        )
+        .await
+        .unwrap();
+    let account = app
+        .create_account(
+            org.id,
+            &NewAccount {
+                unit_id: unit.id,
+                platform: Platform::Mastodon,
+                handle: "@testuser".into(),
+                url: mock.base_url.clone(),
+                platform_id: String::new(),
+                purpose: "Information".into(),
+                target_group: "Invånare".into(),
+                message: String::new(),
+                contact: "info@ekbacka.se".into(),
+                responsible: vec!["Anna".into(), "Erik".into()],
+                office_hours: OfficeHours::default(),
+                response_hours: 8,
+            },
+            "t",
+        )
+        .await
+        .unwrap();
+
+    let http = reqwest::Client::new();
+    let post = |body: serde_json::Value| {
+        let http = http.clone();
+        let url = format!("{}/api/v1/statuses", mock.base_url);
+        async move {
+            let v: serde_json::Value = http
+                .post(url)
+                .bearer_auth("mock_token")
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v["id"].as_str().unwrap().to_string()
+        }
+    };
+    let first =
+        post(serde_json::json!({"status": "Snöröjningen pågår i hela Ekbacka.", "language": "sv"}))
+            .await;
+    let second = post(serde_json::json!({"status": "Biblioteket har nya öppettider från måndag.", "language": "sv"})).await;
+    let reply =
+        post(serde_json::json!({"status": "Huvudgatorna plogas först.", "in_reply_to_id": first}))
+            .await;
+    // more statuses than one page holds? keep it small but page through the Link header
+    for i in 0..3 {
+        post(serde_json::json!({"status": format!("Information nummer {i}")})).await;
+    }
+
+    let connector = insyn_capture_for(&mock);
+    let r1 = app
+        .capture_pass(org.id, account.id, &connector, "capture")
+        .await
+        .unwrap();
+    assert_eq!(r1.new_records, 6, "{r1:?}");
+    assert!(r1.responses >= 2, "listing and reply contexts are stored");
+
+    // the same pass again changes nothing (idempotent)
+    let r2 = app
+        .capture_pass(org.id, account.id, &connector, "capture")
+        .await
+        .unwrap();
+    assert_eq!(
+        (r2.new_records, r2.new_versions, r2.deletions_seen),
+        (0, 0, 0),
+        "{r2:?}"
+    );
+
+    // an edit on the platform becomes version 2
+    http.put(format!("{}/api/v1/statuses/{second}", mock.base_url))
+        .bearer_auth("mock_token")
+        .json(&serde_json::json!({"status": "Biblioteket har nya öppettider från tisdag."}))
+        .send()
+        .await
+        .unwrap();
+    // a deletion on the platform is seen with evidence; the record stays
+    http.delete(format!("{}/api/v1/statuses/{reply}", mock.base_url))
+        .bearer_auth("mock_token")
+        .send()
+        .await
+        .unwrap();
+    let r3 = app
+        .capture_pass(org.id, account.id, &connector, "capture")
+        .await
+        .unwrap();
+    assert_eq!(r3.new_versions, 1, "{r3:?}");
+    assert_eq!(r3.deletions_seen, 1, "{r3:?}");
+
+    let records = app
+        .records(
+            org.id,
+            &RecordFilter {
+                account: Some(account.id),
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let edited = records
+        .iter()
+        .find(|r| r.platform_item_id == second)
+        .unwrap();
+    assert_eq!(edited.version, 2);
+    assert!(edited.text.contains("tisdag"));
+    assert_eq!(edited.direction, Direction::Created);
+    let gone = records
+        .iter()
+        .find(|r| r.platform_item_id == reply)
+        .unwrap();
+    assert!(gone.deleted_seen_at.is_some());
+    assert_eq!(
+        gone.text, "Huvudgatorna plogas först.",
+        "a deleted item stays a record"
+    );
+    assert_eq!(gone.parent_platform_id.as_deref(), Some(first.as_str()));
+    let events = app.record_events(org.id, gone.id).await.unwrap();
+    let evidence = &events.last().unwrap().detail["evidence"];
+    assert!(
+        evidence.as_str().unwrap().contains("HTTP 404"),
+        "{evidence}"
+    );
+
+    // searchable at once, with Swedish stemming ("snöröjning" finds "Snöröjningen")
+    let hits = app
+        .search(&SearchQuery::new(org.id, "snöröjning"))
+        .await
+        .unwrap();
+    assert!(
+        hits.results
+            .iter()
+            .any(|f| f.record.platform_item_id == first)
+    );
+    assert!(app.verify(&NoProgress).await.unwrap().ok());
+
+    // an expired token stops the pass with a clear error and loses nothing
+    let bad = insyn_app::connectors::mastodon::Mastodon::new(&mock.base_url, "expired").unwrap();
+    let err = app
+        .capture_pass(org.id, account.id, &bad, "capture")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AppError::Unauthorized(_)), "{err:?}");
+    assert_eq!(app.store.count_records(org.id).await.unwrap(), 6);
+}
+
+fn insyn_capture_for(
+    mock: &insyn_testkit::mastodon::MastodonMock,
+) -> insyn_app::connectors::mastodon::Mastodon {
+    insyn_app::connectors::mastodon::Mastodon::new(&mock.base_url, &mock.token).unwrap()
+}

@@ -5,6 +5,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+pub mod mastodon;
 pub mod postgres;
 pub mod s3;
 

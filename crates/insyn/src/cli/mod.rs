@@ -2,6 +2,7 @@
 //! line.
 mod account;
 mod backup;
+mod capture;
 mod demo;
 mod org;
 mod screen;
@@ -41,6 +42,8 @@ enum Command {
     Serve(serve::Args),
     /// Create the demo organisation (Ekbacka kommun) with realistic Swedish records.
     Demo(demo::Args),
+    /// Capture an account's posts, comments and replies from its platform (one pass).
+    Capture(capture::Args),
     /// Search records in Swedish full text.
     Search(search::Args),
     /// Screen a text for personal data, threats, hate, secrets and case signals (Swedish).
@@ -144,6 +147,7 @@ pub async fn run(cli: Cli) -> CliResult {
     match cli.command {
         Command::Serve(a) => serve::run(&cx, a).await,
         Command::Demo(a) => demo::run(&cx, a).await,
+        Command::Capture(a) => capture::run(&cx, a).await,
         Command::Search(a) => search::run(&cx, a).await,
         Command::Verify(a) => verify::run(&cx, a).await,
         Command::Screen(a) => screen::run(a),
