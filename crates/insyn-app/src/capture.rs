@@ -75,16 +75,6 @@ pub struct PassReport {
     pub deletions_seen: u64,
 }
 
-impl From<insyn_capture::RawResponse> for Observation {
-    fn from(raw: insyn_capture::RawResponse) -> Self {
-        Observation {
-            raw: raw.body,
-            media_type: raw.media_type,
-            items: Vec::new(),
-        }
-    }
-}
-
 impl App {
     /// One full pass over an account: every page of the listing (each response stored before its
     /// items), then a direct look-up of every record that was not in the listing. Only the
@@ -185,17 +175,11 @@ impl App {
                 }
                 insyn_capture::Lookup::Gone(raw) => {
                     report.responses += 1;
-                    let evidence = format!("HTTP {} from GET {}", raw.status, raw.url);
-                    let size = raw.body.len() as i64;
-                    let digest = self.blobs.put(raw.body.clone()).await?;
-                    self.store
-                        .register_blobs(&[BlobMeta {
-                            sha256: digest,
-                            size,
-                            media_type: raw.media_type,
-                        }])
-                        .await?;
-                    let evidence = format!("{evidence}; response stored as blob {digest}");
+                    let digest = self.store_raw(&raw).await?;
+                    let evidence = format!(
+                        "HTTP {} from GET {}; response stored as blob {digest}",
+                        raw.status, raw.url
+                    );
                     self.store
                         .record_deletion_seen(org, record.id, raw.fetched_at, &evidence, actor)
                         .await?;
@@ -216,19 +200,29 @@ impl App {
             Ok(v) => Ok(v),
             Err(e) => {
                 if let Some(raw) = e.raw() {
-                    let size = raw.body.len() as i64;
-                    if let Ok(d) = self.blobs.put(raw.body.clone()).await {
-                        let meta = BlobMeta {
-                            sha256: d,
-                            size,
-                            media_type: raw.media_type.clone(),
-                        };
-                        let _ = self.store.register_blobs(&[meta]).await;
-                        tracing::warn!(url = %raw.url, status = raw.status, blob = %d, "capture failed; the response is kept");
+                    match self.store_raw(raw).await {
+                        Ok(d) => {
+                            tracing::warn!(url = %raw.url, status = raw.status, blob = %d, "capture failed; the response is kept")
+                        }
+                        Err(err) => {
+                            tracing::error!(url = %raw.url, error = %err, "capture failed and its response could not be kept")
+                        }
                     }
                 }
                 Err(e.into())
             }
         }
+    }
+
+    /// Stores one platform response verbatim (blob and catalogue entry) and returns its digest.
+    async fn store_raw(&self, raw: &insyn_capture::RawResponse) -> Result<Sha256Digest> {
+        let digest = self.blobs.put(raw.body.clone()).await?;
+        let meta = BlobMeta {
+            sha256: digest,
+            size: raw.body.len() as i64,
+            media_type: raw.media_type.clone(),
+        };
+        self.store.register_blobs(&[meta]).await?;
+        Ok(digest)
     }
 }
