@@ -737,6 +737,17 @@ macro_rules! impl_store {
             }
 
             async fn remove_from_search_outbox(&self, ids: &[i64]) -> Result<()> {
+                // The usual case is a run of consecutive ids: one range statement removes exactly them.
+                if let (Some(first), Some(last)) = (ids.first(), ids.last())
+                    && ids.windows(2).all(|w| w[1] == w[0] + 1)
+                {
+                    sqlx::query("DELETE FROM search_outbox WHERE id BETWEEN $1 AND $2")
+                        .bind(*first)
+                        .bind(*last)
+                        .execute(&self.pool)
+                        .await?;
+                    return Ok(());
+                }
                 for chunk in ids.chunks(CHUNK) {
                     let mut qb: QueryBuilder<$db> = QueryBuilder::new("DELETE FROM search_outbox WHERE id IN (");
                     let mut sep = qb.separated(", ");
