@@ -528,7 +528,14 @@ async fn search_feed(b: &Backend) {
     assert_eq!(batch.docs.len(), 3);
     assert_eq!(batch.docs[2].text, "ett igen");
     assert_eq!(batch.docs[0].unit_id, u.id);
-    s.remove_from_search_outbox(&batch.ids[..2]).await.unwrap();
+    // consecutive entries (one range statement) ...
+    s.remove_from_search_outbox(&batch.ids[..1]).await.unwrap();
+    // ... and entries with a gap between them
+    let rest = s.search_outbox(0, 100).await.unwrap();
+    assert_eq!(rest.ids, batch.ids[1..].to_vec());
+    s.remove_from_search_outbox(&[rest.ids[0], 999_999])
+        .await
+        .unwrap();
     let rest = s.search_outbox(0, 100).await.unwrap();
     assert_eq!(
         rest.ids,
