@@ -98,8 +98,19 @@ impl App {
                 ),
             ));
         }
+        // Every pass starts by checking the token (connection health, R2.5) and that it still
+        // belongs to this account.
+        let verified = self.connector_call(connector.verify()).await?;
         let platform_account_id = if acc.platform_id.is_empty() {
-            self.connector_call(connector.verify()).await?
+            self.store
+                .set_account_platform_id(org, account, &verified, actor)
+                .await?;
+            verified
+        } else if acc.platform_id != verified {
+            return Err(crate::AppError::Conflict(format!(
+                "the token belongs to platform account {verified}, but account {account} is {}; connect the right account",
+                acc.platform_id
+            )));
         } else {
             acc.platform_id.clone()
         };

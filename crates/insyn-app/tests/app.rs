@@ -496,6 +496,14 @@ async fn mastodon_capture_end_to_end() {
         .unwrap();
     assert_eq!(r1.new_records, 6, "{r1:?}");
     assert!(r1.responses >= 2, "listing and reply contexts are stored");
+    assert!(
+        !app.account(org.id, account.id)
+            .await
+            .unwrap()
+            .platform_id
+            .is_empty(),
+        "the verified platform id is kept"
+    );
 
     // the same pass again changes nothing (idempotent)
     let r2 = app

@@ -321,6 +321,24 @@ macro_rules! impl_store {
                 row.try_into()
             }
 
+            async fn set_account_platform_id(&self, org: OrgId, id: AccountId, platform_id: &str, actor: &str) -> Result<Account> {
+                if platform_id.trim().is_empty() || platform_id.len() > 256 {
+                    return Err(DomainError::invalid("platform_id", "the platform id must be 1-256 characters").into());
+                }
+                let mut tx = self.begin_write().await?;
+                let row: Option<AccountRow> = sqlx::query_as("UPDATE accounts SET platform_id = $1 WHERE org_id = $2 AND id = $3 RETURNING *")
+                    .bind(platform_id)
+                    .bind(org.0)
+                    .bind(id.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let account: Account = row.ok_or_else(|| StoreError::not_found(format!("account {id}")))?.try_into()?;
+                let detail = serde_json::json!({"platform_id": platform_id});
+                audit(&mut tx, org, vec![entry(org, actor, AuditAction::AccountPlatformIdSet, format!("account:{id}"), None, detail)]).await?;
+                tx.commit().await?;
+                Ok(account)
+            }
+
             async fn capture(&self, org: OrgId, items: &[CaptureItem], actor: &str) -> Result<CaptureOutcome> {
                 for item in items {
                     item.validate()?;

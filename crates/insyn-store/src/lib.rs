@@ -61,6 +61,15 @@ pub trait Store: Send + Sync + 'static {
         actor: &str,
     ) -> Result<Account>;
 
+    /// Records the platform's own id of the account (found when a connector first verifies it).
+    async fn set_account_platform_id(
+        &self,
+        org: OrgId,
+        id: AccountId,
+        platform_id: &str,
+        actor: &str,
+    ) -> Result<Account>;
+
     // --- records ---
     /// Stores a batch of observations in one transaction: new items become records, changed
     /// content becomes a new version, unchanged items change nothing (idempotent).

@@ -186,6 +186,21 @@ async fn accounts_life_cycle(b: &Backend) {
     assert!(matches!(back, Err(StoreError::Domain(_))));
     assert_eq!(s.list_accounts(o.id).await.unwrap(), vec![a2.clone()]);
     assert_eq!(s.get_account(o.id, a.id).await.unwrap(), a2);
+    let a3 = s
+        .set_account_platform_id(o.id, a.id, "109876", "capture")
+        .await
+        .unwrap();
+    assert_eq!(a3.platform_id, "109876");
+    assert!(
+        s.set_account_platform_id(o.id, a.id, " ", "capture")
+            .await
+            .is_err()
+    );
+    assert!(
+        s.set_account_platform_id(OrgId(424242), a.id, "1", "capture")
+            .await
+            .is_err()
+    );
 }
 
 async fn capture_is_idempotent_and_versions_edits(b: &Backend) {
