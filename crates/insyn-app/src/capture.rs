@@ -23,6 +23,7 @@ impl App {
     ) -> Result<CaptureOutcome> {
         let outcome = self.capture_without_index(org, vec![obs], actor).await?;
         self.sync_search().await?;
+        self.screen_pending().await?;
         Ok(outcome)
     }
 
@@ -199,6 +200,7 @@ impl App {
             }
         }
         self.sync_search().await?;
+        self.screen_pending().await?;
         Ok(report)
     }
 

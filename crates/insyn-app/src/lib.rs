@@ -62,6 +62,10 @@ pub struct App {
     config: AppConfig,
     /// One search synchronisation at a time in this process.
     sync_lock: Arc<tokio::sync::Mutex<()>>,
+    /// The screening rules, built once.
+    screener: Arc<insyn_screening::Screener>,
+    /// One screening run at a time in this process.
+    screen_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl App {
@@ -75,6 +79,8 @@ impl App {
             search,
             config,
             sync_lock: Arc::default(),
+            screener: Arc::new(insyn_screening::Screener::default_swedish()),
+            screen_lock: Arc::default(),
         };
         // Catch the index up with anything committed before a crash.
         app.sync_search().await?;

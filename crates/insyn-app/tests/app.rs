@@ -147,7 +147,8 @@ async fn committed_record_is_searchable_at_once() {
         author_platform_id: "g1".into(),
         available_at: chrono::Utc::now(),
         platform_time: None,
-        text: "Skolorna i norra delen behöver fler lärare".into(),
+        text: "Skolorna i norra delen behöver fler lärare. Min son har personnummer 811218-9876."
+            .into(),
         media: vec![],
         raw_blob: None,
         raw_pointer: "/".into(),
@@ -164,6 +165,21 @@ async fn committed_record_is_searchable_at_once() {
             .iter()
             .any(|f| f.record.platform_item_id == "nytt-1"),
         "stemmed search finds the new record at once"
+    );
+    // screened on arrival: the finding names the span in the text
+    let id = hits
+        .results
+        .iter()
+        .find(|f| f.record.platform_item_id == "nytt-1")
+        .unwrap()
+        .record
+        .id;
+    let findings = app.record_findings(org, id).await.unwrap();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.category == "personnummer" && &item.text[f.start..f.end] == "811218-9876"),
+        "{findings:?}"
     );
     // an edit replaces the indexed text
     let mut edited = item;

@@ -5,6 +5,7 @@ pub mod account;
 pub mod audit;
 pub mod digest;
 pub mod error;
+pub mod finding;
 pub mod ids;
 pub mod org;
 pub mod record;
@@ -14,6 +15,7 @@ pub use account::{Account, AccountStatus, NewAccount, OfficeHours, Platform};
 pub use audit::{AuditAction, AuditEntry, ChainBreak, GENESIS_HASH, NewAuditEntry};
 pub use digest::Sha256Digest;
 pub use error::DomainError;
+pub use finding::{Finding, ScreeningTask};
 pub use ids::{AccountId, OrgId, RecordId, UnitId};
 pub use org::{NewOrganisation, NewUnit, Organisation, Role, Unit};
 pub use record::{

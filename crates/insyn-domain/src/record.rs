@@ -273,6 +273,8 @@ pub enum RecordEventKind {
     Edited,
     DeletionSeen,
     Classified,
+    /// Screened on arrival; the detail lists the categories found.
+    Screened,
 }
 
 impl RecordEventKind {
@@ -282,6 +284,7 @@ impl RecordEventKind {
             RecordEventKind::Edited => "edited",
             RecordEventKind::DeletionSeen => "deletion_seen",
             RecordEventKind::Classified => "classified",
+            RecordEventKind::Screened => "screened",
         }
     }
 }
@@ -294,6 +297,7 @@ impl FromStr for RecordEventKind {
             "edited" => Ok(RecordEventKind::Edited),
             "deletion_seen" => Ok(RecordEventKind::DeletionSeen),
             "classified" => Ok(RecordEventKind::Classified),
+            "screened" => Ok(RecordEventKind::Screened),
             other => Err(DomainError::invalid(
                 "event",
                 format!("unknown record event '{other}'"),

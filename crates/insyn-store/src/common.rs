@@ -483,6 +483,18 @@ macro_rules! impl_store {
                             .execute(&mut *tx)
                             .await?;
                     }
+                    let to_screen: Vec<(i64, i64)> = versions
+                        .iter()
+                        .filter(|(idx, _, _)| chunk[*idx].direction == Direction::Received)
+                        .map(|(_, rid, number)| (*rid, *number))
+                        .collect();
+                    for part in to_screen.chunks(CHUNK) {
+                        let mut qb: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO screening_outbox (record_id, version) ");
+                        qb.push_values(part, |mut b, (rid, number)| {
+                            b.push_bind(*rid).push_bind(*number);
+                        });
+                        qb.build().execute(&mut *tx).await?;
+                    }
                     let touched: Vec<i64> = versions.iter().map(|(_, rid, _)| *rid).collect();
                     enqueue_search(&mut tx, &touched).await?;
                     all_audit.extend(sealed.into_iter().map(|(e, _)| e));
@@ -629,6 +641,95 @@ macro_rules! impl_store {
                     .fetch_one(&self.pool)
                     .await?;
                 Ok(n)
+            }
+
+            async fn screening_queue(&self, limit: i64) -> Result<Vec<ScreeningTask>> {
+                let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(
+                    "SELECT q.id, q.record_id, q.version, v.text FROM screening_outbox q \
+                     JOIN record_versions v ON v.record_id = q.record_id AND v.number = q.version \
+                     ORDER BY q.id LIMIT $1",
+                )
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|(queue_id, rid, version, text)| {
+                        Ok(ScreeningTask {
+                            queue_id,
+                            record_id: RecordId(rid),
+                            version: version.try_into().map_err(|_| StoreError::Corrupt("screening version".into()))?,
+                            text,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn save_screening(&self, tasks: &[ScreeningTask], findings: &[Finding], actor: &str) -> Result<()> {
+                if tasks.is_empty() {
+                    return Ok(());
+                }
+                let mut tx = self.begin_write().await?;
+                let now = to_stored_precision(Utc::now());
+                for part in findings.chunks(CHUNK) {
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                        "INSERT INTO findings (record_id, version, category, span_start, span_end, rule, confidence, \
+                         explanation_sv, explanation_en, suggested_action, found_at) ",
+                    );
+                    qb.push_values(part, |mut b, f| {
+                        b.push_bind(f.record_id.0)
+                            .push_bind(i64::from(f.version))
+                            .push_bind(f.category.clone())
+                            .push_bind(f.start as i64)
+                            .push_bind(f.end as i64)
+                            .push_bind(f.rule.clone())
+                            .push_bind(f64::from(f.confidence))
+                            .push_bind(f.explanation_sv.clone())
+                            .push_bind(f.explanation_en.clone())
+                            .push_bind(f.suggested_action.clone())
+                            .push_bind(now);
+                    });
+                    qb.build().execute(&mut *tx).await?;
+                }
+                let events: Vec<(i64, &'static str, DateTime<Utc>, String)> = tasks
+                    .iter()
+                    .map(|t| {
+                        let mut categories: Vec<&str> = findings
+                            .iter()
+                            .filter(|f| f.record_id == t.record_id && f.version == t.version)
+                            .map(|f| f.category.as_str())
+                            .collect();
+                        categories.sort_unstable();
+                        categories.dedup();
+                        let detail = serde_json::json!({"version": t.version, "categories": categories});
+                        (t.record_id.0, "screened", now, detail.to_string())
+                    })
+                    .collect();
+                insert_events(&mut tx, &events, actor).await?;
+                for part in tasks.chunks(CHUNK) {
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new("DELETE FROM screening_outbox WHERE id IN (");
+                    let mut sep = qb.separated(", ");
+                    for t in part {
+                        sep.push_bind(t.queue_id);
+                    }
+                    qb.push(")");
+                    qb.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn record_findings(&self, org: OrgId, id: RecordId) -> Result<Vec<Finding>> {
+                let rows: Vec<FindingRow> = sqlx::query_as(
+                    "SELECT f.record_id, f.version, f.category, f.span_start, f.span_end, f.rule, f.confidence, \
+                     f.explanation_sv, f.explanation_en, f.suggested_action, f.found_at \
+                     FROM findings f JOIN records r ON r.id = f.record_id WHERE r.org_id = $1 AND r.id = $2 \
+                     ORDER BY f.version, f.span_start, f.id",
+                )
+                .bind(org.0)
+                .bind(id.0)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(TryInto::try_into).collect()
             }
 
             async fn register_blobs(&self, blobs: &[BlobMeta]) -> Result<()> {

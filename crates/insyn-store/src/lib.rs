@@ -23,9 +23,9 @@ pub use types::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use insyn_domain::{
-    Account, AccountId, AccountStatus, AuditEntry, CaptureItem, Classification, NewAccount,
-    NewOrganisation, NewUnit, OrgId, Organisation, Record, RecordEvent, RecordId, RecordVersion,
-    Sha256Digest, Unit,
+    Account, AccountId, AccountStatus, AuditEntry, CaptureItem, Classification, Finding,
+    NewAccount, NewOrganisation, NewUnit, OrgId, Organisation, Record, RecordEvent, RecordId,
+    RecordVersion, ScreeningTask, Sha256Digest, Unit,
 };
 use std::sync::Arc;
 
@@ -102,6 +102,19 @@ pub trait Store: Send + Sync + 'static {
     async fn record_events(&self, org: OrgId, id: RecordId) -> Result<Vec<RecordEvent>>;
     async fn list_records(&self, org: OrgId, filter: &RecordFilter) -> Result<Vec<Record>>;
     async fn count_records(&self, org: OrgId) -> Result<i64>;
+
+    // --- screening ---
+    /// Admin: received versions waiting to be screened, oldest first.
+    async fn screening_queue(&self, limit: i64) -> Result<Vec<ScreeningTask>>;
+    /// Stores the findings of screened tasks, a `screened` event per task, and removes the tasks
+    /// from the queue, in one transaction.
+    async fn save_screening(
+        &self,
+        tasks: &[ScreeningTask],
+        findings: &[Finding],
+        actor: &str,
+    ) -> Result<()>;
+    async fn record_findings(&self, org: OrgId, id: RecordId) -> Result<Vec<Finding>>;
 
     // --- blobs (the catalogue; the bytes live in the blob store) ---
     async fn register_blobs(&self, blobs: &[BlobMeta]) -> Result<()>;

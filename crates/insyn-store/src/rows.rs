@@ -295,3 +295,46 @@ impl TryFrom<SearchDocRow> for insyn_domain::SearchDoc {
         })
     }
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct FindingRow {
+    pub record_id: i64,
+    pub version: i64,
+    pub category: String,
+    pub span_start: i64,
+    pub span_end: i64,
+    pub rule: String,
+    pub confidence: f64,
+    pub explanation_sv: String,
+    pub explanation_en: String,
+    pub suggested_action: Option<String>,
+    pub found_at: DateTime<Utc>,
+}
+
+impl TryFrom<FindingRow> for insyn_domain::Finding {
+    type Error = StoreError;
+    fn try_from(r: FindingRow) -> Result<Self, StoreError> {
+        Ok(insyn_domain::Finding {
+            record_id: RecordId(r.record_id),
+            version: r
+                .version
+                .try_into()
+                .map_err(|e| corrupt("finding version", e))?,
+            category: r.category,
+            start: r
+                .span_start
+                .try_into()
+                .map_err(|e| corrupt("finding span", e))?,
+            end: r
+                .span_end
+                .try_into()
+                .map_err(|e| corrupt("finding span", e))?,
+            rule: r.rule,
+            confidence: r.confidence as f32,
+            explanation_sv: r.explanation_sv,
+            explanation_en: r.explanation_en,
+            suggested_action: r.suggested_action,
+            found_at: r.found_at,
+        })
+    }
+}

@@ -67,6 +67,7 @@ suite!(
     search_feed,
     api_tokens,
     list_filters_and_paging,
+    screening_queue_and_findings,
 );
 
 async fn org(s: &dyn Store, slug: &str) -> (Organisation, Unit, Account) {
@@ -640,4 +641,82 @@ async fn list_filters_and_paging(b: &Backend) {
         .await
         .unwrap();
     assert_eq!(second[0].platform_item_id, "i19");
+}
+
+async fn screening_queue_and_findings(b: &Backend) {
+    let s = &*b.store;
+    let (o, _, a) = org(s, "alfa").await;
+    let (other, _, _) = org(s, "beta").await;
+    let mut own = item(a.id, "p1", "Vårt eget inlägg 811218-9876");
+    own.direction = Direction::Created;
+    let ids = s
+        .capture(
+            o.id,
+            &[own, item(a.id, "c1", "Mitt personnummer är 811218-9876")],
+            "c",
+        )
+        .await
+        .unwrap()
+        .record_ids;
+    // only received items are queued
+    let queue = s.screening_queue(10).await.unwrap();
+    assert_eq!(queue.len(), 1);
+    assert_eq!((queue[0].record_id, queue[0].version), (ids[1], 1));
+    let finding = Finding {
+        record_id: ids[1],
+        version: 1,
+        category: "personnummer".into(),
+        start: 21,
+        end: 32,
+        rule: "personnummer".into(),
+        confidence: 0.99,
+        explanation_sv: "Personnummer".into(),
+        explanation_en: "Identity number".into(),
+        suggested_action: Some("protect_personal_data".into()),
+        found_at: Utc::now(),
+    };
+    s.save_screening(&queue, std::slice::from_ref(&finding), "screening")
+        .await
+        .unwrap();
+    assert!(s.screening_queue(10).await.unwrap().is_empty());
+    let stored = s.record_findings(o.id, ids[1]).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        (stored[0].category.as_str(), stored[0].start, stored[0].end),
+        ("personnummer", 21, 32)
+    );
+    assert!((stored[0].confidence - 0.99).abs() < 1e-6);
+    let events = s.record_events(o.id, ids[1]).await.unwrap();
+    assert_eq!(events.last().unwrap().kind, RecordEventKind::Screened);
+    assert_eq!(
+        events.last().unwrap().detail["categories"][0],
+        "personnummer"
+    );
+    // tenant wall
+    assert!(
+        s.record_findings(other.id, ids[1])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // an edit queues the new version
+    s.capture(
+        o.id,
+        &[item(a.id, "c1", "Mitt personnummer är hemligt")],
+        "c",
+    )
+    .await
+    .unwrap();
+    let queue = s.screening_queue(10).await.unwrap();
+    assert_eq!(
+        (queue[0].version, queue[0].text.as_str()),
+        (2, "Mitt personnummer är hemligt")
+    );
+    // findings are append-only
+    assert!(
+        raw_execute(b, "UPDATE findings SET category = 'none'")
+            .await
+            .is_err()
+    );
+    assert!(raw_execute(b, "DELETE FROM findings").await.is_err());
 }

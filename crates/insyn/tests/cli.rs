@@ -130,6 +130,10 @@ fn serve_with_demo_health_openapi_and_api() {
     assert_eq!(status, 200);
     assert_eq!(detail["record"]["id"], id);
     assert!(!detail["versions"].as_array().unwrap().is_empty());
+    assert!(
+        detail["findings"].is_array(),
+        "screening findings are part of a record"
+    );
 
     let (status, found) = get(&format!("{u}/api/v1/search?q=kommun&limit=3"), t);
     assert_eq!(status, 200, "{found}");

@@ -4,7 +4,7 @@ use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use insyn_app::RecordFilter;
-use insyn_domain::{AccountId, Record, RecordEvent, RecordId, RecordVersion};
+use insyn_domain::{AccountId, Finding, Record, RecordEvent, RecordId, RecordVersion};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -59,8 +59,10 @@ pub struct RecordDetail {
     pub record: Record,
     /// Every version, oldest first.
     pub versions: Vec<RecordVersion>,
-    /// What happened to the record: captured, edited, deletion seen, classified.
+    /// What happened to the record: captured, edited, deletion seen, classified, screened.
     pub events: Vec<RecordEvent>,
+    /// What screening found (suggestions for staff; spans are byte offsets into that version).
+    pub findings: Vec<Finding>,
 }
 
 /// One record with its versions and events. Viewing a record that is not released is audited.
@@ -77,9 +79,11 @@ pub async fn get_record(
     let record = s.app.record(org, id, &caller.actor()).await?;
     let versions = s.app.record_versions(org, id).await?;
     let events = s.app.record_events(org, id).await?;
+    let findings = s.app.record_findings(org, id).await?;
     Ok(Json(RecordDetail {
         record,
         versions,
         events,
+        findings,
     }))
 }

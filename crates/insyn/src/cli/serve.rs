@@ -38,13 +38,17 @@ pub async fn run(cx: &Context, args: Args) -> CliResult {
         "Insyn kör på http://{addr}/  (API: http://{addr}/api/openapi.json, stoppa med Ctrl+C)"
     );
 
-    // Changes made by other processes (capture, CLI) reach the search index within a second.
+    // Changes made by other processes (capture, CLI) reach the search index, and received items
+    // are screened, within a second.
     let syncing = app.clone();
     let sync_task = tokio::spawn(async move {
         loop {
             tokio::time::sleep(Duration::from_secs(1)).await;
             if let Err(e) = syncing.sync_search().await {
                 tracing::warn!(error = %e, "search index update failed; retrying");
+            }
+            if let Err(e) = syncing.screen_pending().await {
+                tracing::warn!(error = %e, "screening failed; retrying");
             }
         }
     });

@@ -1,0 +1,36 @@
+//! A screening finding as the records store keeps it (R4.2): where in which version, what was
+//! found, by which rule, how sure, and why — in Swedish and English. Screening suggests; people
+//! decide.
+use crate::ids::RecordId;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub record_id: RecordId,
+    /// The version of the record whose text was screened.
+    pub version: u32,
+    /// Stable category id: personnummer, phone, email, address, payment, sensitive,
+    /// offensive_person, threat, hate, unlawful_link, secret, complaint, case_reference,
+    /// case_request, economic_advice.
+    pub category: String,
+    /// Byte offsets into that version's text.
+    pub start: usize,
+    pub end: usize,
+    pub rule: String,
+    pub confidence: f32,
+    pub explanation_sv: String,
+    pub explanation_en: String,
+    pub suggested_action: Option<String>,
+    pub found_at: DateTime<Utc>,
+}
+
+/// A received version waiting to be screened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScreeningTask {
+    pub queue_id: i64,
+    pub record_id: RecordId,
+    pub version: u32,
+    pub text: String,
+}
