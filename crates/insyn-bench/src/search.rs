@@ -57,6 +57,30 @@ pub const QUERIES: [&str; 50] = [
     "renoveringen",
 ];
 
+/// The loaded records as search documents, 20,000 at a time, for the peers' tables.
+#[derive(Default)]
+struct DocPages {
+    after: Option<RecordId>,
+}
+
+impl DocPages {
+    async fn next(
+        &mut self,
+        app: &insyn_app::App,
+    ) -> Result<Option<Vec<insyn_domain::SearchDoc>>, String> {
+        let after = self.after.unwrap_or(RecordId(0));
+        let docs = app
+            .store
+            .search_docs_after(after, 20_000)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(docs.last().map(|last| last.record_id).map(|last| {
+            self.after = Some(last);
+            docs
+        }))
+    }
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[idx.min(sorted.len() - 1)].as_secs_f64() * 1000.0
@@ -143,15 +167,8 @@ pub async fn run(s: &SearchArgs) -> BenchResult {
     .execute(&fts)
     .await
     .map_err(|e| e.to_string())?;
-    let mut after = RecordId(0);
-    loop {
-        let docs = app
-            .store
-            .search_docs_after(after, 20_000)
-            .await
-            .map_err(|e| e.to_string())?;
-        let Some(last) = docs.last() else { break };
-        after = last.record_id;
+    let mut pages = DocPages::default();
+    while let Some(docs) = pages.next(&app).await? {
         let mut tx = fts.begin().await.map_err(|e| e.to_string())?;
         for chunk in docs.chunks(500) {
             let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO docs (rowid, body) ");
@@ -213,15 +230,8 @@ pub async fn run(s: &SearchArgs) -> BenchResult {
             .execute(&pg)
             .await
             .map_err(|e| e.to_string())?;
-        let mut after = RecordId(0);
-        loop {
-            let docs = app
-                .store
-                .search_docs_after(after, 20_000)
-                .await
-                .map_err(|e| e.to_string())?;
-            let Some(last) = docs.last() else { break };
-            after = last.record_id;
+        let mut pages = DocPages::default();
+        while let Some(docs) = pages.next(&app).await? {
             for chunk in docs.chunks(1000) {
                 let mut q: QueryBuilder<sqlx::Postgres> =
                     QueryBuilder::new("INSERT INTO docs (id, body) ");

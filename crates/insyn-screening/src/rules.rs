@@ -376,15 +376,7 @@ impl<'a> Parser<'a> {
                 self.set(|m| m.group = Some(g));
             }
             "context" => {
-                const DETECTORS: &[&str] = &[
-                    "personnummer",
-                    "phone",
-                    "card",
-                    "bank_account",
-                    "bankgiro",
-                    "plusgiro",
-                    "reference_number",
-                ];
+                const DETECTORS: &[&str] = &crate::detect::numbers::CONTEXTS;
                 if !DETECTORS.contains(&rest) {
                     return Err(self.err(
                         line,

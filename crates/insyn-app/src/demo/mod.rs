@@ -12,8 +12,6 @@ use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use texts::CommentKind;
 
-pub use texts::luhn_check_digit;
-
 /// Records per store transaction during the load.
 const BATCH_RECORDS: usize = 2_000;
 /// Items per platform response (one raw payload) in the demo.

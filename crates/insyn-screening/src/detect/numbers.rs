@@ -276,7 +276,8 @@ struct Flags<'a> {
     cache: [Option<bool>; 7],
 }
 
-const CONTEXTS: [&str; 7] = [
+/// The detectors a rule's `context` line may name.
+pub(crate) const CONTEXTS: [&str; 7] = [
     "personnummer",
     "phone",
     "card",

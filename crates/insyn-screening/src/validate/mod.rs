@@ -8,24 +8,12 @@ pub mod phone;
 /// The Luhn (mod 10) check over ASCII digits: true when the last digit is the check digit of the
 /// others. Non-digits make it false; fewer than two digits is false.
 pub fn luhn_valid(digits: &str) -> bool {
-    if digits.len() < 2 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return false;
+    match digits.len().checked_sub(1).map(|n| digits.split_at(n)) {
+        Some((body, check)) if !body.is_empty() => {
+            luhn_check_digit(body).is_some_and(|c| check.as_bytes() == [b'0' + c])
+        }
+        _ => false,
     }
-    let sum: u32 = digits
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| {
-            let d = u32::from(b - b'0');
-            if i % 2 == 1 {
-                let x = d * 2;
-                if x > 9 { x - 9 } else { x }
-            } else {
-                d
-            }
-        })
-        .sum();
-    sum.is_multiple_of(10)
 }
 
 /// The Luhn check digit for `digits` (the digit to append).
