@@ -82,6 +82,10 @@ impl App {
             screener: Arc::new(insyn_screening::Screener::default_swedish()),
             screen_lock: Arc::default(),
         };
+        // New outbox entries must sort after everything the index has applied (an index kept
+        // from before a restore, or ids reused by an older schema).
+        let watermark = app.search.watermark().await?;
+        app.store.search_outbox_ids_after(watermark).await?;
         // Catch the index up with anything committed before a crash.
         app.sync_search().await?;
         Ok(app)

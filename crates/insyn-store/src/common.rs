@@ -357,6 +357,15 @@ macro_rules! impl_store {
                     return Err(StoreError::not_found(format!("account {} in this organisation", bad.account_id)));
                 }
                 let (mut seq, mut hash) = lock_head(&mut tx, org).await?;
+                // SQLite holds the write lock from BEGIN IMMEDIATE, so ids can be handed out here
+                // and no row has to travel back from an INSERT ... RETURNING (costly through
+                // sqlx's worker thread). PostgreSQL takes them from its sequence.
+                let explicit_ids = $backend == "sqlite";
+                let mut next_id: i64 = if explicit_ids {
+                    sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM records").fetch_one(&mut *tx).await?
+                } else {
+                    0
+                };
                 let mut all_audit: Vec<AuditEntry> = Vec::new();
                 for range in unique_chunks(items) {
                     let chunk = &items[range];
@@ -391,11 +400,19 @@ macro_rules! impl_store {
                         .filter(|(_, i)| !existing.contains_key(&(i.account_id.0, i.platform_item_id.clone())))
                         .collect();
                     if !new_items.is_empty() {
-                        let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                        let first_id = next_id;
+                        next_id += new_items.len() as i64;
+                        let mut qb: QueryBuilder<$db> = QueryBuilder::new(if explicit_ids {
+                            "INSERT INTO records (id, org_id, account_id, platform_item_id, kind, direction, parent_platform_id, \
+                             thread_platform_id, author_platform_id, available_at, platform_time, head_version, head_digest, classification) "
+                        } else {
                             "INSERT INTO records (org_id, account_id, platform_item_id, kind, direction, parent_platform_id, \
-                             thread_platform_id, author_platform_id, available_at, platform_time, head_version, head_digest, classification) ",
-                        );
-                        qb.push_values(&new_items, |mut b, (idx, i)| {
+                             thread_platform_id, author_platform_id, available_at, platform_time, head_version, head_digest, classification) "
+                        });
+                        qb.push_values(new_items.iter().enumerate(), |mut b, (n, (idx, i))| {
+                            if explicit_ids {
+                                b.push_bind(first_id + n as i64);
+                            }
                             b.push_bind(org.0)
                                 .push_bind(i.account_id.0)
                                 .push_bind(i.platform_item_id.clone())
@@ -410,11 +427,19 @@ macro_rules! impl_store {
                                 .push_bind(digests[*idx].to_hex())
                                 .push_bind(Classification::Unassessed.as_str());
                         });
-                        qb.push(" RETURNING id, account_id, platform_item_id");
-                        let inserted: Vec<(i64, i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
-                        for (id, acc, pid) in inserted {
-                            // head_version 0 marks "new": its first version is number 1
-                            existing.insert((acc, pid), Existing { id, head_version: 0, head_digest: String::new() });
+                        // head_version 0 marks "new": its first version is number 1
+                        if explicit_ids {
+                            qb.build().execute(&mut *tx).await?;
+                            for (n, (_, i)) in new_items.iter().enumerate() {
+                                let id = first_id + n as i64;
+                                existing.insert((i.account_id.0, i.platform_item_id.clone()), Existing { id, head_version: 0, head_digest: String::new() });
+                            }
+                        } else {
+                            qb.push(" RETURNING id, account_id, platform_item_id");
+                            let inserted: Vec<(i64, i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+                            for (id, acc, pid) in inserted {
+                                existing.insert((acc, pid), Existing { id, head_version: 0, head_digest: String::new() });
+                            }
                         }
                         outcome.new_records += new_items.len() as u64;
                     }
@@ -875,6 +900,32 @@ macro_rules! impl_store {
                     }
                     qb.push(")");
                     qb.build().execute(&self.pool).await?;
+                }
+                Ok(())
+            }
+
+            async fn search_outbox_ids_after(&self, watermark: i64) -> Result<()> {
+                if $backend == "sqlite" {
+                    let mut tx = self.begin_write().await?;
+                    sqlx::query(
+                        "INSERT INTO sqlite_sequence (name, seq) SELECT 'search_outbox', 0 \
+                         WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'search_outbox')",
+                    )
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query("UPDATE sqlite_sequence SET seq = $1 WHERE name = 'search_outbox' AND seq < $1")
+                        .bind(watermark)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                } else if watermark > 0 {
+                    sqlx::query(
+                        "SELECT setval(pg_get_serial_sequence('search_outbox', 'id'), \
+                         GREATEST($1, (SELECT last_value FROM search_outbox_id_seq)))",
+                    )
+                    .bind(watermark)
+                    .execute(&self.pool)
+                    .await?;
                 }
                 Ok(())
             }

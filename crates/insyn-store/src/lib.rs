@@ -153,6 +153,9 @@ pub trait Store: Send + Sync + 'static {
     async fn search_outbox(&self, after: i64, limit: i64) -> Result<OutboxBatch>;
     /// Removes applied outbox entries.
     async fn remove_from_search_outbox(&self, ids: &[i64]) -> Result<()>;
+    /// Makes every later outbox entry's id greater than `watermark` (the highest id the index has
+    /// applied), so the index never takes a new entry for an old one.
+    async fn search_outbox_ids_after(&self, watermark: i64) -> Result<()>;
     /// Every record as a search document in id order after `after` (rebuilding the index).
     async fn search_docs_after(&self, after: RecordId, limit: i64) -> Result<Vec<SearchDoc>>;
 

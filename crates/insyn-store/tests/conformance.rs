@@ -65,6 +65,7 @@ suite!(
     bad_input_writes_nothing,
     blobs_catalogue,
     search_feed,
+    search_outbox_ids_never_go_back,
     api_tokens,
     list_filters_and_paging,
     screening_queue_and_findings,
@@ -562,6 +563,33 @@ async fn search_feed(b: &Backend) {
     assert!(s.search_outbox(0, 100).await.unwrap().docs.is_empty());
     let all = s.search_docs_after(RecordId(0), 100).await.unwrap();
     assert_eq!(all.iter().map(|d| d.record_id).collect::<Vec<_>>(), ids);
+}
+
+async fn search_outbox_ids_never_go_back(b: &Backend) {
+    let s = &*b.store;
+    let (o, _, a) = org(s, "alfa").await;
+    s.capture(o.id, &[item(a.id, "x", "ett"), item(a.id, "y", "två")], "c")
+        .await
+        .unwrap();
+    let first = s.search_outbox(0, 100).await.unwrap();
+    let high = *first.ids.iter().max().unwrap();
+    s.remove_from_search_outbox(&first.ids).await.unwrap();
+    // the outbox is empty now; a later change still gets a larger id than any applied
+    s.capture(o.id, &[item(a.id, "x", "ett, ändrad")], "c")
+        .await
+        .unwrap();
+    let next = s.search_outbox(0, 100).await.unwrap();
+    assert_eq!(next.ids.len(), 1);
+    assert!(next.ids[0] > high, "{} after {high}", next.ids[0]);
+    s.remove_from_search_outbox(&next.ids).await.unwrap();
+    // an index that has applied up to 1000 (e.g. kept from before a restore)
+    s.search_outbox_ids_after(1000).await.unwrap();
+    s.search_outbox_ids_after(10).await.unwrap(); // never lowers
+    s.capture(o.id, &[item(a.id, "y", "två, ändrad")], "c")
+        .await
+        .unwrap();
+    let after = s.search_outbox(0, 100).await.unwrap();
+    assert!(after.ids[0] > 1000, "{:?}", after.ids);
 }
 
 async fn api_tokens(b: &Backend) {

@@ -1,0 +1,117 @@
+//! The search index follows every change, however the outbox ids fall.
+use insyn_app::demo::{DemoOptions, load};
+use insyn_app::*;
+use insyn_domain::*;
+
+fn config(dir: &std::path::Path) -> AppConfig {
+    AppConfig {
+        database_url: format!("sqlite:{}", dir.join("insyn.db").display()),
+        blobs_url: format!("file:{}", dir.join("blobs").display()),
+        s3: S3Settings::default(),
+        search: SearchBackend::Auto,
+        search_dir: dir.join("search"),
+    }
+}
+
+fn comment(account: AccountId, id: &str, text: &str) -> CaptureItem {
+    CaptureItem {
+        account_id: account,
+        platform_item_id: id.into(),
+        kind: ItemKind::Comment,
+        direction: Direction::Received,
+        parent_platform_id: None,
+        thread_platform_id: None,
+        author_name: "Greta Gran".into(),
+        author_platform_id: "g1".into(),
+        available_at: chrono::Utc::now(),
+        platform_time: None,
+        text: text.into(),
+        media: vec![],
+        raw_blob: None,
+        raw_pointer: "/".into(),
+    }
+}
+
+async fn capture(app: &App, org: OrgId, items: Vec<CaptureItem>, raw: &'static [u8]) {
+    let obs = Observation {
+        raw: bytes::Bytes::from_static(raw),
+        media_type: "application/json".into(),
+        items,
+    };
+    app.capture(org, obs, "test").await.unwrap();
+}
+
+async fn finds(app: &App, org: OrgId, word: &str, id: &str) -> bool {
+    app.search(&SearchQuery::new(org, word))
+        .await
+        .unwrap()
+        .results
+        .iter()
+        .any(|f| f.record.platform_item_id == id)
+}
+
+/// An edit applied after the outbox was emptied must replace the text even though its outbox
+/// entry may get a smaller id than the one that indexed the first version.
+#[tokio::test]
+async fn edit_after_the_outbox_emptied_replaces_the_indexed_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(config(dir.path())).await.unwrap();
+    let report = load(
+        &app,
+        &DemoOptions {
+            records: 20,
+            ..Default::default()
+        },
+        &NoProgress,
+    )
+    .await
+    .unwrap();
+    let org = report.organisation.id;
+    let account = app.accounts(org).await.unwrap()[0].id;
+    // two records in one batch, then a third: the outbox is emptied after each capture
+    capture(
+        &app,
+        org,
+        vec![
+            comment(account, "a", "Gatlyktorna på Ekvägen är trasiga"),
+            comment(account, "b", "Tack för en fin konsert i parken"),
+        ],
+        b"{\"page\":1}",
+    )
+    .await;
+    capture(
+        &app,
+        org,
+        vec![comment(account, "c", "När öppnar badhuset?")],
+        b"{\"page\":2}",
+    )
+    .await;
+    assert!(finds(&app, org, "gatlyktorna", "a").await);
+    // the edit of the first record
+    capture(
+        &app,
+        org,
+        vec![comment(account, "a", "Nu är snöröjningen klar, tack")],
+        b"{\"page\":3}",
+    )
+    .await;
+    assert!(
+        finds(&app, org, "snöröjningen", "a").await,
+        "the edited text is searchable"
+    );
+    assert!(
+        !finds(&app, org, "gatlyktorna", "a").await,
+        "the old text is no longer found"
+    );
+    // and it stays right when the application is opened again
+    drop(app);
+    let app = App::open(config(dir.path())).await.unwrap();
+    capture(
+        &app,
+        org,
+        vec![comment(account, "b", "Konserten var tyvärr inställd")],
+        b"{\"page\":4}",
+    )
+    .await;
+    assert!(finds(&app, org, "inställd", "b").await);
+}
