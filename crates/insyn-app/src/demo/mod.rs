@@ -4,7 +4,7 @@
 //! insults and threats. Generated from a fixed seed, so every load is the same.
 mod texts;
 
-use crate::{App, AppError, Observation, Progress, Result};
+use crate::{App, AppError, Observation, Progress, Result, StoredItems};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use insyn_domain::*;
 use rand::rngs::StdRng;
@@ -13,7 +13,7 @@ use serde::Serialize;
 use texts::CommentKind;
 
 /// Records per store transaction during the load.
-const BATCH_RECORDS: usize = 2_000;
+const BATCH_RECORDS: usize = 10_000;
 /// Items per platform response (one raw payload) in the demo.
 pub const PAGE_ITEMS: usize = 100;
 /// Records between search-index updates during the load.
@@ -284,14 +284,27 @@ pub async fn load(app: &App, opts: &DemoOptions, progress: &dyn Progress) -> Res
         }
         generator.produced
     });
+    // The raw payloads of the next batch are stored while the store writes this one.
+    let (stored_tx, mut stored_rx) =
+        tokio::sync::mpsc::channel::<(StoredItems, Vec<CaptureItem>)>(1);
+    let payload_app = app.clone();
+    let payloads = tokio::spawn(async move {
+        while let Some((batch, batch_edits)) = rx.recv().await {
+            let stored = payload_app.store_payloads(batch).await?;
+            if stored_tx.send((stored, batch_edits)).await.is_err() {
+                break;
+            }
+        }
+        Ok::<(), AppError>(())
+    });
     let mut pick_rng = StdRng::seed_from_u64(opts.seed ^ 0x5eed);
     let mut since_index = 0;
     let mut edits = Vec::new();
     let mut deletions = Vec::new();
     let mut indexing: Option<tokio::task::JoinHandle<Result<u64>>> = None;
-    while let Some((mut batch, batch_edits)) = rx.recv().await {
+    while let Some((batch, batch_edits)) = stored_rx.recv().await {
         edits.extend(batch_edits);
-        let (n, picked) = flush(app, org.id, &mut batch, &mut pick_rng, progress).await?;
+        let (n, picked) = flush(app, org.id, &batch, &mut pick_rng, progress).await?;
         since_index += n;
         deletions.extend(picked);
         if since_index >= INDEX_EVERY {
@@ -308,6 +321,9 @@ pub async fn load(app: &App, opts: &DemoOptions, progress: &dyn Progress) -> Res
         task.await
             .map_err(|e| AppError::Internal(e.to_string()))??;
     }
+    payloads
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
     let produced = producer
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -367,19 +383,19 @@ pub async fn load(app: &App, opts: &DemoOptions, progress: &dyn Progress) -> Res
 async fn flush(
     app: &App,
     org: OrgId,
-    pending: &mut Vec<Observation>,
+    batch: &StoredItems,
     rng: &mut StdRng,
     progress: &dyn Progress,
 ) -> Result<(u64, Vec<RecordId>)> {
-    if pending.is_empty() {
+    if batch.is_empty() {
         return Ok((0, Vec::new()));
     }
-    let batch = std::mem::take(pending);
     let received: Vec<bool> = batch
+        .items()
         .iter()
-        .flat_map(|o| o.items.iter().map(|i| i.direction == Direction::Received))
+        .map(|i| i.direction == Direction::Received)
         .collect();
-    let outcome = app.capture_without_index(org, batch, "capture").await?;
+    let outcome = app.capture_stored(org, batch, "capture").await?;
     let to_delete = outcome
         .record_ids
         .iter()
