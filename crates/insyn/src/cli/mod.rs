@@ -4,6 +4,7 @@ mod account;
 mod backup;
 mod capture;
 mod demo;
+mod import;
 mod org;
 mod screen;
 mod search;
@@ -44,6 +45,8 @@ enum Command {
     Demo(demo::Args),
     /// Capture an account's posts, comments and replies from its platform (one pass).
     Capture(capture::Args),
+    /// Import a platform's own data export (X archive, Mastodon archive, Facebook/Instagram).
+    Import(import::Args),
     /// Search records in Swedish full text.
     Search(search::Args),
     /// Screen a text for personal data, threats, hate, secrets and case signals (Swedish).
@@ -148,6 +151,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Serve(a) => serve::run(&cx, a).await,
         Command::Demo(a) => demo::run(&cx, a).await,
         Command::Capture(a) => capture::run(&cx, a).await,
+        Command::Import(a) => import::run(&cx, a).await,
         Command::Search(a) => search::run(&cx, a).await,
         Command::Verify(a) => verify::run(&cx, a).await,
         Command::Screen(a) => screen::run(a),
