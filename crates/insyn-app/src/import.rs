@@ -13,6 +13,8 @@ use tokio::io::AsyncReadExt;
 
 /// Items stored per transaction.
 const IMPORT_BATCH: usize = 10_000;
+/// Items stored between two updates of the search index during an import.
+const INDEX_EVERY: usize = 100_000;
 
 /// What an import did.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -64,20 +66,26 @@ impl App {
                 ),
             ));
         }
-        // 1. the file, verbatim, before anything is read from it
-        progress.start("sparar exportfilen", 0);
-        let (digest, bytes) = self.store_file(path).await?;
+        // 1. the file, verbatim, stored while it is parsed: no item is stored before it is
         let media_type = match format {
             Format::XArchive => "application/javascript",
             _ => "application/json",
         };
-        self.store
-            .register_blobs(&[BlobMeta {
-                sha256: digest,
-                size: bytes as i64,
-                media_type: media_type.into(),
-            }])
-            .await?;
+        let keeper = {
+            let app = self.clone();
+            let path = path.to_path_buf();
+            tokio::spawn(async move {
+                let (digest, bytes) = app.store_file(&path).await?;
+                app.store
+                    .register_blobs(&[BlobMeta {
+                        sha256: digest,
+                        size: bytes as i64,
+                        media_type: media_type.into(),
+                    }])
+                    .await?;
+                Ok::<_, AppError>((digest, bytes))
+            })
+        };
 
         // 2. parsed on a blocking thread, stored in batches as they come
         let ctx = ImportContext {
@@ -85,13 +93,13 @@ impl App {
             author_name: acc.handle.clone(),
             author_platform_id: acc.platform_id.clone(),
         };
-        let file = std::fs::File::open(path)
-            .map_err(|e| AppError::Unavailable(format!("cannot read {}: {e}", path.display())))?;
+        let file = std::fs::File::open(path).map_err(|e| {
+            AppError::invalid("file", format!("cannot open {}: {e}", path.display()))
+        })?;
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Imported>>(2);
         let parser = tokio::task::spawn_blocking(move || {
             let mut batch = Vec::with_capacity(IMPORT_BATCH);
-            let summary = insyn_import::import(format, file, &ctx, &mut |mut imported| {
-                imported.item.raw_blob = Some(digest);
+            let summary = insyn_import::import(format, file, &ctx, &mut |imported| {
                 batch.push(imported);
                 if batch.len() >= IMPORT_BATCH {
                     let full = std::mem::replace(&mut batch, Vec::with_capacity(IMPORT_BATCH));
@@ -108,48 +116,85 @@ impl App {
         });
         let mut report = ImportReport {
             format: format.to_string(),
-            raw_blob: digest.to_hex(),
-            bytes,
             ..Default::default()
         };
         progress.start("läser in exporten", 0);
         // (record, when deleted, where in the file)
         let mut deleted: Vec<(RecordId, chrono::DateTime<chrono::Utc>, String)> = Vec::new();
-        let mut stored: Result<()> = Ok(());
-        while let Some(batch) = rx.recv().await {
-            let mut items: Vec<CaptureItem> = Vec::with_capacity(batch.len());
-            let mut deleted_at = Vec::with_capacity(batch.len());
-            for imported in batch {
-                deleted_at.push(imported.deleted_at);
-                items.push(imported.item);
-            }
-            match self.store.capture(org, &items, actor).await {
-                Ok(outcome) => {
-                    for ((id, at), item) in outcome.record_ids.iter().zip(&deleted_at).zip(&items) {
-                        if let Some(at) = at {
-                            deleted.push((*id, *at, item.raw_pointer.clone()));
-                        }
+        let mut kept: Option<Sha256Digest> = None;
+        let mut keeper = Some(keeper);
+        let mut indexing: Option<tokio::task::JoinHandle<Result<u64>>> = None;
+        let mut since_index = 0;
+        let stored: Result<()> = async {
+            while let Some(batch) = rx.recv().await {
+                let digest = match (kept, keeper.take()) {
+                    (Some(d), _) => d,
+                    (None, Some(task)) => {
+                        let (digest, bytes) = task.await.map_err(|e| {
+                            AppError::Internal(format!("storing the export stopped: {e}"))
+                        })??;
+                        report.raw_blob = digest.to_hex();
+                        report.bytes = bytes;
+                        kept = Some(digest);
+                        digest
                     }
-                    report.items += items.len() as u64;
-                    report.new_records += outcome.new_records;
-                    report.new_versions += outcome.new_versions;
-                    report.unchanged += outcome.unchanged;
-                    progress.advance(items.len() as u64);
+                    (None, None) => unreachable!("the file is kept before the first batch"),
+                };
+                let mut items: Vec<CaptureItem> = Vec::with_capacity(batch.len());
+                let mut deleted_at = Vec::with_capacity(batch.len());
+                for mut imported in batch {
+                    imported.item.raw_blob = Some(digest);
+                    deleted_at.push(imported.deleted_at);
+                    items.push(imported.item);
                 }
-                Err(e) => {
-                    // stop the parser (its next send fails) and report the store's error
-                    stored = Err(e.into());
-                    break;
+                let outcome = self.store.capture(org, &items, actor).await?;
+                for ((id, at), item) in outcome.record_ids.iter().zip(&deleted_at).zip(&items) {
+                    if let Some(at) = at {
+                        deleted.push((*id, *at, item.raw_pointer.clone()));
+                    }
+                }
+                report.items += items.len() as u64;
+                report.new_records += outcome.new_records;
+                report.new_versions += outcome.new_versions;
+                report.unchanged += outcome.unchanged;
+                progress.advance(items.len() as u64);
+                // the search index follows on the other core while the next batches are stored
+                since_index += items.len();
+                if since_index >= INDEX_EVERY {
+                    if let Some(task) = indexing.take() {
+                        task.await
+                            .map_err(|e| AppError::Internal(e.to_string()))??;
+                    }
+                    let app = self.clone();
+                    indexing = Some(tokio::spawn(async move { app.sync_search().await }));
+                    since_index = 0;
                 }
             }
+            Ok(())
         }
+        .await;
+        // stop the parser (its next send fails) if storing failed
         drop(rx);
         let parsed = parser
             .await
             .map_err(|e| AppError::Internal(format!("the import stopped: {e}")))?;
+        if let Some(task) = indexing.take() {
+            task.await
+                .map_err(|e| AppError::Internal(e.to_string()))??;
+        }
+        // the file is kept even when nothing in it could be read
+        if let Some(task) = keeper.take() {
+            let (digest, bytes) = task
+                .await
+                .map_err(|e| AppError::Internal(format!("storing the export stopped: {e}")))??;
+            report.raw_blob = digest.to_hex();
+            report.bytes = bytes;
+            kept = Some(digest);
+        }
         stored?;
         let summary = parsed?;
         report.skipped = summary.skipped;
+        let digest = kept.expect("the file is kept");
 
         // 3. deletions the export itself records
         for (record, at, pointer) in deleted {

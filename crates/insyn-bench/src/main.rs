@@ -6,6 +6,7 @@
 //! - `search`: p50/p99 over 50 Swedish queries on the loaded set: Insyn's tantivy index, SQLite
 //!   FTS5 and PostgreSQL full-text search over the same rows.
 //! - `verify`: `insyn verify` blob throughput beside `sha256sum` over the same blob files.
+//! - `import`: `insyn import` of a generated X archive beside serde_json parsing the same file.
 //!
 //! Run from the repository root: `cargo run --release -p insyn-bench -- all --records 1000000`
 //! (see docs/BENCHMARKS.md).
@@ -14,6 +15,7 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod import;
 mod load;
 mod search;
 mod verify;
@@ -37,6 +39,16 @@ enum Command {
     Verify(Common),
     /// load, then search and verify on the same data.
     All(SearchArgs),
+    /// Import of a generated X archive vs serde_json parsing the same file.
+    Import(Common),
+    /// (internal) one side of the import benchmark, in its own process.
+    ImportSide {
+        side: String,
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long)]
+        dir: PathBuf,
+    },
     /// (internal) one side of the load benchmark, in its own process.
     LoadSide {
         side: String,
@@ -80,6 +92,8 @@ async fn main() {
             Err(e) => Err(e),
         },
         Command::LoadSide { side, records, dir } => load::side(&side, records, &dir).await,
+        Command::Import(c) => import::run(&c).await,
+        Command::ImportSide { side, file, dir } => import::side(&side, &file, &dir).await,
     };
     if let Err(e) = result {
         eprintln!("insyn-bench: {e}");
