@@ -1,7 +1,6 @@
 //! Evidence first (R2.4): the verbatim platform payload is stored before the items parsed from it.
 use crate::{App, Result};
 use bytes::Bytes;
-use futures::StreamExt;
 use insyn_domain::{CaptureItem, OrgId, Sha256Digest};
 use insyn_store::{BlobMeta, CaptureOutcome};
 
@@ -35,32 +34,8 @@ impl App {
         observations: Vec<Observation>,
         actor: &str,
     ) -> Result<CaptureOutcome> {
-        // Payloads are written concurrently: each write is made durable (fsync) on its own.
-        let stored: Vec<Result<(Sha256Digest, i64)>> =
-            futures::stream::iter(observations.iter().map(|obs| {
-                let blobs = self.blobs.clone();
-                let raw = obs.raw.clone();
-                async move { Ok((blobs.put(raw.clone()).await?, raw.len() as i64)) }
-            }))
-            .buffered(16)
-            .collect()
-            .await;
-        let mut items = Vec::new();
-        let mut metas = Vec::with_capacity(observations.len());
-        for (obs, stored) in observations.into_iter().zip(stored) {
-            let (digest, size) = stored?;
-            metas.push(BlobMeta {
-                sha256: digest,
-                size,
-                media_type: obs.media_type,
-            });
-            items.extend(obs.items.into_iter().map(|mut i| {
-                i.raw_blob = Some(digest);
-                i
-            }));
-        }
-        self.store.register_blobs(&metas).await?;
-        Ok(self.store.capture(org, &items, actor).await?)
+        let stored = self.store_payloads(observations).await?;
+        self.capture_stored(org, &stored, actor).await
     }
 }
 

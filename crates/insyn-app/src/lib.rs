@@ -3,6 +3,7 @@
 
 mod backup;
 mod capture;
+pub mod connections;
 pub mod demo;
 mod error;
 mod import;
@@ -10,10 +11,12 @@ mod payloads;
 mod progress;
 pub mod screening;
 mod search;
+mod secrets;
 mod verify;
 
 pub use backup::{BackupManifest, BackupReport, RestoreReport, restore, sqlite_path};
 pub use capture::{Observation, PassReport};
+pub use connections::{AccountHealth, ConnectionView};
 pub use error::AppError;
 pub use import::ImportReport;
 pub use insyn_blobs::S3Settings;

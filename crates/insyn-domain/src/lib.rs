@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod connection;
 pub mod digest;
 pub mod error;
 pub mod finding;
@@ -13,6 +14,7 @@ pub mod search;
 
 pub use account::{Account, AccountStatus, NewAccount, OfficeHours, Platform};
 pub use audit::{AuditAction, AuditEntry, ChainBreak, GENESIS_HASH, NewAuditEntry};
+pub use connection::{AlertLevel, CaptureAlert, ConnectionHealth, ConnectionState, FailureKind};
 pub use digest::Sha256Digest;
 pub use error::DomainError;
 pub use finding::{Finding, ScreeningTask};

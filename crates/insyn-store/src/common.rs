@@ -339,6 +339,170 @@ macro_rules! impl_store {
                 Ok(account)
             }
 
+            async fn save_connection(
+                &self,
+                org: OrgId,
+                account: AccountId,
+                base_url: &str,
+                sealed_token: &[u8],
+                health: &ConnectionHealth,
+                actor: &str,
+            ) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM accounts WHERE org_id = $1 AND id = $2")
+                    .bind(org.0)
+                    .bind(account.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if exists.is_none() {
+                    return Err(StoreError::not_found(format!("account {account}")));
+                }
+                let health_json = serde_json::to_string(health).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let now = to_stored_precision(Utc::now());
+                sqlx::query(
+                    "INSERT INTO account_connections (account_id, org_id, base_url, sealed_token, connected_at, connected_by, \
+                     cursor, health, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8) \
+                     ON CONFLICT (account_id) DO UPDATE SET base_url = excluded.base_url, sealed_token = excluded.sealed_token, \
+                     connected_at = excluded.connected_at, connected_by = excluded.connected_by, health = excluded.health, \
+                     next_attempt_at = excluded.next_attempt_at",
+                )
+                .bind(account.0)
+                .bind(org.0)
+                .bind(base_url)
+                .bind(sealed_token)
+                .bind(now)
+                .bind(actor)
+                .bind(health_json)
+                .bind(health.next_attempt_at.map(to_stored_precision))
+                .execute(&mut *tx)
+                .await?;
+                // the base URL is recorded; the token never is
+                let detail = serde_json::json!({"base_url": base_url});
+                audit(&mut tx, org, vec![entry(org, actor, AuditAction::AccountConnected, format!("account:{account}"), None, detail)]).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn connection(&self, org: OrgId, account: AccountId) -> Result<Option<StoredConnection>> {
+                let row: Option<ConnectionRow> = sqlx::query_as(
+                    "SELECT account_id, base_url, sealed_token, connected_at, connected_by, cursor, health \
+                     FROM account_connections WHERE org_id = $1 AND account_id = $2",
+                )
+                .bind(org.0)
+                .bind(account.0)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn connections(&self, org: OrgId) -> Result<Vec<StoredConnection>> {
+                let rows: Vec<ConnectionRow> = sqlx::query_as(
+                    "SELECT account_id, base_url, sealed_token, connected_at, connected_by, cursor, health \
+                     FROM account_connections WHERE org_id = $1 ORDER BY account_id",
+                )
+                .bind(org.0)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn save_capture_state(
+                &self,
+                org: OrgId,
+                account: AccountId,
+                health: &ConnectionHealth,
+                cursor: Option<&str>,
+            ) -> Result<()> {
+                let health_json = serde_json::to_string(health).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let done = sqlx::query(
+                    "UPDATE account_connections SET health = $1, next_attempt_at = $2, cursor = $3 \
+                     WHERE org_id = $4 AND account_id = $5",
+                )
+                .bind(health_json)
+                .bind(health.next_attempt_at.map(to_stored_precision))
+                .bind(cursor)
+                .bind(org.0)
+                .bind(account.0)
+                .execute(&self.pool)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::not_found(format!("connection of account {account}")));
+                }
+                Ok(())
+            }
+
+            async fn due_connections(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<(OrgId, AccountId)>> {
+                let rows: Vec<(i64, i64)> = sqlx::query_as(
+                    "SELECT c.org_id, c.account_id FROM account_connections c JOIN accounts a ON a.id = c.account_id \
+                     WHERE c.next_attempt_at IS NOT NULL AND c.next_attempt_at <= $1 AND a.status = 'active' \
+                     ORDER BY c.next_attempt_at LIMIT $2",
+                )
+                .bind(to_stored_precision(now))
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(|(o, a)| (OrgId(o), AccountId(a))).collect())
+            }
+
+            async fn raise_capture_alert(
+                &self,
+                org: OrgId,
+                account: AccountId,
+                level: AlertLevel,
+                message: &str,
+                health: &ConnectionHealth,
+            ) -> Result<CaptureAlert> {
+                let mut tx = self.begin_write().await?;
+                let raised_at = to_stored_precision(Utc::now());
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO capture_alerts (org_id, account_id, raised_at, level, message) \
+                     SELECT org_id, account_id, $1, $2, $3 FROM account_connections WHERE org_id = $4 AND account_id = $5 \
+                     RETURNING id",
+                )
+                .bind(raised_at)
+                .bind(level as i64)
+                .bind(message)
+                .bind(org.0)
+                .bind(account.0)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| StoreError::not_found(format!("connection of account {account}")))?;
+                let health_json = serde_json::to_string(health).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                sqlx::query("UPDATE account_connections SET health = $1 WHERE org_id = $2 AND account_id = $3")
+                    .bind(health_json)
+                    .bind(org.0)
+                    .bind(account.0)
+                    .execute(&mut *tx)
+                    .await?;
+                let detail = serde_json::json!({"level": level, "message": message});
+                audit(&mut tx, org, vec![entry(org, "capture", AuditAction::CaptureAlertRaised, format!("account:{account}"), None, detail)]).await?;
+                tx.commit().await?;
+                Ok(CaptureAlert { id, account_id: account, raised_at, level, message: message.to_string() })
+            }
+
+            async fn capture_alerts(&self, org: OrgId, account: Option<AccountId>, limit: i64) -> Result<Vec<CaptureAlert>> {
+                let rows: Vec<(i64, i64, DateTime<Utc>, i64, String)> = sqlx::query_as(
+                    "SELECT id, account_id, raised_at, level, message FROM capture_alerts \
+                     WHERE org_id = $1 AND ($2 IS NULL OR account_id = $2) ORDER BY id DESC LIMIT $3",
+                )
+                .bind(org.0)
+                .bind(account.map(|a| a.0))
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|(id, account_id, raised_at, level, message)| {
+                        Ok(CaptureAlert {
+                            id,
+                            account_id: AccountId(account_id),
+                            raised_at,
+                            level: AlertLevel::from_i64(level).ok_or_else(|| StoreError::Corrupt(format!("alert level {level}")))?,
+                            message,
+                        })
+                    })
+                    .collect()
+            }
+
             async fn capture(&self, org: OrgId, items: &[CaptureItem], actor: &str) -> Result<CaptureOutcome> {
                 for item in items {
                     item.validate()?;

@@ -23,9 +23,9 @@ pub use types::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use insyn_domain::{
-    Account, AccountId, AccountStatus, AuditEntry, CaptureItem, Classification, Finding,
-    NewAccount, NewOrganisation, NewUnit, OrgId, Organisation, Record, RecordEvent, RecordId,
-    RecordVersion, ScreeningTask, Sha256Digest, Unit,
+    Account, AccountId, AccountStatus, AlertLevel, AuditEntry, CaptureAlert, CaptureItem,
+    Classification, ConnectionHealth, Finding, NewAccount, NewOrganisation, NewUnit, OrgId,
+    Organisation, Record, RecordEvent, RecordId, RecordVersion, ScreeningTask, Sha256Digest, Unit,
 };
 use std::sync::Arc;
 
@@ -69,6 +69,52 @@ pub trait Store: Send + Sync + 'static {
         platform_id: &str,
         actor: &str,
     ) -> Result<Account>;
+
+    // --- connections (R2.3, R2.5) ---
+    /// Connects (or reconnects) an account: the sealed token, the base URL and its health.
+    async fn save_connection(
+        &self,
+        org: OrgId,
+        account: AccountId,
+        base_url: &str,
+        sealed_token: &[u8],
+        health: &ConnectionHealth,
+        actor: &str,
+    ) -> Result<()>;
+    async fn connection(&self, org: OrgId, account: AccountId) -> Result<Option<StoredConnection>>;
+    /// Every connected account of the organisation with its health.
+    async fn connections(&self, org: OrgId) -> Result<Vec<StoredConnection>>;
+    /// The outcome of a capture attempt: the health and where a pass goes on.
+    async fn save_capture_state(
+        &self,
+        org: OrgId,
+        account: AccountId,
+        health: &ConnectionHealth,
+        cursor: Option<&str>,
+    ) -> Result<()>;
+    /// Accounts whose next capture is due at `now`, across organisations, soonest first.
+    async fn due_connections(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<(OrgId, AccountId)>>;
+    /// Stores an alert about a failing account (append-only, audited) with the health that
+    /// remembers it was sent.
+    async fn raise_capture_alert(
+        &self,
+        org: OrgId,
+        account: AccountId,
+        level: AlertLevel,
+        message: &str,
+        health: &ConnectionHealth,
+    ) -> Result<CaptureAlert>;
+    /// Alerts of the organisation (or one account), newest first.
+    async fn capture_alerts(
+        &self,
+        org: OrgId,
+        account: Option<AccountId>,
+        limit: i64,
+    ) -> Result<Vec<CaptureAlert>>;
 
     // --- records ---
     /// Stores a batch of observations in one transaction: new items become records, changed

@@ -1,6 +1,6 @@
 //! Rows as the database returns them, and their conversion to domain types. The same row types
 //! serve both backends.
-use crate::StoreError;
+use crate::{StoreError, StoredConnection};
 use chrono::{DateTime, Utc};
 use insyn_domain::{
     Account, AccountId, AuditEntry, OrgId, Organisation, Record, RecordEvent, RecordId,
@@ -335,6 +335,37 @@ impl TryFrom<FindingRow> for insyn_domain::Finding {
             explanation_en: r.explanation_en,
             suggested_action: r.suggested_action,
             found_at: r.found_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ConnectionRow {
+    account_id: i64,
+    base_url: String,
+    sealed_token: Vec<u8>,
+    connected_at: DateTime<Utc>,
+    connected_by: String,
+    cursor: Option<String>,
+    health: String,
+}
+
+impl TryFrom<ConnectionRow> for StoredConnection {
+    type Error = StoreError;
+    fn try_from(r: ConnectionRow) -> Result<Self, StoreError> {
+        Ok(StoredConnection {
+            account_id: AccountId(r.account_id),
+            base_url: r.base_url,
+            sealed_token: r.sealed_token,
+            connected_at: r.connected_at,
+            connected_by: r.connected_by,
+            cursor: r.cursor,
+            health: serde_json::from_str(&r.health).map_err(|e| {
+                StoreError::Corrupt(format!(
+                    "connection health of account {}: {e}",
+                    r.account_id
+                ))
+            })?,
         })
     }
 }

@@ -55,3 +55,18 @@ pub struct OutboxBatch {
     /// The highest outbox id read.
     pub last_id: i64,
 }
+
+/// How an account is connected to its platform, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredConnection {
+    pub account_id: insyn_domain::AccountId,
+    /// The platform's API base URL (a Mastodon instance, or a platform's default).
+    pub base_url: String,
+    /// The access token sealed with the installation's key; only the application opens it.
+    pub sealed_token: Vec<u8>,
+    pub connected_at: DateTime<Utc>,
+    pub connected_by: String,
+    /// Where an interrupted capture pass goes on.
+    pub cursor: Option<String>,
+    pub health: insyn_domain::ConnectionHealth,
+}

@@ -66,6 +66,7 @@ suite!(
     blobs_catalogue,
     search_feed,
     search_outbox_ids_never_go_back,
+    connections_health_and_alerts,
     api_tokens,
     list_filters_and_paging,
     screening_queue_and_findings,
@@ -590,6 +591,126 @@ async fn search_outbox_ids_never_go_back(b: &Backend) {
         .unwrap();
     let after = s.search_outbox(0, 100).await.unwrap();
     assert!(after.ids[0] > 1000, "{:?}", after.ids);
+}
+
+async fn connections_health_and_alerts(b: &Backend) {
+    let s = &*b.store;
+    let (o, _, a) = org(s, "alfa").await;
+    let (other, _, b_acc) = org(s, "beta").await;
+    let now = Utc::now();
+    s.set_account_status(o.id, a.id, AccountStatus::Active, now, "t")
+        .await
+        .unwrap();
+    let health = ConnectionHealth::connected(now);
+    // the tenant wall: organisation alfa cannot connect beta's account
+    let err = s
+        .save_connection(o.id, b_acc.id, "https://x", b"sealed", &health, "t")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+    s.save_connection(
+        o.id,
+        a.id,
+        "https://graph.example",
+        b"\x00sealed\xff",
+        &health,
+        "anna",
+    )
+    .await
+    .unwrap();
+    let c = s.connection(o.id, a.id).await.unwrap().unwrap();
+    assert_eq!(c.sealed_token, b"\x00sealed\xff");
+    assert_eq!(c.base_url, "https://graph.example");
+    assert_eq!(c.connected_by, "anna");
+    assert!(s.connection(other.id, a.id).await.unwrap().is_none());
+    assert!(s.connections(other.id).await.unwrap().is_empty());
+    // due now, not in beta's list
+    let due = s
+        .due_connections(now + Duration::seconds(1), 10)
+        .await
+        .unwrap();
+    assert_eq!(due, vec![(o.id, a.id)]);
+    // a failure and an interrupted pass: health and cursor are kept
+    let mut h = c.health.clone();
+    h.failed(
+        now,
+        &FailureKind::Auth,
+        "HTTP 401 från plattformen",
+        Duration::minutes(5),
+    );
+    s.save_capture_state(o.id, a.id, &h, Some("page-7"))
+        .await
+        .unwrap();
+    let c = s.connection(o.id, a.id).await.unwrap().unwrap();
+    assert_eq!(c.cursor.as_deref(), Some("page-7"));
+    assert!(c.health.needs_reconnect);
+    assert!(
+        s.due_connections(now + Duration::days(1), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        s.save_capture_state(other.id, a.id, &h, None)
+            .await
+            .is_err()
+    );
+    // alerts: stored, listed newest first, never changed
+    let level = h.alert_due(now).unwrap();
+    h.alerted(now, level);
+    let alert = s
+        .raise_capture_alert(o.id, a.id, level, "Kontot måste anslutas på nytt", &h)
+        .await
+        .unwrap();
+    assert_eq!(alert.level, AlertLevel::Responsible);
+    h.alerted(now, AlertLevel::Communicators);
+    s.raise_capture_alert(o.id, a.id, AlertLevel::Communicators, "Fortfarande fel", &h)
+        .await
+        .unwrap();
+    let alerts = s.capture_alerts(o.id, Some(a.id), 10).await.unwrap();
+    assert_eq!(alerts.len(), 2);
+    assert_eq!(alerts[0].message, "Fortfarande fel");
+    assert!(
+        s.capture_alerts(other.id, None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        s.raise_capture_alert(other.id, a.id, AlertLevel::Responsible, "x", &h)
+            .await
+            .is_err()
+    );
+    let stored = s.connection(o.id, a.id).await.unwrap().unwrap();
+    assert_eq!(
+        stored.health.last_alert_level,
+        Some(AlertLevel::Communicators)
+    );
+    assert!(
+        raw_execute(b, "UPDATE capture_alerts SET message = 'x'")
+            .await
+            .is_err()
+    );
+    assert!(raw_execute(b, "DELETE FROM capture_alerts").await.is_err());
+    // the connection and the alerts are in the audit chain, without the token
+    let entries = s.audit_entries(o.id, 0, 1000).await.unwrap();
+    let mut v = insyn_domain::audit::ChainVerifier::new(o.id);
+    for e in &entries {
+        v.check(e).unwrap();
+    }
+    let connected: Vec<_> = entries
+        .iter()
+        .filter(|e| e.action == "account_connected")
+        .collect();
+    assert_eq!(connected.len(), 1);
+    assert!(!connected[0].detail.to_string().contains("sealed"));
+    assert_eq!(
+        entries
+            .iter()
+            .filter(|e| e.action == "capture_alert_raised")
+            .count(),
+        2
+    );
 }
 
 async fn api_tokens(b: &Backend) {

@@ -52,8 +52,21 @@ pub async fn run(cx: &Context, args: Args) -> CliResult {
             }
         }
     });
+    // The capture scheduler: every connected account whose next capture is due (R2.3, R2.5).
+    let capturing = app.clone();
+    let capture_task = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            match capturing.capture_due(chrono::Utc::now(), 20).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(accounts = n, "captured"),
+                Err(e) => tracing::warn!(error = %e, "the capture scheduler failed; retrying"),
+            }
+        }
+    });
     let result = insyn_web::serve(app, listener, shutdown_signal()).await;
     sync_task.abort();
+    capture_task.abort();
     result.map_err(|e| CliError::Io(format!("the server stopped: {e}")))?;
     Ok(ExitCode::SUCCESS)
 }

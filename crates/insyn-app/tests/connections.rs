@@ -1,0 +1,239 @@
+//! Connected accounts end to end against the Mastodon stand-in (mastodon-mock): connect with a
+//! checked token, scheduled capture, health, alerts when the token stops working or the platform
+//! goes away, and back-fill after reconnecting.
+use insyn_app::*;
+use insyn_domain::*;
+
+fn config(dir: &std::path::Path) -> AppConfig {
+    AppConfig {
+        database_url: format!("sqlite:{}", dir.join("insyn.db").display()),
+        blobs_url: format!("file:{}", dir.join("blobs").display()),
+        s3: S3Settings::default(),
+        search: SearchBackend::Auto,
+        search_dir: dir.join("search"),
+    }
+}
+
+#[tokio::test]
+async fn connect_capture_fail_alert_reconnect_backfill() {
+    let Some(mock) =
+        insyn_testkit::mastodon::start("connect_capture_fail_alert_reconnect_backfill")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(config(dir.path())).await.unwrap();
+    let org = app
+        .create_organisation(
+            &NewOrganisation {
+                slug: "ekbacka".into(),
+                name: "Ekbacka kommun".into(),
+                diary_prefix: "KS".into(),
+            },
+            "t",
+        )
+        .await
+        .unwrap();
+    let unit = app
+        .create_unit(
+            org.id,
+            &NewUnit {
+                name: "Kommunikation".into(),
+                email: None,
+            },
+            "t",
+        )
+        .await
+        .unwrap();
+    let account = app
+        .create_account(
+            org.id,
+            &NewAccount {
+                unit_id: unit.id,
+                platform: Platform::Mastodon,
+                handle: "@testuser".into(),
+                url: mock.base_url.clone(),
+                platform_id: String::new(),
+                purpose: "Information".into(),
+                target_group: "Invånare".into(),
+                message: String::new(),
+                contact: "info@ekbacka.se".into(),
+                responsible: vec!["Anna".into(), "Erik".into()],
+                office_hours: OfficeHours::default(),
+                response_hours: 8,
+            },
+            "t",
+        )
+        .await
+        .unwrap();
+    app.set_account_status(org.id, account.id, AccountStatus::Active, "t")
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let post = |text: &str| {
+        let req = http
+            .post(format!("{}/api/v1/statuses", mock.base_url))
+            .bearer_auth(&mock.token)
+            .json(&serde_json::json!({"status": text}));
+        async move {
+            assert!(req.send().await.unwrap().status().is_success());
+        }
+    };
+
+    // a wrong token is refused before anything is kept
+    let err = app
+        .connect_account(org.id, account.id, &mock.base_url, "fel-token", "anna")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AppError::Unauthorized(_)), "{err:?}");
+    assert!(
+        app.store
+            .connection(org.id, account.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    app.connect_account(
+        org.id,
+        account.id,
+        &mock.base_url,
+        &format!("  {}\n", mock.token),
+        "anna",
+    )
+    .await
+    .unwrap();
+    let stored = app
+        .store
+        .connection(org.id, account.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        !stored
+            .sealed_token
+            .windows(mock.token.len())
+            .any(|w| w == mock.token.as_bytes()),
+        "the token is not stored in clear"
+    );
+    let health = app.account_health(org.id).await.unwrap();
+    assert_eq!(
+        health[0].connection.as_ref().unwrap().state,
+        ConnectionState::New
+    );
+
+    post("Simhallen öppnar igen på måndag.").await;
+    post("Återvinningscentralen har stängt på helgdagar.").await;
+    // the scheduler finds the account due and captures it
+    assert_eq!(app.capture_due(chrono::Utc::now(), 10).await.unwrap(), 1);
+    assert_eq!(app.store.count_records(org.id).await.unwrap(), 2);
+    let h = app.account_health(org.id).await.unwrap()[0]
+        .connection
+        .clone()
+        .unwrap();
+    assert_eq!(h.state, ConnectionState::Ok);
+    assert!(h.health.last_success_at.is_some());
+    assert_eq!(
+        app.capture_due(chrono::Utc::now(), 10).await.unwrap(),
+        0,
+        "not due again before the poll interval"
+    );
+
+    // the stored token stops working (here: it no longer opens): capture stops, staff are told
+    let mut broken = stored.health.clone();
+    broken.reconnected(chrono::Utc::now());
+    app.store
+        .save_connection(
+            org.id,
+            account.id,
+            &mock.base_url,
+            b"\x01not-a-token",
+            &broken,
+            "t",
+        )
+        .await
+        .unwrap();
+    assert!(
+        app.capture_account(org.id, account.id, "capture")
+            .await
+            .is_err()
+    );
+    let h = app.account_health(org.id).await.unwrap()[0]
+        .connection
+        .clone()
+        .unwrap();
+    assert_eq!(h.state, ConnectionState::NeedsReconnect);
+    assert!(
+        h.health
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("connect the account again")
+    );
+    assert!(h.health.failing_since.is_some());
+    let alerts = app
+        .capture_alerts(org.id, Some(account.id), 10)
+        .await
+        .unwrap();
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].level, AlertLevel::Responsible);
+    assert!(
+        alerts[0].message.contains("Anslut kontot på nytt"),
+        "{}",
+        alerts[0].message
+    );
+    // not retried by the scheduler, and no duplicate alert right away
+    assert_eq!(
+        app.capture_due(chrono::Utc::now() + chrono::Duration::days(1), 10)
+            .await
+            .unwrap(),
+        0
+    );
+
+    // meanwhile the account posts; reconnecting back-fills what was missed
+    post("Vattenavstängning på Storgatan i morgon.").await;
+    app.connect_account(org.id, account.id, &mock.base_url, &mock.token, "erik")
+        .await
+        .unwrap();
+    assert_eq!(app.capture_due(chrono::Utc::now(), 10).await.unwrap(), 1);
+    assert_eq!(app.store.count_records(org.id).await.unwrap(), 3);
+    let h = app.account_health(org.id).await.unwrap()[0]
+        .connection
+        .clone()
+        .unwrap();
+    assert_eq!(h.state, ConnectionState::Ok);
+    assert_eq!(h.health.failing_since, None);
+
+    // the platform goes away: temporary failures back off; the third raises an alert
+    let base_url = mock.base_url.clone();
+    drop(mock);
+    for i in 1..=3 {
+        assert!(
+            app.capture_account(org.id, account.id, "capture")
+                .await
+                .is_err()
+        );
+        let h = app.account_health(org.id).await.unwrap()[0]
+            .connection
+            .clone()
+            .unwrap();
+        assert_eq!(h.state, ConnectionState::Retrying);
+        assert_eq!(h.health.failures, i);
+        assert!(h.health.next_attempt_at.is_some());
+    }
+    let alerts = app
+        .capture_alerts(org.id, Some(account.id), 10)
+        .await
+        .unwrap();
+    assert_eq!(alerts.len(), 2, "{alerts:?}");
+    assert!(
+        alerts[0].message.contains("försöker igen"),
+        "{}",
+        alerts[0].message
+    );
+    // nothing was lost along the way
+    assert_eq!(app.store.count_records(org.id).await.unwrap(), 3);
+    let v = app.verify(&NoProgress).await.unwrap();
+    assert_eq!(v.problem_count, 0, "{:?}", v.problems);
+    let _ = base_url;
+}
