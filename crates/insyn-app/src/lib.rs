@@ -5,6 +5,7 @@ mod backup;
 mod capture;
 pub mod demo;
 mod error;
+mod export;
 mod progress;
 pub mod screening;
 mod search;
@@ -13,6 +14,11 @@ mod verify;
 pub use backup::{BackupManifest, BackupReport, RestoreReport, restore, sqlite_path};
 pub use capture::{Observation, PassReport};
 pub use error::AppError;
+pub use export::{
+    AdditionalInfo, ExportOptions, ExportReport, ExportSelection, Profile, TimeStampFile,
+    commons_ip_verdict, timestamp,
+};
+pub use insyn_archive::{PackageReport, Party, verify::verify_package};
 pub use insyn_blobs::S3Settings;
 pub use insyn_capture as connectors;
 pub use insyn_store::{CaptureOutcome, RecordFilter};
