@@ -245,6 +245,7 @@ impl App {
             "files": package.files,
             "bytes": package.bytes,
             "mets_sha256": package.mets_sha256,
+            "records_sha256": package.records_sha256,
             "commons_ip": commons_ip,
             "timestamps": timestamps,
         });
@@ -667,7 +668,31 @@ mod tests {
             .await
             .unwrap();
         assert_ne!(a.package.objid, b.package.objid);
-        assert_eq!(a.package.record_files, b.package.record_files);
+        assert_eq!(a.package.records_sha256, b.package.records_sha256);
+        let f = format!("representations/rep1/data/records/{}/", account.0);
+        let first = std::fs::read_dir(a.package.path.join(&f))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap();
+        let mut z = zip::ZipArchive::new(std::fs::File::open(&b.package.path).unwrap()).unwrap();
+        let mut inner = Vec::new();
+        std::io::Read::read_to_end(
+            &mut z
+                .by_name(&format!(
+                    "{}/{f}{}",
+                    b.package.objid,
+                    first.file_name().to_string_lossy()
+                ))
+                .unwrap(),
+            &mut inner,
+        )
+        .unwrap();
+        assert_eq!(
+            std::fs::read(first.path()).unwrap(),
+            inner,
+            "the same record file"
+        );
         assert!(b.package.path.extension().is_some_and(|e| e == "zip"));
 
         // one account, a narrower period

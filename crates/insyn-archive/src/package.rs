@@ -56,9 +56,9 @@ pub struct PackageReport {
     pub bytes: u64,
     /// SHA-256 (hex) of the package's root `METS.xml`: the digest a time-stamp covers.
     pub mets_sha256: String,
-    /// SHA-256 (hex) of each record file, by record id (for the delivery log).
-    #[serde(skip)]
-    pub record_files: Vec<(i64, String)>,
+    /// SHA-256 (hex) over the lines `<record id> <SHA-256 of its file>` in the order written: one
+    /// fingerprint of the record content (the same selection of unchanged records gives the same).
+    pub records_sha256: String,
 }
 
 const REP_DATA: &str = "representations/rep1/data";
@@ -118,7 +118,7 @@ struct Builder<'a> {
     bytes: u64,
     first_capture: Option<DateTime<Utc>>,
     last_capture: Option<DateTime<Utc>>,
-    record_files: Vec<(i64, String)>,
+    records_hasher: Sha256,
 }
 
 /// A whole sink that must be replaced while the builder holds it (for `abandon`).
@@ -148,7 +148,7 @@ impl<'a> Builder<'a> {
             bytes: 0,
             first_capture: None,
             last_capture: None,
-            record_files: Vec::new(),
+            records_hasher: Sha256::new(),
         })
     }
 
@@ -391,7 +391,7 @@ impl<'a> Builder<'a> {
             files: self.files,
             bytes: self.bytes,
             mets_sha256: hex::encode(mets.sha256),
-            record_files: std::mem::take(&mut self.record_files),
+            records_sha256: hex::encode(std::mem::take(&mut self.records_hasher).finalize()),
         })
     }
 
@@ -467,7 +467,8 @@ impl<'a> Builder<'a> {
             w.write_all(b"\n")
                 .map_err(|e| ArchiveError::write(format!("record {id}"), e))
         })?;
-        self.record_files.push((id, hex::encode(e.sha256)));
+        self.records_hasher
+            .update(format!("{id} {}\n", hex::encode(e.sha256)).as_bytes());
 
         // raw payloads (each once), as files and as WARC response records
         let mut refers: Vec<(String, String)> = Vec::new();

@@ -573,8 +573,13 @@ fn re_export_gives_the_same_record_files() {
     let a = build(&mut MemSource::fixture(9), dir.path(), Output::Folder);
     let b = build(&mut MemSource::fixture(9), dir.path(), Output::Folder);
     assert_ne!(a.objid, b.objid);
-    assert_eq!(a.record_files, b.record_files);
-    assert_eq!(a.record_files.len(), 9);
+    assert_eq!(a.records_sha256, b.records_sha256);
+    assert_eq!(a.records, 9);
+    // and the fingerprint does change with the content
+    let mut changed = MemSource::fixture(9);
+    changed.records[4].record.text.push('!');
+    let c = build(&mut changed, dir.path(), Output::Folder);
+    assert_ne!(a.records_sha256, c.records_sha256);
     let f = "representations/rep1/data/records/2/3.json";
     let json: Value = serde_json::from_slice(&std::fs::read(a.path.join(f)).unwrap()).unwrap();
     assert_eq!(json["versions"].as_array().unwrap().len(), 2);
