@@ -8,6 +8,7 @@ pub mod demo;
 mod error;
 mod import;
 mod payloads;
+mod export;
 mod progress;
 pub mod screening;
 mod search;
@@ -19,9 +20,14 @@ pub use capture::{Observation, PassReport};
 pub use connections::{AccountHealth, ConnectionView};
 pub use error::AppError;
 pub use import::ImportReport;
+pub use export::{
+    AdditionalInfo, ExportOptions, ExportReport, ExportSelection, Profile, TimeStampFile,
+    commons_ip_verdict, timestamp,
+};
+pub use insyn_archive::{PackageReport, Party, verify::verify_package};
 pub use insyn_blobs::S3Settings;
 pub use insyn_capture as connectors;
-pub use insyn_import::Format as ExportFormat;
+pub use insyn_import::Format as ImportFormat;
 pub use insyn_store::{CaptureOutcome, RecordFilter};
 pub use payloads::StoredItems;
 pub use progress::{NoProgress, Progress};

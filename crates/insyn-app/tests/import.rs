@@ -73,7 +73,7 @@ async fn x_archive_import_is_idempotent_versions_edits_and_records_deletions() {
         .import_export(
             org,
             x.id,
-            ExportFormat::XArchive,
+            ImportFormat::XArchive,
             &tweets,
             &NoProgress,
             "test",
@@ -101,7 +101,7 @@ async fn x_archive_import_is_idempotent_versions_edits_and_records_deletions() {
         .import_export(
             org,
             x.id,
-            ExportFormat::XArchive,
+            ImportFormat::XArchive,
             &tweets,
             &NoProgress,
             "test",
@@ -134,7 +134,7 @@ async fn x_archive_import_is_idempotent_versions_edits_and_records_deletions() {
         .import_export(
             org,
             x.id,
-            ExportFormat::XArchive,
+            ImportFormat::XArchive,
             &tweets,
             &NoProgress,
             "test",
@@ -169,7 +169,7 @@ async fn x_archive_import_is_idempotent_versions_edits_and_records_deletions() {
         .import_export(
             org,
             x.id,
-            ExportFormat::XArchive,
+            ImportFormat::XArchive,
             &deleted,
             &NoProgress,
             "test",
@@ -212,7 +212,7 @@ async fn bad_exports_are_clear_errors_and_keep_whole_items_only() {
     );
     std::fs::write(&cut, &full[..full.len() - 30]).unwrap();
     let err = app
-        .import_export(org, x.id, ExportFormat::XArchive, &cut, &NoProgress, "test")
+        .import_export(org, x.id, ImportFormat::XArchive, &cut, &NoProgress, "test")
         .await
         .unwrap_err();
     assert!(matches!(err, AppError::Invalid { .. }), "{err:?}");
@@ -225,7 +225,7 @@ async fn bad_exports_are_clear_errors_and_keep_whole_items_only() {
         .import_export(
             org,
             x.id,
-            ExportFormat::Mastodon,
+            ImportFormat::Mastodon,
             &outbox,
             &NoProgress,
             "test",
@@ -238,7 +238,7 @@ async fn bad_exports_are_clear_errors_and_keep_whole_items_only() {
         .import_export(
             org,
             x.id,
-            ExportFormat::XArchive,
+            ImportFormat::XArchive,
             &dir.path().join("saknas.js"),
             &NoProgress,
             "test",
@@ -302,7 +302,7 @@ async fn mastodon_outbox_import_meets_capture_on_the_same_record() {
         .import_export(
             org,
             masto.id,
-            ExportFormat::Mastodon,
+            ImportFormat::Mastodon,
             &outbox,
             &NoProgress,
             "test",

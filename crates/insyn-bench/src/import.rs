@@ -203,7 +203,7 @@ pub async fn side(side: &str, file: &Path, dir: &Path) -> BenchResult {
                 .import_export(
                     org,
                     account.id,
-                    insyn_app::ExportFormat::XArchive,
+                    insyn_app::ImportFormat::XArchive,
                     file,
                     &insyn_app::NoProgress,
                     "import",

@@ -27,6 +27,8 @@ pub enum AuditAction {
     RecordViewed,
     ApiTokenCreated,
     BlobStored,
+    /// An archive package was built, checked and delivered (the delivery log).
+    PackageExported,
 }
 
 impl AuditAction {
@@ -46,6 +48,7 @@ impl AuditAction {
             AuditAction::RecordViewed => "record_viewed",
             AuditAction::ApiTokenCreated => "api_token_created",
             AuditAction::BlobStored => "blob_stored",
+            AuditAction::PackageExported => "package_exported",
         }
     }
 }

@@ -1,5 +1,5 @@
 use super::{CliResult, Context, print_json};
-use insyn_app::ExportFormat;
+use insyn_app::ImportFormat;
 use insyn_domain::AccountId;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,7 +15,7 @@ pub struct Args {
     /// x-archive (data/tweets.js, deleted-tweets.js), mastodon (outbox.json), facebook or
     /// instagram (a posts or comments JSON file from "download your information").
     #[arg(long)]
-    format: ExportFormat,
+    format: ImportFormat,
     /// The export file.
     file: PathBuf,
     /// Print the report as JSON.

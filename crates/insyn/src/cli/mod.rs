@@ -5,6 +5,7 @@ mod backup;
 mod capture;
 mod demo;
 mod import;
+mod export;
 mod org;
 mod screen;
 mod search;
@@ -55,6 +56,10 @@ enum Command {
     Verify(verify::Args),
     /// Rebuild the search index from the store.
     Reindex,
+    /// Build an archive package (E-ARK/FGS) of a period or account; checked, then logged as delivered.
+    Export(export::Args),
+    /// Re-read an archive package and name the first file that does not match its METS.
+    VerifyPackage(export::VerifyArgs),
     /// Copy the database and every blob to a folder, with a checksum manifest.
     Backup(backup::BackupArgs),
     /// Restore a backup into an empty installation, checking every checksum.
@@ -161,6 +166,8 @@ pub async fn run(cli: Cli) -> CliResult {
             println!("Sökindexet är ombyggt: {n} handlingar.");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Export(a) => export::run(&cx, a).await,
+        Command::VerifyPackage(a) => export::verify_package(a).await,
         Command::Backup(a) => backup::backup(&cx, a).await,
         Command::Restore(a) => backup::restore(&cx, a).await,
         Command::Org(c) => org::run(&cx, c).await,

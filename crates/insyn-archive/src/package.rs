@@ -1,0 +1,712 @@
+//! The package builder: reads a selection page by page from a [`PackageSource`] and writes an
+//! E-ARK CSIP/SIP package (FGS Paketstruktur 2.0) file by file. Sizes and SHA-256 are measured
+//! while each file is written; the list of data files goes to a spool file beside the package, so
+//! memory stays bounded by one page of records and the largest raw payload, whatever the size of
+//! the selection.
+use crate::docs;
+use crate::error::{ArchiveError, SourceError};
+use crate::info::{PackageInfo, SCHEMAS};
+use crate::mets::{self, RootFiles};
+use crate::premis::{self, PremisEvent};
+use crate::sink::{FileEntry, Sink};
+use crate::source::{PackageSource, RecordBundle, sniff};
+use crate::warc::{WarcRecord, WarcWriter};
+use chrono::{DateTime, Utc};
+use insyn_domain::Sha256Digest;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Folder or zip file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Output {
+    #[default]
+    Folder,
+    Zip,
+}
+
+/// How the builder reads.
+#[derive(Debug, Clone, Copy)]
+pub struct BuildOptions {
+    /// Records asked of the source at a time.
+    pub page_size: usize,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions { page_size: 500 }
+    }
+}
+
+/// What was built.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PackageReport {
+    pub objid: String,
+    /// The package folder or zip file.
+    pub path: PathBuf,
+    pub records: u64,
+    pub raw_payloads: u64,
+    pub media_files: u64,
+    pub warc_records: u64,
+    /// Files in the package, METS files included.
+    pub files: u64,
+    /// Bytes of all files (uncompressed).
+    pub bytes: u64,
+    /// SHA-256 (hex) of the package's root `METS.xml`: the digest a time-stamp covers.
+    pub mets_sha256: String,
+    /// SHA-256 (hex) over the lines `<record id> <SHA-256 of its file>` in the order written: one
+    /// fingerprint of the record content (the same selection of unchanged records gives the same).
+    pub records_sha256: String,
+}
+
+const REP_DATA: &str = "representations/rep1/data";
+
+/// Builds a package of the selection `source` yields under `dest` (a folder that must exist).
+/// The package is written under a temporary name and renamed only when complete: a failed build
+/// leaves nothing that looks like a package. `progress` is called with the records done so far.
+pub fn build_package(
+    source: &mut dyn PackageSource,
+    info: &PackageInfo,
+    dest: &Path,
+    output: Output,
+    options: BuildOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<PackageReport, ArchiveError> {
+    info.check()?;
+    if !dest.is_dir() {
+        return Err(ArchiveError::invalid(
+            "out",
+            format!("{} is not a folder", dest.display()),
+        ));
+    }
+    let work = dest.join(format!(".{}.work", info.objid));
+    std::fs::create_dir_all(&work).map_err(|e| ArchiveError::write(&work, e))?;
+    let sink = match output {
+        Output::Folder => Sink::dir(dest, &info.objid),
+        Output::Zip => Sink::zip(dest, &info.objid),
+    };
+    let result = sink.and_then(|sink| {
+        let mut b = Builder::new(sink, info, &work, options)?;
+        match b.run(source, progress) {
+            Ok(report) => Ok(report),
+            Err(e) => {
+                b.sink.abandon();
+                Err(e)
+            }
+        }
+    });
+    let _ = std::fs::remove_dir_all(&work);
+    result
+}
+
+struct Builder<'a> {
+    sink: Sink,
+    info: &'a PackageInfo,
+    options: BuildOptions,
+    spool_path: PathBuf,
+    spool: BufWriter<File>,
+    warc_path: PathBuf,
+    warc: WarcWriter<BufWriter<File>>,
+    /// Raw payloads written so far → the id of their WARC response record.
+    raw_seen: HashMap<[u8; 32], String>,
+    /// Media written so far.
+    media_seen: std::collections::HashSet<[u8; 32]>,
+    records: u64,
+    files: u64,
+    bytes: u64,
+    first_capture: Option<DateTime<Utc>>,
+    last_capture: Option<DateTime<Utc>>,
+    records_hasher: Sha256,
+}
+
+/// A whole sink that must be replaced while the builder holds it (for `abandon`).
+impl<'a> Builder<'a> {
+    fn new(
+        sink: Sink,
+        info: &'a PackageInfo,
+        work: &Path,
+        options: BuildOptions,
+    ) -> Result<Self, ArchiveError> {
+        let spool_path = work.join("files.tsv");
+        let spool = File::create(&spool_path).map_err(|e| ArchiveError::write(&spool_path, e))?;
+        let warc_path = work.join("capture.warc.gz");
+        let wf = File::create(&warc_path).map_err(|e| ArchiveError::write(&warc_path, e))?;
+        Ok(Builder {
+            sink,
+            info,
+            options,
+            spool_path,
+            spool: BufWriter::new(spool),
+            warc_path,
+            warc: WarcWriter::new(BufWriter::with_capacity(1 << 16, wf)),
+            raw_seen: HashMap::new(),
+            media_seen: Default::default(),
+            records: 0,
+            files: 0,
+            bytes: 0,
+            first_capture: None,
+            last_capture: None,
+            records_hasher: Sha256::new(),
+        })
+    }
+
+    fn note(&mut self, e: &FileEntry) {
+        self.files += 1;
+        self.bytes += e.size;
+    }
+
+    /// A data file of the representation: written, counted, and listed in the spool.
+    fn data_file(
+        &mut self,
+        path: &str,
+        mime: &str,
+        fill: &mut dyn FnMut(&mut dyn Write) -> Result<(), ArchiveError>,
+    ) -> Result<FileEntry, ArchiveError> {
+        let e = self.sink.write_file(path, mime, fill)?;
+        self.note(&e);
+        writeln!(
+            self.spool,
+            "{}\t{}\t{}\t{}\t{}",
+            e.path,
+            e.size,
+            hex::encode(e.sha256),
+            e.mime,
+            e.created.timestamp_micros()
+        )
+        .map_err(|err| ArchiveError::write(&self.spool_path, err))?;
+        Ok(e)
+    }
+
+    fn run(
+        &mut self,
+        source: &mut dyn PackageSource,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<PackageReport, ArchiveError> {
+        let info = self.info;
+        let warc_io = |e: std::io::Error| ArchiveError::write("capture.warc.gz", e);
+        let accounts = info.accounts.join(", ");
+        self.warc
+            .write_warcinfo(
+                info.created,
+                &[
+                    ("software", &format!("{} {}", info.software, info.software_version)),
+                    ("format", "WARC File Format 1.1"),
+                    ("conformsTo", "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"),
+                    ("operator", &info.archivist.name),
+                    ("isPartOf", &info.objid),
+                    ("description", &format!("Social media records; accounts: {accounts}; platform payloads verbatim as resource records, one metadata record per record")),
+                ],
+            )
+            .map_err(warc_io)?;
+
+        // 1. records, page by page
+        loop {
+            let page = source.records(self.records, self.options.page_size)?;
+            if page.is_empty() {
+                break;
+            }
+            for bundle in page {
+                self.record(source, bundle)?;
+                self.records += 1;
+            }
+            progress(self.records);
+        }
+        if self.records == 0 {
+            return Err(ArchiveError::invalid(
+                "selection",
+                "inga handlingar i urvalet / no records in the selection: nothing to deliver",
+            ));
+        }
+
+        // 2. the WARC file, copied in from the work folder
+        let warc_records = self.warc.records();
+        let warc = std::mem::replace(
+            &mut self.warc,
+            WarcWriter::new(BufWriter::new(tempfile_sink()?)),
+        );
+        let f = warc
+            .into_inner()
+            .into_inner()
+            .map_err(|e| ArchiveError::write(&self.warc_path, e.into_error()))?;
+        drop(f);
+        let warc_path = self.warc_path.clone();
+        let mut wf = File::open(&warc_path).map_err(|e| ArchiveError::write(&warc_path, e))?;
+        self.data_file(
+            &format!("{REP_DATA}/capture.warc.gz"),
+            "application/gzip",
+            &mut |w| {
+                std::io::copy(&mut wf, w)
+                    .map(|_| ())
+                    .map_err(|e| ArchiveError::write(&warc_path, e))
+            },
+        )?;
+        self.spool
+            .flush()
+            .map_err(|e| ArchiveError::write(&self.spool_path, e))?;
+
+        // 3. representation PREMIS and METS, from the spool
+        let rep_events = self.rep_events();
+        let spool_path = self.spool_path.clone();
+        let rep_premis = self.sink.write_file(
+            "representations/rep1/metadata/preservation/premis.xml",
+            "application/xml",
+            &mut |w| {
+                let mut files = read_spool(&spool_path)?;
+                premis::write_rep_premis(w, info, &mut files, &rep_events).map(|_| ())
+            },
+        )?;
+        self.note(&rep_premis);
+        let with_schemas = info.schemas_dir.is_some();
+        let rep_mets = self.sink.write_file(
+            "representations/rep1/METS.xml",
+            "application/xml",
+            &mut |w| {
+                let mut files = read_spool(&spool_path)?;
+                mets::write_rep_mets(w, info, with_schemas, &rep_premis, &mut files).map(|_| ())
+            },
+        )?;
+        self.note(&rep_mets);
+
+        // 4. documentation, schemas, package metadata
+        let records = self.records;
+        let readme = docs::readme(info, records);
+        let mut documentation =
+            vec![
+                self.sink
+                    .write_file("documentation/README.txt", "text/plain", &mut |w| {
+                        w.write_all(readme.as_bytes())
+                            .map_err(|e| ArchiveError::write("documentation/README.txt", e))
+                    })?,
+            ];
+        if let Some(add) = &info.additional {
+            documentation.push(self.sink.write_file(
+                "documentation/additionalPackageInfo.xml",
+                "application/xml",
+                &mut |w| {
+                    docs::additional_package_info(w, info, add)
+                        .map(|_| ())
+                        .map_err(|e| {
+                            ArchiveError::write("documentation/additionalPackageInfo.xml", e)
+                        })
+                },
+            )?);
+        }
+        let mut schemas = Vec::new();
+        if let Some(dir) = &info.schemas_dir {
+            for (_, name) in SCHEMAS {
+                let from = dir.join(name);
+                let mut f = File::open(&from).map_err(|e| {
+                    ArchiveError::invalid(
+                        "schemas",
+                        format!(
+                            "{} cannot be read ({e}); it must hold {}",
+                            from.display(),
+                            SCHEMAS.map(|s| s.1).join(", ")
+                        ),
+                    )
+                })?;
+                schemas.push(self.sink.write_file(
+                    &format!("schemas/{name}"),
+                    "application/xml",
+                    &mut |w| {
+                        std::io::copy(&mut f, w)
+                            .map(|_| ())
+                            .map_err(|e| ArchiveError::write(&from, e))
+                    },
+                )?);
+            }
+        }
+        let description = self.sink.write_file(
+            "metadata/descriptive/description.xml",
+            "application/xml",
+            &mut |w| {
+                docs::description(w, info, records)
+                    .map(|_| ())
+                    .map_err(|e| ArchiveError::write("metadata/descriptive/description.xml", e))
+            },
+        )?;
+        let package_events = vec![PremisEvent {
+            id: "event-ingestion".into(),
+            kind: "ingestion".into(),
+            at: info.created,
+            detail: format!(
+                "Informationspaket skapat av {} / information package created: {records} records",
+                info.software
+            ),
+            outcome: "success".into(),
+            object: Some("representations/rep1".into()),
+        }];
+        let pkg_premis = self.sink.write_file(
+            "metadata/preservation/premis.xml",
+            "application/xml",
+            &mut |w| {
+                premis::write_package_premis(w, info, &package_events)
+                    .map(|_| ())
+                    .map_err(|e| ArchiveError::write("metadata/preservation/premis.xml", e))
+            },
+        )?;
+        for e in documentation
+            .iter()
+            .chain(&schemas)
+            .chain([&description, &pkg_premis])
+        {
+            self.files += 1;
+            self.bytes += e.size;
+        }
+
+        // 5. the package METS, last: it vouches for everything above
+        let root = RootFiles {
+            description: &description,
+            premis: &pkg_premis,
+            documentation: &documentation,
+            schemas: &schemas,
+            rep_mets: &rep_mets,
+        };
+        let mets = self
+            .sink
+            .write_file("METS.xml", "application/xml", &mut |w| {
+                mets::write_root_mets(w, info, &root)
+                    .map(|_| ())
+                    .map_err(|e| ArchiveError::write("METS.xml", e))
+            })?;
+        self.note(&mets);
+
+        let sink = std::mem::replace(
+            &mut self.sink,
+            Sink::Dir {
+                staging: PathBuf::new(),
+                root: PathBuf::new(),
+            },
+        );
+        let path = sink.finish()?;
+        Ok(PackageReport {
+            objid: info.objid.clone(),
+            path,
+            records: self.records,
+            raw_payloads: self.raw_seen.len() as u64,
+            media_files: self.media_seen.len() as u64,
+            warc_records,
+            files: self.files,
+            bytes: self.bytes,
+            mets_sha256: hex::encode(mets.sha256),
+            records_sha256: hex::encode(std::mem::take(&mut self.records_hasher).finalize()),
+        })
+    }
+
+    fn rep_events(&self) -> Vec<PremisEvent> {
+        let info = self.info;
+        let first = self.first_capture.unwrap_or(info.created);
+        let last = self.last_capture.unwrap_or(info.created);
+        vec![
+            PremisEvent {
+                id: "event-capture".into(),
+                kind: "capture".into(),
+                at: first,
+                detail: format!(
+                    "{} handlingar insamlade från plattformarna {} – {} / {} records captured from the platforms; each record file lists its versions and capture times",
+                    self.records,
+                    mets::time(&first),
+                    mets::time(&last),
+                    self.records
+                ),
+                outcome: "success".into(),
+                object: None,
+            },
+            PremisEvent {
+                id: "event-ingestion".into(),
+                kind: "ingestion".into(),
+                at: info.created,
+                detail: format!(
+                    "Representation skriven av {} {}",
+                    info.software, info.software_version
+                ),
+                outcome: "success".into(),
+                object: None,
+            },
+            PremisEvent {
+                id: "event-validation".into(),
+                kind: "validation".into(),
+                at: info.created,
+                detail: format!(
+                    "Varje plattformssvar ({}) och mediefil ({}) hashades om vid paketeringen och stämde med sin SHA-256 / every payload and media file was re-hashed while packaging and matched its SHA-256",
+                    self.raw_seen.len(),
+                    self.media_seen.len()
+                ),
+                outcome: "success".into(),
+                object: None,
+            },
+        ]
+    }
+
+    fn record(
+        &mut self,
+        source: &mut dyn PackageSource,
+        bundle: RecordBundle,
+    ) -> Result<(), ArchiveError> {
+        let id = bundle.record.id.0;
+        let account = bundle.record.account_id.0;
+        for v in &bundle.versions {
+            self.first_capture = Some(
+                self.first_capture
+                    .map_or(v.captured_at, |f| f.min(v.captured_at)),
+            );
+            self.last_capture = Some(
+                self.last_capture
+                    .map_or(v.captured_at, |l| l.max(v.captured_at)),
+            );
+        }
+
+        // the record with its versions and events
+        let path = format!("{REP_DATA}/records/{account}/{id}.json");
+        let e = self.data_file(&path, "application/json", &mut |w| {
+            serde_json::to_writer_pretty(&mut *w, &bundle).map_err(|e| {
+                ArchiveError::write(format!("record {id}"), std::io::Error::other(e))
+            })?;
+            w.write_all(b"\n")
+                .map_err(|e| ArchiveError::write(format!("record {id}"), e))
+        })?;
+        self.records_hasher
+            .update(format!("{id} {}\n", hex::encode(e.sha256)).as_bytes());
+
+        // raw payloads (each once), as files and as WARC response records
+        let mut refers: Vec<(String, String)> = Vec::new();
+        for v in &bundle.versions {
+            let Some(raw) = v.raw_blob else { continue };
+            if let Some(warc_id) = self.raw_seen.get(&raw.0) {
+                refers.push((warc_id.clone(), raw.to_hex()));
+                continue;
+            }
+            let bytes = read_blob(source, &raw, id, "raw payload")?;
+            let (ext, mime) = sniff(&bytes);
+            self.data_file(
+                &format!("{REP_DATA}/raw/{}.{ext}", raw.to_hex()),
+                mime,
+                &mut |w| {
+                    w.write_all(&bytes).map_err(|e| {
+                        ArchiveError::write(format!("raw payload {}", raw.to_hex()), e)
+                    })
+                },
+            )?;
+            // A `resource` record: the store keeps the payload verbatim but not the HTTP
+            // exchange (URL, status, headers) it came in, and a `response` record would have to
+            // make those up.
+            let uri = format!(
+                "urn:insyn:{}:raw:sha256:{}",
+                self.info.urn_prefix,
+                raw.to_hex()
+            );
+            let warc_id = self
+                .warc
+                .write(&WarcRecord {
+                    kind: "resource",
+                    date: v.captured_at,
+                    target_uri: Some(&uri),
+                    content_type: mime,
+                    fields: vec![],
+                    block: &bytes,
+                    payload_offset: 0,
+                })
+                .map_err(|e| ArchiveError::write("capture.warc.gz", e))?;
+            self.raw_seen.insert(raw.0, warc_id.clone());
+            refers.push((warc_id, raw.to_hex()));
+        }
+
+        // media (each once)
+        for v in &bundle.versions {
+            for m in &v.media {
+                if self.media_seen.contains(&m.0) {
+                    continue;
+                }
+                self.media(source, m, id)?;
+                self.media_seen.insert(m.0);
+            }
+        }
+
+        // one metadata record per record in the WARC file
+        let r = &bundle.record;
+        let mut block = String::new();
+        let mut field = |k: &str, v: &str| {
+            block.push_str(k);
+            block.push_str(": ");
+            block.push_str(&v.replace(['\r', '\n'], " "));
+            block.push_str("\r\n");
+        };
+        field("insyn-record-id", &id.to_string());
+        field(
+            "insyn-record-file",
+            &format!("data/records/{account}/{id}.json"),
+        );
+        field("insyn-record-file-sha256", &hex::encode(e.sha256));
+        field("account-id", &account.to_string());
+        field("platform-item-id", &r.platform_item_id);
+        field("kind", r.kind.as_str());
+        field("direction", r.direction.as_str());
+        field("versions", &bundle.versions.len().to_string());
+        for v in &bundle.versions {
+            field(
+                "version",
+                &format!(
+                    "{} captured {} content-sha256 {} raw {} pointer {}",
+                    v.number,
+                    mets::time(&v.captured_at),
+                    v.content_digest.to_hex(),
+                    v.raw_blob.map(|d| d.to_hex()).unwrap_or_else(|| "-".into()),
+                    v.raw_pointer
+                ),
+            );
+        }
+        let uri = format!("urn:insyn:{}:record:{id}", self.info.urn_prefix);
+        let mut fields = Vec::new();
+        if let Some((warc_id, _)) = refers.last() {
+            fields.push(("WARC-Refers-To", warc_id.clone()));
+        }
+        let date = bundle
+            .versions
+            .last()
+            .map(|v| v.captured_at)
+            .unwrap_or(r.available_at);
+        self.warc
+            .write(&WarcRecord {
+                kind: "metadata",
+                date,
+                target_uri: Some(&uri),
+                content_type: "application/warc-fields",
+                fields,
+                block: block.as_bytes(),
+                payload_offset: 0,
+            })
+            .map_err(|e| ArchiveError::write("capture.warc.gz", e))?;
+        Ok(())
+    }
+
+    /// Copies one media file, streaming, and checks that it hashes to its name.
+    fn media(
+        &mut self,
+        source: &mut dyn PackageSource,
+        digest: &Sha256Digest,
+        record: i64,
+    ) -> Result<(), ArchiveError> {
+        let mut reader = source.open_blob(digest, record, "media file")?;
+        let read_err = |e: std::io::Error| {
+            ArchiveError::Source(SourceError::Other(format!(
+                "record {record}: media file {}: {e}",
+                digest.to_hex()
+            )))
+        };
+        let mut head = [0u8; 64];
+        let mut n = 0;
+        while n < head.len() {
+            let got = reader.read(&mut head[n..]).map_err(read_err)?;
+            if got == 0 {
+                break;
+            }
+            n += got;
+        }
+        let (ext, mime) = sniff(&head[..n]);
+        let path = format!("{REP_DATA}/media/{}.{ext}", digest.to_hex());
+        let e = self.sink.write_file(&path, mime, &mut |w| {
+            w.write_all(&head[..n])
+                .map_err(|e| ArchiveError::write(&path, e))?;
+            let mut buf = vec![0u8; 1 << 16];
+            loop {
+                let got = reader.read(&mut buf).map_err(read_err)?;
+                if got == 0 {
+                    return Ok(());
+                }
+                w.write_all(&buf[..got])
+                    .map_err(|e| ArchiveError::write(&path, e))?;
+            }
+        })?;
+        drop(reader);
+        if e.sha256 != digest.0 {
+            return Err(ArchiveError::Corrupt {
+                record,
+                what: "media file",
+                expected: digest.to_hex(),
+                actual: hex::encode(e.sha256),
+            });
+        }
+        self.note(&e);
+        writeln!(
+            self.spool,
+            "{}\t{}\t{}\t{}\t{}",
+            e.path,
+            e.size,
+            hex::encode(e.sha256),
+            e.mime,
+            e.created.timestamp_micros()
+        )
+        .map_err(|err| ArchiveError::write(&self.spool_path, err))?;
+        Ok(())
+    }
+}
+
+/// A raw payload, whole (one at a time), checked against its digest.
+fn read_blob(
+    source: &mut dyn PackageSource,
+    digest: &Sha256Digest,
+    record: i64,
+    what: &'static str,
+) -> Result<Vec<u8>, ArchiveError> {
+    let mut bytes = Vec::new();
+    source
+        .open_blob(digest, record, what)?
+        .read_to_end(&mut bytes)
+        .map_err(|e| {
+            ArchiveError::Source(SourceError::Other(format!(
+                "record {record}: {what} {}: {e}",
+                digest.to_hex()
+            )))
+        })?;
+    let actual: [u8; 32] = Sha256::digest(&bytes).into();
+    if actual != digest.0 {
+        return Err(ArchiveError::Corrupt {
+            record,
+            what,
+            expected: digest.to_hex(),
+            actual: hex::encode(actual),
+        });
+    }
+    Ok(bytes)
+}
+
+fn tempfile_sink() -> Result<File, ArchiveError> {
+    File::options()
+        .write(true)
+        .open(if cfg!(windows) { "NUL" } else { "/dev/null" })
+        .map_err(|e| ArchiveError::write("/dev/null", e))
+}
+
+/// The spool read back: one [`FileEntry`] per line.
+fn read_spool(
+    path: &Path,
+) -> Result<impl Iterator<Item = Result<FileEntry, ArchiveError>> + use<>, ArchiveError> {
+    let f = File::open(path).map_err(|e| ArchiveError::write(path, e))?;
+    let path = path.to_path_buf();
+    Ok(BufReader::new(f).lines().map(move |line| {
+        let line = line.map_err(|e| ArchiveError::write(&path, e))?;
+        let bad = || ArchiveError::Mismatch(format!("spool {}: bad line '{line}'", path.display()));
+        let mut parts = line.split('\t');
+        let (Some(p), Some(size), Some(sha), Some(mime), Some(created)) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return Err(bad());
+        };
+        let mut sha256 = [0u8; 32];
+        hex::decode_to_slice(sha, &mut sha256).map_err(|_| bad())?;
+        Ok(FileEntry {
+            path: p.to_string(),
+            size: size.parse().map_err(|_| bad())?,
+            sha256,
+            mime: mime.to_string(),
+            created: DateTime::from_timestamp_micros(created.parse().map_err(|_| bad())?)
+                .ok_or_else(bad)?,
+        })
+    }))
+}

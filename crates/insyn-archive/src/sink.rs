@@ -1,0 +1,224 @@
+//! Where a package's files go: a folder or a zip file. Every file is written once, in one pass,
+//! and hashed (SHA-256) and counted while it is written.
+use crate::error::ArchiveError;
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use zip::CompressionMethod;
+use zip::write::SimpleFileOptions;
+
+/// A file written into the package, as the METS file section and PREMIS describe it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileEntry {
+    /// Path relative to the package root, with `/`.
+    pub path: String,
+    pub size: u64,
+    pub sha256: [u8; 32],
+    pub mime: String,
+    pub created: DateTime<Utc>,
+}
+
+impl FileEntry {
+    /// The checksum as METS writes it (upper-case hex).
+    pub fn checksum(&self) -> String {
+        hex::encode_upper(self.sha256)
+    }
+}
+
+/// A writer that hashes and counts what passes through it.
+pub struct HashingWriter<W> {
+    inner: W,
+    hasher: Sha256,
+    count: u64,
+}
+
+impl<W: Write> HashingWriter<W> {
+    pub fn new(inner: W) -> Self {
+        HashingWriter {
+            inner,
+            hasher: Sha256::new(),
+            count: 0,
+        }
+    }
+
+    /// The inner writer, the byte count and the SHA-256 of everything written.
+    pub fn finish(self) -> (W, u64, [u8; 32]) {
+        (self.inner, self.count, self.hasher.finalize().into())
+    }
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.count += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The output container of a package.
+pub(crate) enum Sink {
+    /// Files under `staging` (renamed to `root` when the package is complete).
+    Dir { staging: PathBuf, root: PathBuf },
+    /// Entries `<objid>/<path>` of a zip file written to `staging` (renamed to `file` when done).
+    Zip {
+        writer: Box<zip::ZipWriter<BufWriter<File>>>,
+        objid: String,
+        staging: PathBuf,
+        file: PathBuf,
+    },
+}
+
+/// Compressing what is already compressed (gzip, media) costs time and saves nothing.
+fn method_for(path: &str) -> CompressionMethod {
+    let compressible = [".json", ".xml", ".xsd", ".txt"];
+    if compressible.iter().any(|ext| path.ends_with(ext)) {
+        CompressionMethod::Deflated
+    } else {
+        CompressionMethod::Stored
+    }
+}
+
+impl Sink {
+    /// A folder `<dest>/<objid>/`. It is written as `<dest>/.<objid>.partial/` first.
+    pub fn dir(dest: &Path, objid: &str) -> Result<Sink, ArchiveError> {
+        let root = dest.join(objid);
+        if root.exists() {
+            return Err(ArchiveError::invalid(
+                "out",
+                format!("{} exists already", root.display()),
+            ));
+        }
+        let staging = dest.join(format!(".{objid}.partial"));
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging).map_err(|e| ArchiveError::write(&staging, e))?;
+        }
+        std::fs::create_dir_all(&staging).map_err(|e| ArchiveError::write(&staging, e))?;
+        Ok(Sink::Dir { staging, root })
+    }
+
+    /// A zip file `<dest>/<objid>.zip` holding the folder `<objid>/`.
+    pub fn zip(dest: &Path, objid: &str) -> Result<Sink, ArchiveError> {
+        let file = dest.join(format!("{objid}.zip"));
+        if file.exists() {
+            return Err(ArchiveError::invalid(
+                "out",
+                format!("{} exists already", file.display()),
+            ));
+        }
+        let staging = dest.join(format!(".{objid}.zip.partial"));
+        let f = File::create(&staging).map_err(|e| ArchiveError::write(&staging, e))?;
+        Ok(Sink::Zip {
+            writer: Box::new(zip::ZipWriter::new(BufWriter::with_capacity(1 << 16, f))),
+            objid: objid.to_string(),
+            staging,
+            file,
+        })
+    }
+
+    /// Writes one file: `fill` writes its content. Returns its entry (size and SHA-256 measured
+    /// on the bytes written).
+    pub fn write_file(
+        &mut self,
+        path: &str,
+        mime: &str,
+        fill: &mut dyn FnMut(&mut dyn Write) -> Result<(), ArchiveError>,
+    ) -> Result<FileEntry, ArchiveError> {
+        let (size, sha256) = match self {
+            Sink::Dir { staging, .. } => {
+                let full = staging.join(path);
+                if let Some(parent) = full.parent() {
+                    std::fs::create_dir_all(parent).map_err(|e| ArchiveError::write(parent, e))?;
+                }
+                let f = File::create(&full).map_err(|e| ArchiveError::write(&full, e))?;
+                let mut w = HashingWriter::new(BufWriter::with_capacity(1 << 16, f));
+                fill(&mut w)?;
+                let (buf, size, sha) = w.finish();
+                let f = buf
+                    .into_inner()
+                    .map_err(|e| ArchiveError::write(&full, e.into_error()))?;
+                f.sync_data().map_err(|e| ArchiveError::write(&full, e))?;
+                (size, sha)
+            }
+            Sink::Zip {
+                writer,
+                objid,
+                staging,
+                ..
+            } => {
+                let options = SimpleFileOptions::default()
+                    .compression_method(method_for(path))
+                    .large_file(path.ends_with(".warc.gz"));
+                writer
+                    .start_file(format!("{objid}/{path}"), options)
+                    .map_err(|e| zip_err(staging, e))?;
+                let mut w = HashingWriter::new(writer.as_mut());
+                fill(&mut w)?;
+                let (_, size, sha) = w.finish();
+                (size, sha)
+            }
+        };
+        Ok(FileEntry {
+            path: path.to_string(),
+            size,
+            sha256,
+            mime: mime.to_string(),
+            created: Utc::now(),
+        })
+    }
+
+    /// Completes the container and gives it its final name. Returns that path.
+    pub fn finish(self) -> Result<PathBuf, ArchiveError> {
+        match self {
+            Sink::Dir { staging, root } => {
+                std::fs::rename(&staging, &root).map_err(|e| ArchiveError::write(&root, e))?;
+                Ok(root)
+            }
+            Sink::Zip {
+                writer,
+                staging,
+                file,
+                ..
+            } => {
+                let buf = writer.finish().map_err(|e| zip_err(&staging, e))?;
+                let f = buf
+                    .into_inner()
+                    .map_err(|e| ArchiveError::write(&staging, e.into_error()))?;
+                f.sync_all().map_err(|e| ArchiveError::write(&staging, e))?;
+                std::fs::rename(&staging, &file).map_err(|e| ArchiveError::write(&file, e))?;
+                Ok(file)
+            }
+        }
+    }
+
+    /// Removes what was written (the package failed).
+    pub fn abandon(self) {
+        match self {
+            Sink::Dir { staging, .. } => {
+                let _ = std::fs::remove_dir_all(staging);
+            }
+            Sink::Zip {
+                writer, staging, ..
+            } => {
+                drop(writer);
+                let _ = std::fs::remove_file(staging);
+            }
+        }
+    }
+}
+
+fn zip_err(path: &Path, e: zip::result::ZipError) -> ArchiveError {
+    match e {
+        zip::result::ZipError::Io(io) => ArchiveError::write(path, io),
+        other => ArchiveError::Zip {
+            path: path.to_path_buf(),
+            message: other.to_string(),
+        },
+    }
+}
