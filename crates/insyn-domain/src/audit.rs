@@ -25,6 +25,14 @@ pub enum AuditAction {
     RecordViewed,
     ApiTokenCreated,
     BlobStored,
+    UserCreated,
+    UserAccessChanged,
+    UserStatusChanged,
+    UserPasswordSet,
+    ExternalIdentityLinked,
+    SignedIn,
+    SignedOut,
+    SignInFailed,
 }
 
 impl AuditAction {
@@ -42,6 +50,14 @@ impl AuditAction {
             AuditAction::RecordViewed => "record_viewed",
             AuditAction::ApiTokenCreated => "api_token_created",
             AuditAction::BlobStored => "blob_stored",
+            AuditAction::UserCreated => "user_created",
+            AuditAction::UserAccessChanged => "user_access_changed",
+            AuditAction::UserStatusChanged => "user_status_changed",
+            AuditAction::UserPasswordSet => "user_password_set",
+            AuditAction::ExternalIdentityLinked => "external_identity_linked",
+            AuditAction::SignedIn => "signed_in",
+            AuditAction::SignedOut => "signed_out",
+            AuditAction::SignInFailed => "sign_in_failed",
         }
     }
 }
