@@ -16,6 +16,7 @@ pub struct Args {
 }
 
 pub async fn run(cx: &Context, args: Args) -> CliResult {
+    let staff = cx.config.staff_config()?;
     let app = cx.open().await?;
     if args.demo && app.organisations().await?.is_empty() {
         let opts = insyn_app::demo::DemoOptions {
@@ -52,7 +53,7 @@ pub async fn run(cx: &Context, args: Args) -> CliResult {
             }
         }
     });
-    let result = insyn_web::serve(app, listener, shutdown_signal()).await;
+    let result = insyn_web::serve_with(app, staff, listener, shutdown_signal()).await;
     sync_task.abort();
     result.map_err(|e| CliError::Io(format!("the server stopped: {e}")))?;
     Ok(ExitCode::SUCCESS)
