@@ -328,4 +328,16 @@ region = "eu-north-1"
 # access_key_id = "..."
 # secret_access_key_file = "/run/secrets/insyn-s3"   # preferred over secret_access_key
 allow_http = false
+
+[web]
+# The address staff use; sets the allowed form origin, the OIDC redirect address and (https) the
+# Secure cookie flag.
+# public_url = "https://insyn.kommun.se"
+session_idle_minutes = 480
+
+# An organisation's identity provider (OpenID Connect), by organisation slug.
+# [oidc.ekbacka]
+# issuer = "https://login.ekbacka.se"
+# client_id = "insyn"
+# client_secret_file = "/run/secrets/insyn-oidc-ekbacka"   # or client_secret_env = "VAR"
 "#;
