@@ -8,7 +8,8 @@ use crate::{App, AppError, Result};
 use chrono::{DateTime, Duration, Utc};
 use insyn_domain::staff;
 use insyn_domain::*;
-use insyn_store::{StoreError, StoredSession};
+use insyn_store::StoreError;
+pub use insyn_store::StoredSession;
 
 /// Failed attempts allowed for one e-mail address in [`THROTTLE_WINDOW`] before sign-in is
 /// refused without checking the password.

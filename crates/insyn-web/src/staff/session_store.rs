@@ -3,9 +3,9 @@
 //! gives no usable cookie), with the signed-in user beside the data so that disabling a user ends
 //! their sessions.
 use insyn_app::App;
+use insyn_app::auth::StoredSession;
 use insyn_app::auth::session_key;
 use insyn_domain::{OrgId, UserId};
-use insyn_store::StoredSession;
 use tower_sessions::cookie::time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{Error, Result, SessionStore};
