@@ -341,3 +341,85 @@ session_idle_minutes = 480
 # client_id = "insyn"
 # client_secret_file = "/run/secrets/insyn-oidc-ekbacka"   # or client_secret_env = "VAR"
 "#;
+
+#[cfg(test)]
+mod staff_tests {
+    use super::*;
+
+    fn with_oidc(secret: OidcConfig) -> Config {
+        let mut c = Config::default();
+        c.web.public_url = Some("https://insyn.kommun.se/".into());
+        c.oidc.insert("ekbacka".into(), secret);
+        c
+    }
+
+    #[test]
+    fn staff_config_from_web_and_oidc() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("secret");
+        std::fs::write(&file, "hemlig-klient\n").unwrap();
+        let c = with_oidc(OidcConfig {
+            issuer: "https://login.ekbacka.se".into(),
+            client_id: "insyn".into(),
+            client_secret_file: Some(file),
+            client_secret_env: None,
+        });
+        let s = c.staff_config().unwrap();
+        assert!(s.secure_cookies, "https public_url sets Secure");
+        assert_eq!(s.origin().as_deref(), Some("https://insyn.kommun.se"));
+        let p = &s.oidc["ekbacka"];
+        assert_eq!(p.redirect_url, "https://insyn.kommun.se/auth/oidc/callback");
+        assert_eq!(p.client_secret.expose(), "hemlig-klient");
+        assert!(
+            !format!("{s:?} {c:?}").contains("hemlig-klient"),
+            "the secret is never in Debug output"
+        );
+        // plain local use: no Secure flag
+        assert!(!Config::default().staff_config().unwrap().secure_cookies);
+    }
+
+    #[test]
+    fn staff_config_refusals() {
+        let secretless = OidcConfig {
+            issuer: "https://login.ekbacka.se".into(),
+            client_id: "insyn".into(),
+            client_secret_file: None,
+            client_secret_env: None,
+        };
+        let e = with_oidc(secretless.clone()).staff_config().unwrap_err();
+        assert!(
+            e.0.contains("client_secret_file or client_secret_env"),
+            "{}",
+            e.0
+        );
+        let missing_env = OidcConfig {
+            client_secret_env: Some("INSYN_TEST_NO_SUCH_VARIABLE_X".into()),
+            ..secretless.clone()
+        };
+        assert!(
+            with_oidc(missing_env)
+                .staff_config()
+                .unwrap_err()
+                .0
+                .contains("not set")
+        );
+        let mut no_url = with_oidc(OidcConfig {
+            client_secret_env: Some("PATH".into()),
+            ..secretless
+        });
+        no_url.web.public_url = None;
+        assert!(
+            no_url
+                .staff_config()
+                .unwrap_err()
+                .0
+                .contains("web.public_url")
+        );
+        let mut bad = Config::default();
+        bad.web.public_url = Some("insyn.kommun.se".into());
+        assert!(bad.staff_config().is_err());
+        bad.web.public_url = None;
+        bad.web.session_idle_minutes = 0;
+        assert!(bad.staff_config().is_err());
+    }
+}

@@ -70,6 +70,8 @@ const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-ac
 
 /// The staff routes with their session, CSRF and header layers.
 pub fn routes(state: AppState, config: Arc<StaffConfig>) -> Router {
+    // the first unknown-user sign-in must not be slower than the others (timing)
+    insyn_app::auth::password::warm_up();
     let sessions = SessionManagerLayer::new(InsynSessionStore::new(state.app.clone()))
         .with_name(SESSION_COOKIE)
         .with_http_only(true)
