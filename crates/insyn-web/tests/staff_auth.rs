@@ -934,3 +934,68 @@ async fn no_open_redirects_and_security_headers() {
     }
     let _ = csrf;
 }
+
+#[tokio::test]
+async fn sign_in_over_a_real_port() {
+    let w = world().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(insyn_web::serve(w.app.clone(), listener, async {
+        let _ = stopped.await;
+    }));
+    let base = format!("http://{addr}");
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let cookie_of = |r: &reqwest::Response| {
+        r.headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok()?.strip_prefix("insyn_session="))
+            .map(|v| v.split(';').next().unwrap().to_string())
+            .next()
+    };
+    let form = http.get(format!("{base}/logga-in")).send().await.unwrap();
+    let cookie = cookie_of(&form).unwrap();
+    let body = form.text().await.unwrap();
+    let at = body.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
+    let csrf = &body[at..at + body[at..].find('"').unwrap()];
+    let post = |origin: String| {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([
+                ("csrf", csrf),
+                ("org", "alfa"),
+                ("email", "komm@alfa.se"),
+                ("password", PASSWORD),
+            ])
+            .finish();
+        http.post(format!("{base}/logga-in"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", format!("insyn_session={cookie}"))
+            .header("origin", origin)
+            .header("sec-fetch-site", "same-origin")
+            .body(body)
+            .send()
+    };
+    // another port on the same host is another origin
+    let other = post(format!("http://127.0.0.1:{}", addr.port() + 1))
+        .await
+        .unwrap();
+    assert_eq!(other.status(), reqwest::StatusCode::FORBIDDEN);
+    let ok = post(base.clone()).await.unwrap();
+    assert_eq!(ok.status(), reqwest::StatusCode::SEE_OTHER);
+    let signed_in = cookie_of(&ok).unwrap();
+    assert_ne!(signed_in, cookie);
+    let home = http
+        .get(format!("{base}/personal"))
+        .header("cookie", format!("insyn_session={signed_in}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(home.status(), reqwest::StatusCode::OK);
+    assert!(home.text().await.unwrap().contains("alfa-konto-0"));
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+}

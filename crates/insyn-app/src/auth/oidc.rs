@@ -52,7 +52,13 @@ pub struct OidcProvider {
     /// Where the provider sends the browser back: `{public_url}/auth/oidc/callback`.
     pub redirect_url: String,
     http: reqwest::Client,
+    /// The discovery document (with the signing keys), reused for [`METADATA_TTL`].
+    metadata:
+        std::sync::Arc<tokio::sync::Mutex<Option<(std::time::Instant, CoreProviderMetadata)>>>,
 }
+
+/// How long a discovery document (and its keys) is reused before it is fetched again.
+pub const METADATA_TTL: Duration = Duration::from_secs(600);
 
 /// What the relying party keeps between the redirect and the callback (in the session).
 #[derive(Clone, Serialize, Deserialize)]
@@ -154,6 +160,7 @@ impl OidcProvider {
             client_secret,
             redirect_url: redirect_url.into(),
             http,
+            metadata: Default::default(),
         };
         IssuerUrl::new(p.issuer.clone())
             .map_err(|e| AppError::invalid("oidc.issuer", e.to_string()))?;
@@ -187,11 +194,23 @@ impl OidcProvider {
     > {
         let issuer = IssuerUrl::new(self.issuer.clone())
             .map_err(|e| AppError::invalid("oidc.issuer", e.to_string()))?;
-        let metadata = CoreProviderMetadata::discover_async(issuer, &Http(&self.http))
-            .await
-            .map_err(|e| {
-                AppError::Unavailable(format!("identity provider discovery failed: {e}"))
-            })?;
+        let metadata = {
+            let mut cached = self.metadata.lock().await;
+            match cached.as_ref() {
+                Some((at, m)) if at.elapsed() < METADATA_TTL => m.clone(),
+                _ => {
+                    let m = CoreProviderMetadata::discover_async(issuer, &Http(&self.http))
+                        .await
+                        .map_err(|e| {
+                            AppError::Unavailable(format!(
+                                "identity provider discovery failed: {e}"
+                            ))
+                        })?;
+                    *cached = Some((std::time::Instant::now(), m.clone()));
+                    m
+                }
+            }
+        };
         Ok(CoreClient::from_provider_metadata(
             metadata,
             ClientId::new(self.client_id.clone()),
