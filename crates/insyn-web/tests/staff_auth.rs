@@ -353,7 +353,7 @@ async fn wrong_password_and_unknown_user_look_the_same() {
     let mut times: Vec<Vec<std::time::Duration>> = vec![Vec::new(); cases.len()];
     let mut pages = Vec::new();
     // interleaved rounds, so that load on the machine falls on every case alike
-    for round in 0..3 {
+    for round in 0..5 {
         for (i, (org, email, password)) in cases.iter().enumerate() {
             let form = b.get("/logga-in").await;
             let csrf = form.csrf();
@@ -391,7 +391,8 @@ async fn wrong_password_and_unknown_user_look_the_same() {
         strip(&pages[0], "komm@alfa.se", "alfa"),
         strip(&pages[1], "ingen@alfa.se", "alfa")
     );
-    // all three run one Argon2 verification: the medians are alike
+    // all three run one Argon2 verification (tens of ms; skipping it answers in about one): the
+    // medians are alike. The bound is wide because this machine's load is shared.
     let median = |v: &mut Vec<std::time::Duration>| {
         v.sort();
         v[v.len() / 2]
@@ -403,19 +404,19 @@ async fn wrong_password_and_unknown_user_look_the_same() {
     );
     for t in &m[1..] {
         assert!(
-            *t * 2 > m[0] && *t < m[0] * 2,
+            *t * 4 > m[0] && *t < m[0] * 4,
             "timing differs: {t:?} vs wrong password {:?}",
             m[0]
         );
     }
-    // each attempt is in the audit chain: 3 rounds x 2 (the unknown organisation has no chain)
+    // each attempt is in the audit chain: 5 rounds x 2 (the unknown organisation has no chain)
     let audit = w.app.store.audit_entries(w.a.id, 0, 1000).await.unwrap();
     assert_eq!(
         audit
             .iter()
             .filter(|e| e.action == "sign_in_failed")
             .count(),
-        6
+        10
     );
 }
 

@@ -181,34 +181,24 @@ pub async fn sign_in(
     let next = safe_next(Some(field(&fields, "next")).filter(|n| !n.is_empty()));
     let app = &state.app.app;
     // an unknown organisation gets the same answer, after the same work, as a wrong password
-    let outcome = match app.organisation(&org_slug).await {
+    let (org, outcome) = match app.organisation(&org_slug).await {
         Ok(org) => match app.sign_in(org.id, &email, password).await {
-            Ok(o) => Ok((org, o)),
-            Err(e) => Err(e),
+            Ok(o) => (Some(org), o),
+            Err(e) => return app_error(lang, e),
         },
         Err(AppError::NotFound(_)) => {
             let _ = insyn_app::auth::password::verify(password, None).await;
-            Ok((
-                Organisation {
-                    id: OrgId(0),
-                    slug: String::new(),
-                    name: String::new(),
-                    diary_prefix: String::new(),
-                },
-                SignIn::Rejected,
-            ))
+            (None, SignIn::Rejected)
         }
-        Err(e) => Err(e),
-    };
-    let (org, outcome) = match outcome {
-        Ok(v) => v,
         Err(e) => return app_error(lang, e),
     };
     let t = lang.texts();
-    let (status, error) = match outcome {
-        SignIn::Ok(user) => return finish_sign_in(&session, lang, &org, &user, &next).await,
-        SignIn::Rejected => (StatusCode::UNAUTHORIZED, t.sign_in_rejected),
-        SignIn::Throttled => (StatusCode::TOO_MANY_REQUESTS, t.sign_in_throttled),
+    let (status, error) = match (org, outcome) {
+        (Some(org), SignIn::Ok(user)) => {
+            return finish_sign_in(&session, lang, &org, &user, &next).await;
+        }
+        (_, SignIn::Throttled) => (StatusCode::TOO_MANY_REQUESTS, t.sign_in_throttled),
+        _ => (StatusCode::UNAUTHORIZED, t.sign_in_rejected),
     };
     let csrf = match csrf::token(&session).await {
         Ok(t) => t,

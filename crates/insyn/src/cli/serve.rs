@@ -36,7 +36,7 @@ pub async fn run(cx: &Context, args: Args) -> CliResult {
         .local_addr()
         .map_err(|e| CliError::Io(e.to_string()))?;
     println!(
-        "Insyn kör på http://{addr}/  (API: http://{addr}/api/openapi.json, stoppa med Ctrl+C)"
+        "Insyn kör på http://{addr}/  (personal: http://{addr}/logga-in, API: http://{addr}/api/openapi.json, stoppa med Ctrl+C)"
     );
 
     // Changes made by other processes (capture, CLI) reach the search index, and received items
