@@ -1,6 +1,7 @@
 //! Insyn's use cases. The web layer and the CLI call only this crate; it runs each use case over
 //! the store, the blob store and the search index, and turns their errors into [`AppError`].
 
+pub mod auth;
 mod backup;
 mod capture;
 pub mod connections;

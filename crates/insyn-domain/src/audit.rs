@@ -29,6 +29,14 @@ pub enum AuditAction {
     BlobStored,
     /// An archive package was built, checked and delivered (the delivery log).
     PackageExported,
+    UserCreated,
+    UserAccessChanged,
+    UserStatusChanged,
+    UserPasswordSet,
+    ExternalIdentityLinked,
+    SignedIn,
+    SignedOut,
+    SignInFailed,
 }
 
 impl AuditAction {
@@ -49,6 +57,14 @@ impl AuditAction {
             AuditAction::ApiTokenCreated => "api_token_created",
             AuditAction::BlobStored => "blob_stored",
             AuditAction::PackageExported => "package_exported",
+            AuditAction::UserCreated => "user_created",
+            AuditAction::UserAccessChanged => "user_access_changed",
+            AuditAction::UserStatusChanged => "user_status_changed",
+            AuditAction::UserPasswordSet => "user_password_set",
+            AuditAction::ExternalIdentityLinked => "external_identity_linked",
+            AuditAction::SignedIn => "signed_in",
+            AuditAction::SignedOut => "signed_out",
+            AuditAction::SignInFailed => "sign_in_failed",
         }
     }
 }

@@ -29,3 +29,8 @@ id_type!(
     /// A record (allmän handling): one post, comment, reply or message.
     RecordId,
 );
+
+id_type!(
+    /// A staff member's login in one organisation.
+    UserId,
+);

@@ -11,6 +11,7 @@ pub mod ids;
 pub mod org;
 pub mod record;
 pub mod search;
+pub mod staff;
 
 pub use account::{Account, AccountStatus, NewAccount, OfficeHours, Platform};
 pub use audit::{AuditAction, AuditEntry, ChainBreak, GENESIS_HASH, NewAuditEntry};
@@ -18,10 +19,11 @@ pub use connection::{AlertLevel, CaptureAlert, ConnectionHealth, ConnectionState
 pub use digest::Sha256Digest;
 pub use error::DomainError;
 pub use finding::{Finding, ScreeningTask};
-pub use ids::{AccountId, OrgId, RecordId, UnitId};
+pub use ids::{AccountId, OrgId, RecordId, UnitId, UserId};
 pub use org::{NewOrganisation, NewUnit, Organisation, Role, Unit};
 pub use record::{
     CaptureItem, Classification, Direction, ItemKind, NewVersion, Record, RecordEvent,
     RecordEventKind, RecordVersion,
 };
 pub use search::{SearchDoc, SearchHit, SearchOrder, SearchQuery, SearchResults};
+pub use staff::{AccountAccess, AccountGrant, NewUser, StaffUser, UserStatus};

@@ -91,6 +91,8 @@ pub enum Role {
     DataProtectionOfficer,
     /// krisledning
     CrisisGroup,
+    /// The organisation's administrator of Insyn itself: manages users, roles and permissions.
+    Administrator,
 }
 
 impl Role {
@@ -102,7 +104,61 @@ impl Role {
             Role::Archivist => "arkivarie",
             Role::DataProtectionOfficer => "dataskyddsombud",
             Role::CrisisGroup => "krisledning",
+            Role::Administrator => "administratör",
         }
+    }
+
+    pub fn english(self) -> &'static str {
+        match self {
+            Role::Communicator => "communicator",
+            Role::Editor => "account editor",
+            Role::Registrar => "registrar",
+            Role::Archivist => "archivist",
+            Role::DataProtectionOfficer => "data protection officer",
+            Role::CrisisGroup => "crisis group",
+            Role::Administrator => "administrator",
+        }
+    }
+
+    /// Every role, in the order pages list them.
+    pub const ALL: [Role; 7] = [
+        Role::Communicator,
+        Role::Editor,
+        Role::Registrar,
+        Role::Archivist,
+        Role::DataProtectionOfficer,
+        Role::CrisisGroup,
+        Role::Administrator,
+    ];
+
+    /// The stored and command-line name (snake case, as serde writes it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Communicator => "communicator",
+            Role::Editor => "editor",
+            Role::Registrar => "registrar",
+            Role::Archivist => "archivist",
+            Role::DataProtectionOfficer => "data_protection_officer",
+            Role::CrisisGroup => "crisis_group",
+            Role::Administrator => "administrator",
+        }
+    }
+
+    /// Parses the stored name or the Swedish name (`redaktör`, `registrator`, ...).
+    pub fn parse(text: &str) -> Result<Role, DomainError> {
+        let t = text.trim().to_lowercase();
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == t || r.swedish() == t)
+            .ok_or_else(|| {
+                DomainError::invalid(
+                    "role",
+                    format!(
+                        "'{text}' is not a role; use one of: {}",
+                        Role::ALL.map(|r| r.as_str()).join(", ")
+                    ),
+                )
+            })
     }
 }
 
@@ -118,5 +174,15 @@ mod tests {
         assert!(validate_slug("1abc").is_err());
         assert!(validate_slug("a").is_err());
         assert!(validate_slug("a b").is_err());
+    }
+
+    #[test]
+    fn roles_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()).unwrap(), r);
+            assert_eq!(Role::parse(r.swedish()).unwrap(), r);
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+        }
+        assert!(Role::parse("kung").is_err());
     }
 }

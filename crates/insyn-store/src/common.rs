@@ -1106,6 +1106,330 @@ macro_rules! impl_store {
             async fn snapshot_to(&self, path: &std::path::Path) -> Result<()> {
                 self.snapshot(path).await
             }
+
+            // --- staff users (issue 5) ---
+
+            async fn create_user(&self, org: OrgId, new: &NewUser, password_hash: Option<&str>, actor: &str) -> Result<StaffUser> {
+                let new = new.normalised()?;
+                let mut tx = self.begin_write().await?;
+                check_accounts(&mut tx, org, &new.accounts).await?;
+                let row: Option<(i64,)> = sqlx::query_as(
+                    "INSERT INTO users (org_id, email, name, function, status, password_hash, created_at) \
+                     VALUES ($1, $2, $3, $4, 'active', $5, $6) ON CONFLICT (org_id, email) DO NOTHING RETURNING id",
+                )
+                .bind(org.0)
+                .bind(&new.email)
+                .bind(&new.name)
+                .bind(&new.function)
+                .bind(password_hash)
+                .bind(Utc::now())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(|e| match StoreError::from(e) {
+                    StoreError::Database(e) if e.as_database_error().is_some_and(|d| d.is_foreign_key_violation()) => {
+                        StoreError::not_found(format!("organisation {org}"))
+                    }
+                    other => other,
+                })?;
+                let (id,) = row.ok_or_else(|| StoreError::Conflict(format!("a user with the e-mail address {} already exists", new.email)))?;
+                write_access(&mut tx, id, &new.roles, &new.accounts).await?;
+                let detail = serde_json::json!({
+                    "email": new.email, "name": new.name, "function": new.function,
+                    "roles": new.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+                    "accounts": new.accounts.iter().map(|g| format!("{}:{}", g.account_id, g.access.as_str())).collect::<Vec<_>>(),
+                    "password": password_hash.is_some(),
+                });
+                audit(&mut tx, org, vec![entry(org, actor, AuditAction::UserCreated, format!("user:{id}"), None, detail)]).await?;
+                tx.commit().await?;
+                self.get_user(org, UserId(id)).await
+            }
+
+            async fn get_user(&self, org: OrgId, id: UserId) -> Result<StaffUser> {
+                load_users(&self.pool, org, crate::users::UserFilter::Id(id.0))
+                    .await?
+                    .pop()
+                    .map(|c| c.user)
+                    .ok_or_else(|| StoreError::not_found(format!("user {id}")))
+            }
+
+            async fn user_credentials(&self, org: OrgId, email: &str) -> Result<UserCredentials> {
+                let email = email.trim().to_lowercase();
+                load_users(&self.pool, org, crate::users::UserFilter::Email(&email))
+                    .await?
+                    .pop()
+                    .ok_or_else(|| StoreError::not_found("user"))
+            }
+
+            async fn list_users(&self, org: OrgId) -> Result<Vec<StaffUser>> {
+                Ok(load_users(&self.pool, org, crate::users::UserFilter::All).await?.into_iter().map(|c| c.user).collect())
+            }
+
+            async fn set_user_password(&self, org: OrgId, id: UserId, password_hash: &str, actor: &str) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE org_id = $2 AND id = $3")
+                    .bind(password_hash)
+                    .bind(org.0)
+                    .bind(id.0)
+                    .execute(&mut *tx)
+                    .await?;
+                if done.rows_affected() != 1 {
+                    return Err(StoreError::not_found(format!("user {id}")));
+                }
+                audit(&mut tx, org, vec![entry(org, actor, AuditAction::UserPasswordSet, format!("user:{id}"), None, serde_json::json!({}))]).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn set_user_access(&self, org: OrgId, id: UserId, roles: &[Role], accounts: &[AccountGrant], actor: &str) -> Result<StaffUser> {
+                let roles = insyn_domain::staff::normalise_roles(roles);
+                let accounts = insyn_domain::staff::normalise_grants(accounts);
+                let mut tx = self.begin_write().await?;
+                let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE org_id = $1 AND id = $2")
+                    .bind(org.0)
+                    .bind(id.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if exists.is_none() {
+                    return Err(StoreError::not_found(format!("user {id}")));
+                }
+                check_accounts(&mut tx, org, &accounts).await?;
+                sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(id.0).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM user_accounts WHERE user_id = $1").bind(id.0).execute(&mut *tx).await?;
+                write_access(&mut tx, id.0, &roles, &accounts).await?;
+                let detail = serde_json::json!({
+                    "roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+                    "accounts": accounts.iter().map(|g| format!("{}:{}", g.account_id, g.access.as_str())).collect::<Vec<_>>(),
+                });
+                audit(&mut tx, org, vec![entry(org, actor, AuditAction::UserAccessChanged, format!("user:{id}"), None, detail)]).await?;
+                tx.commit().await?;
+                self.get_user(org, id).await
+            }
+
+            async fn set_user_status(&self, org: OrgId, id: UserId, status: UserStatus, actor: &str) -> Result<StaffUser> {
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query("UPDATE users SET status = $1 WHERE org_id = $2 AND id = $3")
+                    .bind(status.as_str())
+                    .bind(org.0)
+                    .bind(id.0)
+                    .execute(&mut *tx)
+                    .await?;
+                if done.rows_affected() != 1 {
+                    return Err(StoreError::not_found(format!("user {id}")));
+                }
+                if status == UserStatus::Disabled {
+                    sqlx::query("DELETE FROM sessions WHERE org_id = $1 AND user_id = $2")
+                        .bind(org.0)
+                        .bind(id.0)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let detail = serde_json::json!({"status": status.as_str()});
+                audit(&mut tx, org, vec![entry(org, actor, AuditAction::UserStatusChanged, format!("user:{id}"), None, detail)]).await?;
+                tx.commit().await?;
+                self.get_user(org, id).await
+            }
+
+            async fn link_external_identity(&self, org: OrgId, issuer: &str, subject: &str, user: UserId, actor: &str) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE org_id = $1 AND id = $2")
+                    .bind(org.0)
+                    .bind(user.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if exists.is_none() {
+                    return Err(StoreError::not_found(format!("user {user}")));
+                }
+                sqlx::query("INSERT INTO external_identities (org_id, issuer, subject, user_id, created_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(org.0)
+                    .bind(issuer)
+                    .bind(subject)
+                    .bind(user.0)
+                    .bind(Utc::now())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| match StoreError::from(e) {
+                        StoreError::Conflict(_) => StoreError::Conflict("this identity is already bound to a user".into()),
+                        other => other,
+                    })?;
+                let detail = serde_json::json!({"issuer": issuer, "subject": subject});
+                audit(&mut tx, org, vec![entry(org, actor, AuditAction::ExternalIdentityLinked, format!("user:{user}"), None, detail)]).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn user_by_external_identity(&self, org: OrgId, issuer: &str, subject: &str) -> Result<StaffUser> {
+                let row: Option<(i64,)> = sqlx::query_as(
+                    "SELECT user_id FROM external_identities WHERE org_id = $1 AND issuer = $2 AND subject = $3",
+                )
+                .bind(org.0)
+                .bind(issuer)
+                .bind(subject)
+                .fetch_optional(&self.pool)
+                .await?;
+                let (id,) = row.ok_or_else(|| StoreError::not_found("external identity"))?;
+                self.get_user(org, UserId(id)).await
+            }
+
+            async fn record_login_attempt(&self, org: OrgId, email: &str, at: DateTime<Utc>, success: bool) -> Result<()> {
+                sqlx::query("INSERT INTO login_attempts (org_id, email, at, success) VALUES ($1, $2, $3, $4)")
+                    .bind(org.0)
+                    .bind(email.trim().to_lowercase())
+                    .bind(at)
+                    .bind(success)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn failed_logins_since(&self, org: OrgId, email: &str, since: DateTime<Utc>) -> Result<i64> {
+                let email = email.trim().to_lowercase();
+                let last_ok: Option<(Option<DateTime<Utc>>,)> = sqlx::query_as(
+                    "SELECT MAX(at) FROM login_attempts WHERE org_id = $1 AND email = $2 AND success = TRUE",
+                )
+                .bind(org.0)
+                .bind(&email)
+                .fetch_optional(&self.pool)
+                .await?;
+                let from = match last_ok.and_then(|r| r.0) {
+                    Some(ok) if ok > since => ok,
+                    _ => since,
+                };
+                let (n,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM login_attempts WHERE org_id = $1 AND email = $2 AND success = FALSE AND at >= $3",
+                )
+                .bind(org.0)
+                .bind(&email)
+                .bind(from)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(n)
+            }
+
+            async fn create_session(&self, s: &StoredSession) -> Result<bool> {
+                let done = sqlx::query(
+                    "INSERT INTO sessions (id_sha256, org_id, user_id, data, expires_at) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (id_sha256) DO NOTHING",
+                )
+                .bind(&s.id_sha256)
+                .bind(s.user.map(|(o, _)| o.0))
+                .bind(s.user.map(|(_, u)| u.0))
+                .bind(&s.data)
+                .bind(s.expires_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn save_session(&self, s: &StoredSession) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO sessions (id_sha256, org_id, user_id, data, expires_at) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (id_sha256) DO UPDATE SET org_id = excluded.org_id, user_id = excluded.user_id, \
+                     data = excluded.data, expires_at = excluded.expires_at",
+                )
+                .bind(&s.id_sha256)
+                .bind(s.user.map(|(o, _)| o.0))
+                .bind(s.user.map(|(_, u)| u.0))
+                .bind(&s.data)
+                .bind(s.expires_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn load_session(&self, id_sha256: &str, now: DateTime<Utc>) -> Result<Option<StoredSession>> {
+                let row: Option<crate::users::SessionRow> = sqlx::query_as(
+                    "SELECT id_sha256, org_id, user_id, data, expires_at FROM sessions WHERE id_sha256 = $1 AND expires_at > $2",
+                )
+                .bind(id_sha256)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn delete_session(&self, id_sha256: &str) -> Result<()> {
+                sqlx::query("DELETE FROM sessions WHERE id_sha256 = $1").bind(id_sha256).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn purge_sessions(&self, now: DateTime<Utc>, attempts_before: DateTime<Utc>) -> Result<u64> {
+                let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(&self.pool).await?;
+                sqlx::query("DELETE FROM login_attempts WHERE at < $1").bind(attempts_before).execute(&self.pool).await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn delete_user_sessions(&self, org: OrgId, user: UserId) -> Result<u64> {
+                let done = sqlx::query("DELETE FROM sessions WHERE org_id = $1 AND user_id = $2")
+                    .bind(org.0)
+                    .bind(user.0)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+        }
+
+        // --- staff users: helpers (issue 5) ---
+
+        /// Refuses grants on accounts that are not the organisation's.
+        async fn check_accounts(tx: &mut Tx, org: OrgId, grants: &[AccountGrant]) -> Result<()> {
+            for g in grants {
+                let found: Option<(i64,)> = sqlx::query_as("SELECT id FROM accounts WHERE org_id = $1 AND id = $2")
+                    .bind(org.0)
+                    .bind(g.account_id.0)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                if found.is_none() {
+                    return Err(StoreError::not_found(format!("account {} in this organisation", g.account_id)));
+                }
+            }
+            Ok(())
+        }
+
+        async fn write_access(tx: &mut Tx, user: i64, roles: &[Role], grants: &[AccountGrant]) -> Result<()> {
+            for r in roles {
+                sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
+                    .bind(user)
+                    .bind(r.as_str())
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            for g in grants {
+                sqlx::query("INSERT INTO user_accounts (user_id, account_id, access) VALUES ($1, $2, $3)")
+                    .bind(user)
+                    .bind(g.account_id.0)
+                    .bind(g.access.as_str())
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            Ok(())
+        }
+
+        async fn load_users(pool: &sqlx::Pool<$db>, org: OrgId, filter: crate::users::UserFilter<'_>) -> Result<Vec<UserCredentials>> {
+            use crate::users::{UserFilter, UserRow, USER_COLUMNS};
+            let cond = filter.condition();
+            let users_sql = format!("SELECT {} FROM users u WHERE u.org_id = $1{cond} ORDER BY u.name, u.id", USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", "));
+            let roles_sql = format!("SELECT r.user_id, r.role FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.org_id = $1{cond}");
+            let grants_sql = format!("SELECT g.user_id, g.account_id, g.access FROM user_accounts g JOIN users u ON u.id = g.user_id WHERE u.org_id = $1{cond}");
+            let mut q_users = sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(users_sql)).bind(org.0);
+            let mut q_roles = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(roles_sql)).bind(org.0);
+            let mut q_grants = sqlx::query_as::<_, (i64, i64, String)>(sqlx::AssertSqlSafe(grants_sql)).bind(org.0);
+            match filter {
+                UserFilter::All => {}
+                UserFilter::Id(id) => {
+                    q_users = q_users.bind(id);
+                    q_roles = q_roles.bind(id);
+                    q_grants = q_grants.bind(id);
+                }
+                UserFilter::Email(e) => {
+                    q_users = q_users.bind(e.to_string());
+                    q_roles = q_roles.bind(e.to_string());
+                    q_grants = q_grants.bind(e.to_string());
+                }
+            }
+            let users = q_users.fetch_all(pool).await?;
+            let roles = q_roles.fetch_all(pool).await?;
+            let grants = q_grants.fetch_all(pool).await?;
+            users.into_iter().map(|u| u.into_credentials(&roles, &grants)).collect()
         }
     };
 }

@@ -15,10 +15,12 @@ pub mod postgres;
 mod rows;
 pub mod sqlite;
 mod types;
+mod users;
 
 pub use error::StoreError;
 pub use insyn_domain::SearchDoc;
 pub use types::*;
+pub use users::{StoredSession, UserCredentials};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -208,6 +210,100 @@ pub trait Store: Send + Sync + 'static {
     // --- operations ---
     /// Writes a consistent copy of the whole database to `path` (SQLite only).
     async fn snapshot_to(&self, path: &std::path::Path) -> Result<()>;
+
+    // --- staff users (issue 5) ---
+    /// Creates a user with roles and account permissions (accounts must be the organisation's).
+    async fn create_user(
+        &self,
+        org: OrgId,
+        new: &insyn_domain::NewUser,
+        password_hash: Option<&str>,
+        actor: &str,
+    ) -> Result<insyn_domain::StaffUser>;
+    async fn get_user(
+        &self,
+        org: OrgId,
+        id: insyn_domain::UserId,
+    ) -> Result<insyn_domain::StaffUser>;
+    /// The user with this e-mail (any case) in the organisation, with the password hash.
+    async fn user_credentials(&self, org: OrgId, email: &str) -> Result<UserCredentials>;
+    async fn list_users(&self, org: OrgId) -> Result<Vec<insyn_domain::StaffUser>>;
+    async fn set_user_password(
+        &self,
+        org: OrgId,
+        id: insyn_domain::UserId,
+        password_hash: &str,
+        actor: &str,
+    ) -> Result<()>;
+    /// Replaces the user's roles and account permissions.
+    async fn set_user_access(
+        &self,
+        org: OrgId,
+        id: insyn_domain::UserId,
+        roles: &[insyn_domain::Role],
+        accounts: &[insyn_domain::AccountGrant],
+        actor: &str,
+    ) -> Result<insyn_domain::StaffUser>;
+    /// Enables or disables a user; disabling also ends the user's sessions.
+    async fn set_user_status(
+        &self,
+        org: OrgId,
+        id: insyn_domain::UserId,
+        status: insyn_domain::UserStatus,
+        actor: &str,
+    ) -> Result<insyn_domain::StaffUser>;
+    /// Binds an identity provider's subject to a user (once; a second binding is a conflict).
+    async fn link_external_identity(
+        &self,
+        org: OrgId,
+        issuer: &str,
+        subject: &str,
+        user: insyn_domain::UserId,
+        actor: &str,
+    ) -> Result<()>;
+    async fn user_by_external_identity(
+        &self,
+        org: OrgId,
+        issuer: &str,
+        subject: &str,
+    ) -> Result<insyn_domain::StaffUser>;
+    /// Notes a sign-in attempt for throttling.
+    async fn record_login_attempt(
+        &self,
+        org: OrgId,
+        email: &str,
+        at: DateTime<Utc>,
+        success: bool,
+    ) -> Result<()>;
+    /// Failed attempts for the e-mail since `since`, counting only those after the last success.
+    async fn failed_logins_since(
+        &self,
+        org: OrgId,
+        email: &str,
+        since: DateTime<Utc>,
+    ) -> Result<i64>;
+
+    // --- sessions ---
+    /// Inserts a new session; `false` if the id is taken (the caller picks another).
+    async fn create_session(&self, session: &StoredSession) -> Result<bool>;
+    /// Inserts or replaces a session.
+    async fn save_session(&self, session: &StoredSession) -> Result<()>;
+    /// The session if it exists and has not expired at `now`.
+    async fn load_session(
+        &self,
+        id_sha256: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<StoredSession>>;
+    async fn delete_session(&self, id_sha256: &str) -> Result<()>;
+    /// Removes expired sessions and sign-in attempts older than `attempts_before`; returns the
+    /// number of sessions removed.
+    async fn purge_sessions(
+        &self,
+        now: DateTime<Utc>,
+        attempts_before: DateTime<Utc>,
+    ) -> Result<u64>;
+    /// Ends every session of the user (signed out everywhere).
+    async fn delete_user_sessions(&self, org: OrgId, user: insyn_domain::UserId) -> Result<u64>;
 }
 
 /// Opens the store named by a URL: `sqlite:PATH` (created if missing) or `postgres://...`.

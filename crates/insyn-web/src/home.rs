@@ -19,6 +19,7 @@ pub async fn page() -> Html<&'static str> {
 <p>Insyn tar hand om myndighetens sociala medier som allmänna handlingar: insamling, bevarande,
 sökning, uppsikt, diarieföring, arkivering och gallring.</p>
 <ul>
+<li><a href="/logga-in">Logga in för personal</a> (staff sign-in)</li>
 <li><a href="/health">Driftstatus</a> (health)</li>
 <li><a href="/api/openapi.json">API-beskrivning (OpenAPI)</a></li>
 </ul>

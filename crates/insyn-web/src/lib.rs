@@ -5,8 +5,10 @@
 pub mod api;
 mod error;
 mod home;
+pub mod staff;
 
 pub use error::ApiError;
+pub use staff::StaffConfig;
 
 use axum::Router;
 use insyn_app::App;
@@ -38,9 +40,16 @@ struct ApiDoc;
 
 static BEARER_AUTH: api::BearerAuth = api::BearerAuth;
 
-/// The whole HTTP application.
+/// The whole HTTP application with the staff web's defaults (no identity providers, cookies
+/// without `Secure`).
 pub fn router(app: App) -> Router {
+    router_with(app, StaffConfig::default())
+}
+
+/// The whole HTTP application.
+pub fn router_with(app: App, staff: StaffConfig) -> Router {
     let state = AppState { app };
+    let staff_routes = staff::routes(state.clone(), std::sync::Arc::new(staff));
     let (api_router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::routes())
         .split_for_parts();
@@ -64,6 +73,7 @@ pub fn router(app: App) -> Router {
         )
         .fallback(error::not_found)
         .with_state(state)
+        .merge(staff_routes)
         .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
@@ -78,7 +88,33 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(app))
+    serve_with(app, StaffConfig::default(), listener, shutdown).await
+}
+
+/// Serves with the staff web's configuration until `shutdown` completes; expired sessions are
+/// purged every ten minutes meanwhile.
+pub async fn serve_with(
+    app: App,
+    staff: StaffConfig,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    insyn_app::auth::password::warm_up();
+    let purger = {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(600));
+            loop {
+                tick.tick().await;
+                if let Err(e) = app.purge_sessions(chrono::Utc::now()).await {
+                    tracing::warn!(error = %e, "purging expired sessions failed");
+                }
+            }
+        })
+    };
+    let result = axum::serve(listener, router_with(app, staff))
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    purger.abort();
+    result
 }

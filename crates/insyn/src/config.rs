@@ -20,6 +20,55 @@ pub struct Config {
     /// Address `insyn serve` listens on.
     pub listen: String,
     pub s3: S3Config,
+    /// The staff web (sign-in, sessions).
+    #[serde(default)]
+    pub web: WebConfig,
+    /// OpenID Connect identity providers, by organisation slug: `[oidc.ekbacka]`.
+    #[serde(default)]
+    pub oidc: std::collections::BTreeMap<String, OidcConfig>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebConfig {
+    /// The address staff use, e.g. `https://insyn.kommun.se`. Sets the allowed form origin, the
+    /// OIDC redirect address (`{public_url}/auth/oidc/callback`) and, when https, the `Secure`
+    /// cookie flag.
+    pub public_url: Option<String>,
+    /// A staff session ends after this many minutes without a request.
+    pub session_idle_minutes: i64,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            public_url: None,
+            session_idle_minutes: 8 * 60,
+        }
+    }
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcConfig {
+    /// The provider's issuer URL, exactly as its discovery document names it.
+    pub issuer: String,
+    pub client_id: String,
+    /// File holding the client secret (preferred).
+    pub client_secret_file: Option<PathBuf>,
+    /// Or the name of an environment variable holding it.
+    pub client_secret_env: Option<String>,
+}
+
+impl std::fmt::Debug for OidcConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcConfig")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret_file", &self.client_secret_file)
+            .field("client_secret_env", &self.client_secret_env)
+            .finish()
+    }
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -46,6 +95,8 @@ impl std::fmt::Debug for Config {
             .field("blobs_url", &self.blobs_url)
             .field("search", &self.search)
             .field("listen", &self.listen)
+            .field("web", &self.web)
+            .field("oidc", &self.oidc)
             .finish_non_exhaustive()
     }
 }
@@ -76,6 +127,8 @@ impl Default for Config {
                 secret_access_key_file: None,
                 allow_http: false,
             },
+            web: WebConfig::default(),
+            oidc: Default::default(),
         }
     }
 }
@@ -113,12 +166,81 @@ impl Config {
             "test_s3_url",
             "test_python",
             "peers_dir",
+            "test_node_modules",
         ]));
         if let Some(dir) = data_dir {
             fig = fig.merge(Serialized::default("data_dir", dir));
         }
         fig.extract()
             .map_err(|e| ConfigError(format!("configuration: {}", one_line(&e))))
+    }
+
+    /// The staff web's settings, with each identity provider's client secret read from its file
+    /// or environment variable (never from the configuration file itself).
+    pub fn staff_config(&self) -> Result<insyn_web::StaffConfig, ConfigError> {
+        let public_url = self
+            .web
+            .public_url
+            .as_ref()
+            .map(|u| u.trim_end_matches('/').to_string());
+        if let Some(u) = &public_url
+            && !(u.starts_with("https://") || u.starts_with("http://"))
+        {
+            return Err(ConfigError(format!(
+                "configuration: web.public_url '{u}' must start with https:// or http://"
+            )));
+        }
+        if self.web.session_idle_minutes < 1 {
+            return Err(ConfigError(
+                "configuration: web.session_idle_minutes must be 1 or more".into(),
+            ));
+        }
+        let mut oidc = std::collections::HashMap::new();
+        for (slug, p) in &self.oidc {
+            let secret = match (&p.client_secret_file, &p.client_secret_env) {
+                (Some(path), None) => std::fs::read_to_string(path)
+                    .map_err(|e| {
+                        ConfigError(format!(
+                            "configuration: cannot read oidc.{slug}.client_secret_file {}: {e}",
+                            path.display()
+                        ))
+                    })?
+                    .trim()
+                    .to_string(),
+                (None, Some(var)) => std::env::var(var).map_err(|_| {
+                    ConfigError(format!(
+                        "configuration: oidc.{slug}.client_secret_env names {var}, which is not set"
+                    ))
+                })?,
+                _ => {
+                    return Err(ConfigError(format!(
+                        "configuration: oidc.{slug} needs client_secret_file or client_secret_env (one of them)"
+                    )));
+                }
+            };
+            let base = public_url.clone().ok_or_else(|| {
+                ConfigError(format!(
+                    "configuration: oidc.{slug} needs web.public_url (the provider redirects back to it)"
+                ))
+            })?;
+            let provider = insyn_app::auth::oidc::OidcProvider::new(
+                slug.clone(),
+                p.issuer.clone(),
+                p.client_id.clone(),
+                insyn_app::auth::oidc::Secret::new(secret),
+                format!("{base}/auth/oidc/callback"),
+            )
+            .map_err(|e| ConfigError(format!("configuration: oidc.{slug}: {e}")))?;
+            oidc.insert(slug.clone(), provider);
+        }
+        Ok(insyn_web::StaffConfig {
+            secure_cookies: public_url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("https://")),
+            public_url,
+            idle_minutes: self.web.session_idle_minutes,
+            oidc,
+        })
     }
 
     pub fn app_config(&self) -> Result<AppConfig, ConfigError> {
@@ -206,4 +328,98 @@ region = "eu-north-1"
 # access_key_id = "..."
 # secret_access_key_file = "/run/secrets/insyn-s3"   # preferred over secret_access_key
 allow_http = false
+
+[web]
+# The address staff use; sets the allowed form origin, the OIDC redirect address and (https) the
+# Secure cookie flag.
+# public_url = "https://insyn.kommun.se"
+session_idle_minutes = 480
+
+# An organisation's identity provider (OpenID Connect), by organisation slug.
+# [oidc.ekbacka]
+# issuer = "https://login.ekbacka.se"
+# client_id = "insyn"
+# client_secret_file = "/run/secrets/insyn-oidc-ekbacka"   # or client_secret_env = "VAR"
 "#;
+
+#[cfg(test)]
+mod staff_tests {
+    use super::*;
+
+    fn with_oidc(secret: OidcConfig) -> Config {
+        let mut c = Config::default();
+        c.web.public_url = Some("https://insyn.kommun.se/".into());
+        c.oidc.insert("ekbacka".into(), secret);
+        c
+    }
+
+    #[test]
+    fn staff_config_from_web_and_oidc() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("secret");
+        std::fs::write(&file, "hemlig-klient\n").unwrap();
+        let c = with_oidc(OidcConfig {
+            issuer: "https://login.ekbacka.se".into(),
+            client_id: "insyn".into(),
+            client_secret_file: Some(file),
+            client_secret_env: None,
+        });
+        let s = c.staff_config().unwrap();
+        assert!(s.secure_cookies, "https public_url sets Secure");
+        assert_eq!(s.origin().as_deref(), Some("https://insyn.kommun.se"));
+        let p = &s.oidc["ekbacka"];
+        assert_eq!(p.redirect_url, "https://insyn.kommun.se/auth/oidc/callback");
+        assert_eq!(p.client_secret.expose(), "hemlig-klient");
+        assert!(
+            !format!("{s:?} {c:?}").contains("hemlig-klient"),
+            "the secret is never in Debug output"
+        );
+        // plain local use: no Secure flag
+        assert!(!Config::default().staff_config().unwrap().secure_cookies);
+    }
+
+    #[test]
+    fn staff_config_refusals() {
+        let secretless = OidcConfig {
+            issuer: "https://login.ekbacka.se".into(),
+            client_id: "insyn".into(),
+            client_secret_file: None,
+            client_secret_env: None,
+        };
+        let e = with_oidc(secretless.clone()).staff_config().unwrap_err();
+        assert!(
+            e.0.contains("client_secret_file or client_secret_env"),
+            "{}",
+            e.0
+        );
+        let missing_env = OidcConfig {
+            client_secret_env: Some("INSYN_TEST_NO_SUCH_VARIABLE_X".into()),
+            ..secretless.clone()
+        };
+        assert!(
+            with_oidc(missing_env)
+                .staff_config()
+                .unwrap_err()
+                .0
+                .contains("not set")
+        );
+        let mut no_url = with_oidc(OidcConfig {
+            client_secret_env: Some("PATH".into()),
+            ..secretless
+        });
+        no_url.web.public_url = None;
+        assert!(
+            no_url
+                .staff_config()
+                .unwrap_err()
+                .0
+                .contains("web.public_url")
+        );
+        let mut bad = Config::default();
+        bad.web.public_url = Some("insyn.kommun.se".into());
+        assert!(bad.staff_config().is_err());
+        bad.web.public_url = None;
+        bad.web.session_idle_minutes = 0;
+        assert!(bad.staff_config().is_err());
+    }
+}

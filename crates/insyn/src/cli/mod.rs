@@ -10,6 +10,7 @@ mod org;
 mod screen;
 mod search;
 mod serve;
+mod user;
 mod verify;
 
 use crate::config::{Config, ConfigError};
@@ -73,6 +74,9 @@ enum Command {
     /// API tokens.
     #[command(subcommand)]
     Token(org::TokenCommand),
+    /// Staff users (sign-in to the staff web).
+    #[command(subcommand)]
+    User(user::UserCommand),
     /// Configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -173,6 +177,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Org(c) => org::run(&cx, c).await,
         Command::Token(c) => org::token(&cx, c).await,
         Command::Account(c) => account::run(&cx, c).await,
+        Command::User(c) => user::run(&cx, c).await,
         Command::Config(ConfigCommand::Example) => {
             print!("{}", crate::config::EXAMPLE);
             Ok(ExitCode::SUCCESS)

@@ -16,6 +16,7 @@ pub struct Args {
 }
 
 pub async fn run(cx: &Context, args: Args) -> CliResult {
+    let staff = cx.config.staff_config()?;
     let app = cx.open().await?;
     if args.demo && app.organisations().await?.is_empty() {
         let opts = insyn_app::demo::DemoOptions {
@@ -35,7 +36,7 @@ pub async fn run(cx: &Context, args: Args) -> CliResult {
         .local_addr()
         .map_err(|e| CliError::Io(e.to_string()))?;
     println!(
-        "Insyn kör på http://{addr}/  (API: http://{addr}/api/openapi.json, stoppa med Ctrl+C)"
+        "Insyn kör på http://{addr}/  (personal: http://{addr}/logga-in, API: http://{addr}/api/openapi.json, stoppa med Ctrl+C)"
     );
 
     // Changes made by other processes (capture, CLI) reach the search index, and received items
@@ -64,7 +65,7 @@ pub async fn run(cx: &Context, args: Args) -> CliResult {
             }
         }
     });
-    let result = insyn_web::serve(app, listener, shutdown_signal()).await;
+    let result = insyn_web::serve_with(app, staff, listener, shutdown_signal()).await;
     sync_task.abort();
     capture_task.abort();
     result.map_err(|e| CliError::Io(format!("the server stopped: {e}")))?;
