@@ -11,7 +11,7 @@ mod search;
 mod verify;
 
 pub use backup::{BackupManifest, BackupReport, RestoreReport, restore, sqlite_path};
-pub use capture::{Observation, PassReport};
+pub use capture::{MediaProblem, Observation, PassReport};
 pub use error::AppError;
 pub use insyn_blobs::S3Settings;
 pub use insyn_capture as connectors;

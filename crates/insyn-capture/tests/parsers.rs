@@ -1,0 +1,70 @@
+//! Property tests: every connector's response parser turns arbitrary bytes and arbitrary JSON into
+//! items or a clear error, never a panic.
+use insyn_capture::{Target, facebook, instagram};
+use insyn_domain::AccountId;
+use proptest::prelude::*;
+
+fn target() -> Target {
+    Target {
+        account_id: AccountId(1),
+        platform_account_id: "1001".into(),
+    }
+}
+
+/// Arbitrary JSON values, biased toward the shapes the parsers look for.
+fn json() -> impl Strategy<Value = serde_json::Value> {
+    let leaf = prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(serde_json::Value::from),
+        any::<i64>().prop_map(serde_json::Value::from),
+        ".{0,12}".prop_map(serde_json::Value::from),
+    ];
+    leaf.prop_recursive(4, 64, 8, |inner| {
+        let keys = prop_oneof![
+            Just("data".to_string()),
+            Just("id".to_string()),
+            Just("message".to_string()),
+            Just("text".to_string()),
+            Just("from".to_string()),
+            Just("paging".to_string()),
+            Just("replies".to_string()),
+            Just("attachments".to_string()),
+            Just("children".to_string()),
+            "[a-z_]{1,8}",
+        ];
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::from),
+            prop::collection::btree_map(keys, inner, 0..6)
+                .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+fn all_parsers(body: &[u8]) {
+    let t = target();
+    let _ = facebook::parse_feed(&t, body);
+    let _ = facebook::parse_comments(&t, body);
+    let _ = instagram::parse_pages(&t, body);
+}
+
+proptest! {
+    #[test]
+    fn arbitrary_bytes_never_panic(body in prop::collection::vec(any::<u8>(), 0..512)) {
+        all_parsers(&body);
+    }
+
+    #[test]
+    fn arbitrary_json_never_panics(v in json()) {
+        all_parsers(v.to_string().as_bytes());
+        all_parsers(serde_json::json!({"data": [v.clone()], "paging": v}).to_string().as_bytes());
+    }
+}
+
+#[test]
+fn unknown_fields_are_ignored_and_wrong_types_refused() {
+    let t = target();
+    let ok = br#"{"data":[{"id":"1001_1","message":"Hej","created_time":"2026-11-23T10:00:00+0000","from":{"id":"1001","name":"K"},"brand_new_field":{"x":[1,2]}}],"paging":{}}"#;
+    assert_eq!(facebook::parse_feed(&t, ok).unwrap(), 1);
+    assert!(facebook::parse_feed(&t, br#"{"data":[{"id":1001}]}"#).is_err());
+    assert!(facebook::parse_feed(&t, br#"{"data":[{"id":"1","message":"abc"#).is_err());
+}
