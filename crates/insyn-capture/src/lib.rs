@@ -18,6 +18,7 @@ mod html;
 mod http;
 pub mod instagram;
 pub mod mastodon;
+pub mod x;
 
 pub use html::html_to_text;
 

@@ -5,5 +5,6 @@
 
 pub mod common;
 pub mod graph;
+pub mod x;
 
 pub use common::{Canned, Fake, Item};
