@@ -480,3 +480,48 @@ async fn x_capture_end_to_end() {
     assert_eq!(rec.version, 2);
     assert!(rec.text.ends_with("kl. 15."));
 }
+
+// --- Bluesky ---
+
+struct Bsky(insyn_fakes::bluesky::BlueskyFake);
+
+impl Platformish for Bsky {
+    fn platform(&self) -> Platform {
+        Platform::Bluesky
+    }
+    fn fake(&self) -> &Fake {
+        &self.0.fake
+    }
+    fn token(&self) -> String {
+        self.0.token()
+    }
+    fn connector(&self, token: &str) -> Box<dyn Connector> {
+        Box::new(insyn_app::connectors::bluesky::Bluesky::new(&self.0.base_url, token).unwrap())
+    }
+    fn post(&self, text: &str, media: &[String]) -> String {
+        self.0.post(text, media)
+    }
+    fn comment(&self, parent: &str, text: &str) -> String {
+        self.0
+            .reply(parent, ("did:plc:kalle2svensson", "Kalle Svensson"), text)
+    }
+    fn own_reply(&self, parent: &str, text: &str) -> String {
+        use insyn_fakes::bluesky::{DID, NAME};
+        self.0.reply(parent, (DID, NAME), text)
+    }
+    fn rate_limit(&self) -> u64 {
+        self.0.rate_limit(300);
+        300
+    }
+    fn listing(&self) -> &str {
+        "getAuthorFeed"
+    }
+    fn wrong_types(&self) -> Canned {
+        Canned::json(200, serde_json::json!({"feed": [{"post": {"uri": 7}}]}))
+    }
+}
+
+#[tokio::test]
+async fn bluesky_capture_end_to_end() {
+    scenario(&Bsky(insyn_fakes::bluesky::BlueskyFake::start().await)).await;
+}

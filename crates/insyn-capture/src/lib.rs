@@ -12,6 +12,7 @@
 //! Implemented: Mastodon, Facebook Pages, Instagram, X, YouTube, LinkedIn Pages, Bluesky and
 //! RSS/Atom feeds. See docs/CAPTURE.md.
 
+pub mod bluesky;
 pub mod facebook;
 mod graph;
 mod html;

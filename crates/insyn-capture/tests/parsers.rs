@@ -1,6 +1,6 @@
 //! Property tests: every connector's response parser turns arbitrary bytes and arbitrary JSON into
 //! items or a clear error, never a panic.
-use insyn_capture::{Target, facebook, instagram, x};
+use insyn_capture::{Target, bluesky, facebook, instagram, x};
 use insyn_domain::AccountId;
 use proptest::prelude::*;
 
@@ -31,6 +31,10 @@ fn json() -> impl Strategy<Value = serde_json::Value> {
             Just("attachments".to_string()),
             Just("children".to_string()),
             Just("includes".to_string()),
+            Just("feed".to_string()),
+            Just("post".to_string()),
+            Just("record".to_string()),
+            Just("thread".to_string()),
             Just("edit_history_tweet_ids".to_string()),
             Just("referenced_tweets".to_string()),
             "[a-z_]{1,8}",
@@ -49,6 +53,7 @@ fn all_parsers(body: &[u8]) {
     let _ = facebook::parse_comments(&t, body);
     let _ = instagram::parse_pages(&t, body);
     let _ = x::parse_page(&t, body);
+    let _ = bluesky::parse_pages(&t, body);
 }
 
 proptest! {

@@ -3,6 +3,7 @@
 //! delete and hide items, expire media URLs and tokens, and inject rate limits, server errors and
 //! bad bodies. The shared parts are in [`common`]; each platform module holds only its shape.
 
+pub mod bluesky;
 pub mod common;
 pub mod graph;
 pub mod x;
