@@ -91,6 +91,10 @@ trait Platformish {
     }
     /// The platform's own rate-limit answer on the listing, and the wait it announces (s).
     fn rate_limit(&self) -> u64;
+    /// The HTTP status of that answer.
+    fn limit_status(&self) -> u16 {
+        429
+    }
     /// A path fragment of the listing call (where bad bodies are injected).
     fn listing(&self) -> &str;
     /// A well-formed body of the listing with a field of the wrong type.
@@ -255,7 +259,7 @@ async fn scenario(p: &dyn Platformish) {
     match conn.poll(&target, None).await {
         Err(CaptureError::RateLimited { retry_after, raw }) => {
             assert!(retry_after.as_secs().abs_diff(wait) <= 2, "{retry_after:?}");
-            assert_eq!(raw.unwrap().status, 429);
+            assert_eq!(raw.unwrap().status, p.limit_status());
         }
         other => panic!("{:?}", other.map(|p| p.batches.len())),
     }
@@ -524,4 +528,71 @@ impl Platformish for Bsky {
 #[tokio::test]
 async fn bluesky_capture_end_to_end() {
     scenario(&Bsky(insyn_fakes::bluesky::BlueskyFake::start().await)).await;
+}
+
+// --- YouTube ---
+
+struct Yt(insyn_fakes::youtube::YoutubeFake);
+
+impl Platformish for Yt {
+    fn platform(&self) -> Platform {
+        Platform::Youtube
+    }
+    fn fake(&self) -> &Fake {
+        &self.0.fake
+    }
+    fn token(&self) -> String {
+        self.0.token()
+    }
+    fn connector(&self, token: &str) -> Box<dyn Connector> {
+        Box::new(insyn_app::connectors::youtube::Youtube::new(&self.0.base_url, token).unwrap())
+    }
+    fn post(&self, text: &str, media: &[String]) -> String {
+        self.0.video(text, media)
+    }
+    fn comment(&self, parent: &str, text: &str) -> String {
+        self.0
+            .comment(parent, ("UCkalle00000000000000002", "Kalle Svensson"), text)
+    }
+    fn own_reply(&self, parent: &str, text: &str) -> String {
+        use insyn_fakes::youtube::{CHANNEL_ID, TITLE};
+        self.0.comment(parent, (CHANNEL_ID, TITLE), text)
+    }
+    fn rate_limit(&self) -> u64 {
+        self.0.quota_exceeded();
+        insyn_app::connectors::youtube::quota_wait(chrono::Utc::now()).as_secs()
+    }
+    fn limit_status(&self) -> u16 {
+        403
+    }
+    fn listing(&self) -> &str {
+        "playlistItems"
+    }
+    fn wrong_types(&self) -> Canned {
+        Canned::json(200, serde_json::json!({"items": {"snippet": 1}}))
+    }
+}
+
+#[tokio::test]
+async fn youtube_capture_end_to_end() {
+    let yt = Yt(insyn_fakes::youtube::YoutubeFake::start().await);
+    scenario(&yt).await;
+    // a comment held for review is not deleted; a thread with more replies than embedded is read
+    // through comments?parentId=
+    let e = env(Platform::Youtube, &yt.0.base_url).await;
+    let conn = yt.connector(&yt.token());
+    let v = yt.0.video("Budgeten 2027 förklarad", &[]);
+    let top = yt.comment(&v, "Varför höjs skatten?");
+    for i in 0..7 {
+        yt.comment(&top, &format!("Svar nummer {i}"));
+    }
+    let r = pass(&e, conn.as_ref()).await.unwrap();
+    assert!(r.new_records >= 9, "{r:?}");
+    assert!(records(&e).await.iter().any(
+        |r| r.text == "Svar nummer 6" && r.parent_platform_id.as_deref() == Some(top.as_str())
+    ));
+    yt.0.hide(&top, true);
+    let r = pass(&e, conn.as_ref()).await.unwrap();
+    assert_eq!(r.deletions_seen, 0, "held for review is not deleted: {r:?}");
+    assert!(by_id(&e, &top).await.deleted_seen_at.is_none());
 }

@@ -20,6 +20,7 @@ mod http;
 pub mod instagram;
 pub mod mastodon;
 pub mod x;
+pub mod youtube;
 
 pub use html::html_to_text;
 

@@ -1,6 +1,6 @@
 //! Property tests: every connector's response parser turns arbitrary bytes and arbitrary JSON into
 //! items or a clear error, never a panic.
-use insyn_capture::{Target, bluesky, facebook, instagram, x};
+use insyn_capture::{Target, bluesky, facebook, instagram, x, youtube};
 use insyn_domain::AccountId;
 use proptest::prelude::*;
 
@@ -32,6 +32,9 @@ fn json() -> impl Strategy<Value = serde_json::Value> {
             Just("children".to_string()),
             Just("includes".to_string()),
             Just("feed".to_string()),
+            Just("items".to_string()),
+            Just("snippet".to_string()),
+            Just("topLevelComment".to_string()),
             Just("post".to_string()),
             Just("record".to_string()),
             Just("thread".to_string()),
@@ -54,6 +57,7 @@ fn all_parsers(body: &[u8]) {
     let _ = instagram::parse_pages(&t, body);
     let _ = x::parse_page(&t, body);
     let _ = bluesky::parse_pages(&t, body);
+    let _ = youtube::parse_pages(&t, body);
 }
 
 proptest! {

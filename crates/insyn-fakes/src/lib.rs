@@ -7,5 +7,6 @@ pub mod bluesky;
 pub mod common;
 pub mod graph;
 pub mod x;
+pub mod youtube;
 
 pub use common::{Canned, Fake, Item};
