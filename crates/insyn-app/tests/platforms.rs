@@ -596,3 +596,68 @@ async fn youtube_capture_end_to_end() {
     assert_eq!(r.deletions_seen, 0, "held for review is not deleted: {r:?}");
     assert!(by_id(&e, &top).await.deleted_seen_at.is_none());
 }
+
+// --- LinkedIn ---
+
+struct Li(insyn_fakes::linkedin::LinkedinFake);
+
+impl Platformish for Li {
+    fn platform(&self) -> Platform {
+        Platform::Linkedin
+    }
+    fn fake(&self) -> &Fake {
+        &self.0.fake
+    }
+    fn token(&self) -> String {
+        self.0.token()
+    }
+    fn connector(&self, token: &str) -> Box<dyn Connector> {
+        Box::new(
+            insyn_app::connectors::linkedin::Linkedin::new(
+                &self.0.base_url,
+                token,
+                insyn_fakes::linkedin::ORG,
+            )
+            .unwrap(),
+        )
+    }
+    fn post(&self, text: &str, media: &[String]) -> String {
+        self.0.post(text, media)
+    }
+    fn comment(&self, parent: &str, text: &str) -> String {
+        self.0.comment(parent, "urn:li:person:kalle2001", text)
+    }
+    fn own_reply(&self, parent: &str, text: &str) -> String {
+        self.0.comment(parent, insyn_fakes::linkedin::ORG, text)
+    }
+    fn rate_limit(&self) -> u64 {
+        self.0.rate_limit(3600);
+        3600
+    }
+    fn listing(&self) -> &str {
+        "/rest/posts"
+    }
+    fn wrong_types(&self) -> Canned {
+        Canned::json(
+            200,
+            serde_json::json!({"elements": [{"id": ["urn"], "commentary": 1}]}),
+        )
+    }
+}
+
+#[tokio::test]
+async fn linkedin_capture_end_to_end() {
+    let li = Li(insyn_fakes::linkedin::LinkedinFake::start().await);
+    scenario(&li).await;
+    // the fake refuses a call without LinkedIn-Version, as LinkedIn does; the connector sends it
+    let r = reqwest::Client::new()
+        .get(format!(
+            "{}/rest/organizationAcls?q=roleAssignee",
+            li.0.base_url
+        ))
+        .bearer_auth(li.token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+}

@@ -18,6 +18,7 @@ mod graph;
 mod html;
 mod http;
 pub mod instagram;
+pub mod linkedin;
 pub mod mastodon;
 pub mod x;
 pub mod youtube;

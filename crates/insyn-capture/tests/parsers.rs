@@ -1,6 +1,6 @@
 //! Property tests: every connector's response parser turns arbitrary bytes and arbitrary JSON into
 //! items or a clear error, never a panic.
-use insyn_capture::{Target, bluesky, facebook, instagram, x, youtube};
+use insyn_capture::{Target, bluesky, facebook, instagram, linkedin, x, youtube};
 use insyn_domain::AccountId;
 use proptest::prelude::*;
 
@@ -33,6 +33,8 @@ fn json() -> impl Strategy<Value = serde_json::Value> {
             Just("includes".to_string()),
             Just("feed".to_string()),
             Just("items".to_string()),
+            Just("elements".to_string()),
+            Just("commentary".to_string()),
             Just("snippet".to_string()),
             Just("topLevelComment".to_string()),
             Just("post".to_string()),
@@ -58,6 +60,7 @@ fn all_parsers(body: &[u8]) {
     let _ = x::parse_page(&t, body);
     let _ = bluesky::parse_pages(&t, body);
     let _ = youtube::parse_pages(&t, body);
+    let _ = linkedin::parse_pages(&t, body);
 }
 
 proptest! {

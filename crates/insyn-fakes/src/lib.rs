@@ -6,6 +6,7 @@
 pub mod bluesky;
 pub mod common;
 pub mod graph;
+pub mod linkedin;
 pub mod x;
 pub mod youtube;
 
