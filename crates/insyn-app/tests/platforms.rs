@@ -661,3 +661,73 @@ async fn linkedin_capture_end_to_end() {
         .unwrap();
     assert_eq!(r.status(), 400);
 }
+
+// --- RSS/Atom (a WordPress-like site) ---
+
+struct Site(insyn_fakes::feed::FeedFake);
+
+impl Platformish for Site {
+    fn platform(&self) -> Platform {
+        Platform::Feed
+    }
+    fn fake(&self) -> &Fake {
+        &self.0.fake
+    }
+    fn token(&self) -> String {
+        self.0.token()
+    }
+    fn connector(&self, token: &str) -> Box<dyn Connector> {
+        Box::new(insyn_app::connectors::feed::Feed::new(&self.0.feed_url(), Some(token)).unwrap())
+    }
+    fn post(&self, text: &str, media: &[String]) -> String {
+        self.0.post(text, media)
+    }
+    fn comment(&self, parent: &str, text: &str) -> String {
+        self.0.comment(parent, "Kalle Svensson", text)
+    }
+    fn own_reply(&self, parent: &str, text: &str) -> String {
+        self.0.comment(parent, insyn_fakes::feed::AUTHOR, text)
+    }
+    fn rate_limit(&self) -> u64 {
+        self.0.rate_limit(120);
+        120
+    }
+    fn listing(&self) -> &str {
+        "/feed/"
+    }
+    fn wrong_types(&self) -> Canned {
+        Canned::bytes(
+            200,
+            "application/rss+xml",
+            "<rss version=\"2.0\"><channel><link>x</link><item><title>Utan id</title></item></channel></rss>",
+        )
+    }
+    fn own_direction(&self) -> Direction {
+        Direction::Received
+    }
+}
+
+#[tokio::test]
+async fn feed_capture_end_to_end() {
+    let site = Site(insyn_fakes::feed::FeedFake::start().await);
+    scenario(&site).await;
+    // a post removed from the site is seen gone through its own address (404)
+    let e = env(Platform::Feed, &site.0.feed_url()).await;
+    let conn = site.connector(&site.token());
+    let id = site.0.post("Ett inlägg som tas bort.", &[]);
+    pass(&e, conn.as_ref()).await.unwrap();
+    site.0.delete(&id);
+    let r = pass(&e, conn.as_ref()).await.unwrap();
+    assert_eq!(r.deletions_seen, 1, "{r:?}");
+    let events = e
+        .app
+        .record_events(e.org, by_id(&e, &id).await.id)
+        .await
+        .unwrap();
+    assert!(
+        events.last().unwrap().detail["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("HTTP 404")
+    );
+}

@@ -14,6 +14,7 @@
 
 pub mod bluesky;
 pub mod facebook;
+pub mod feed;
 mod graph;
 mod html;
 mod http;

@@ -1,6 +1,6 @@
 //! Property tests: every connector's response parser turns arbitrary bytes and arbitrary JSON into
 //! items or a clear error, never a panic.
-use insyn_capture::{Target, bluesky, facebook, instagram, linkedin, x, youtube};
+use insyn_capture::{Target, bluesky, facebook, feed, instagram, linkedin, x, youtube};
 use insyn_domain::AccountId;
 use proptest::prelude::*;
 
@@ -61,6 +61,7 @@ fn all_parsers(body: &[u8]) {
     let _ = bluesky::parse_pages(&t, body);
     let _ = youtube::parse_pages(&t, body);
     let _ = linkedin::parse_pages(&t, body);
+    let _ = feed::parse_feed(body);
 }
 
 proptest! {
@@ -83,4 +84,33 @@ fn unknown_fields_are_ignored_and_wrong_types_refused() {
     assert_eq!(facebook::parse_feed(&t, ok).unwrap(), 1);
     assert!(facebook::parse_feed(&t, br#"{"data":[{"id":1001}]}"#).is_err());
     assert!(facebook::parse_feed(&t, br#"{"data":[{"id":"1","message":"abc"#).is_err());
+}
+
+/// Arbitrary XML-ish text built from feed element names never panics the feed parser.
+fn xmlish() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("<rss>".to_string()),
+        Just("</rss>".to_string()),
+        Just("<channel>".to_string()),
+        Just("</channel>".to_string()),
+        Just("<item>".to_string()),
+        Just("</item>".to_string()),
+        Just("<guid>".to_string()),
+        Just("</guid>".to_string()),
+        Just("<feed>".to_string()),
+        Just("<entry><id>x</id>".to_string()),
+        Just("</entry>".to_string()),
+        Just("<link rel=\"next\" href=\"h\"/>".to_string()),
+        Just("<![CDATA[<p>a</p>]]>".to_string()),
+        Just("&amp;&#229;&bogus;&#xZZ;".to_string()),
+        "[a-zåäö <>&;\"=/]{0,10}",
+    ];
+    prop::collection::vec(piece, 0..40).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #[test]
+    fn arbitrary_xml_never_panics(doc in xmlish()) {
+        let _ = feed::parse_feed(doc.as_bytes());
+    }
 }

@@ -5,6 +5,7 @@
 
 pub mod bluesky;
 pub mod common;
+pub mod feed;
 pub mod graph;
 pub mod linkedin;
 pub mod x;
