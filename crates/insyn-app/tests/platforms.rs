@@ -410,6 +410,23 @@ async fn facebook_capture_end_to_end() {
     let v = by_id(&e, &visitor).await;
     assert_eq!((v.direction, v.kind), (Direction::Received, ItemKind::Post));
     assert_eq!(v.author_name, "Eva Ek");
+    // a comment the page hides stays a record and is not taken for deleted
+    let c = g.0.comment(
+        &visitor,
+        ("2002", "Olle"),
+        "Det här är en kommentar som döljs.",
+    );
+    assert_eq!(
+        pass(&e, g.connector(&g.token()).as_ref())
+            .await
+            .unwrap()
+            .new_records,
+        1
+    );
+    g.0.hide(&c, true);
+    let r = pass(&e, g.connector(&g.token()).as_ref()).await.unwrap();
+    assert_eq!((r.deletions_seen, r.new_versions), (0, 0), "{r:?}");
+    assert!(by_id(&e, &c).await.deleted_seen_at.is_none());
 }
 
 #[tokio::test]

@@ -122,8 +122,18 @@ impl Http {
         self.send(req, &url, bearer, MAX_BODY_BYTES).await
     }
 
-    /// Downloads a media file without any credentials.
+    /// Downloads a media file without any credentials, at most [`MAX_MEDIA_BYTES`].
     pub async fn media(&self, url: &str) -> Result<RawResponse, CaptureError> {
+        self.media_limited(url, MAX_MEDIA_BYTES).await
+    }
+
+    /// As [`Http::media`] with another limit. A file over the limit is an error whose kept
+    /// answer has no body (a cut-off file is no evidence of anything).
+    pub async fn media_limited(
+        &self,
+        url: &str,
+        limit: usize,
+    ) -> Result<RawResponse, CaptureError> {
         let u = url::Url::parse(url)
             .map_err(|e| CaptureError::Config(format!("media URL '{url}': {e}")))?;
         if !matches!(u.scheme(), "http" | "https") {
@@ -132,8 +142,18 @@ impl Http {
             )));
         }
         let (raw, _) = self
-            .send(self.client.get(u.clone()), &u, None, MAX_MEDIA_BYTES)
-            .await?;
+            .send(self.client.get(u.clone()), &u, None, limit)
+            .await
+            .map_err(|e| match e {
+                CaptureError::Parse { message, raw } => CaptureError::Parse {
+                    message: message.replace("; the first", "; dropped, the first"),
+                    raw: raw.map(|mut r| {
+                        r.body = bytes::Bytes::new();
+                        r
+                    }),
+                },
+                other => other,
+            })?;
         match raw.status {
             200..=299 => Ok(raw),
             status => Err(CaptureError::Unexpected {
@@ -235,6 +255,52 @@ pub(crate) fn fail(raw: RawResponse, headers: &HeaderMap, reset_header: &str) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A one-shot HTTP server answering `body` with status 200.
+    fn serve(body: Vec<u8>) -> String {
+        use std::io::{Read, Write};
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        std::thread::spawn(move || {
+            if let Ok((mut s, _)) = l.accept() {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf);
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: image/jpeg\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = s.write_all(head.as_bytes());
+                let _ = s.write_all(&body);
+            }
+        });
+        format!("http://{addr}/bild.jpg?sig=abc")
+    }
+
+    #[tokio::test]
+    async fn size_limits() {
+        let http = Http::new("http://127.0.0.1:1").unwrap();
+        // a media file over the limit: an error, nothing of the file kept
+        let url = serve(vec![7u8; 5000]);
+        match http.media_limited(&url, 1000).await {
+            Err(CaptureError::Parse { message, raw }) => {
+                assert!(message.contains("larger than 1000"), "{message}");
+                assert!(raw.unwrap().body.is_empty());
+            }
+            other => panic!("{other:?}"),
+        }
+        // within the limit: the exact bytes
+        let url = serve(vec![7u8; 1000]);
+        let raw = http.media_limited(&url, 1000).await.unwrap();
+        assert_eq!(raw.body.len(), 1000);
+        assert_eq!(raw.media_type, "image/jpeg");
+        // an API answer over the limit: the first bytes are kept as evidence
+        let url = serve(vec![b'{'; 3000]);
+        let u = url::Url::parse(&url).unwrap();
+        match http.send(http.client.get(u.clone()), &u, None, 100).await {
+            Err(CaptureError::Parse { raw, .. }) => assert_eq!(raw.unwrap().body.len(), 100),
+            other => panic!("{:?}", other.map(|r| r.0.status)),
+        }
+    }
 
     #[test]
     fn secrets_are_redacted() {

@@ -218,3 +218,24 @@ pub(crate) fn classify(
     item.parent_platform_id = answers;
     item.thread_platform_id = thread;
 }
+
+/// The connector for an account's platform. `base_url` is the API's base (the instance for
+/// Mastodon, the feed's address for [`Platform::Feed`]); `platform_id` is the account's platform
+/// id where the connector needs it up front (LinkedIn: `urn:li:organization:…`).
+pub fn connect(
+    platform: Platform,
+    base_url: &str,
+    token: &str,
+    platform_id: &str,
+) -> Result<Box<dyn Connector>, CaptureError> {
+    Ok(match platform {
+        Platform::Mastodon => Box::new(mastodon::Mastodon::new(base_url, token)?),
+        Platform::Facebook => Box::new(facebook::Facebook::new(base_url, token)?),
+        Platform::Instagram => Box::new(instagram::Instagram::new(base_url, token)?),
+        Platform::X => Box::new(x::X::new(base_url, token)?),
+        Platform::Youtube => Box::new(youtube::Youtube::new(base_url, token)?),
+        Platform::Linkedin => Box::new(linkedin::Linkedin::new(base_url, token, platform_id)?),
+        Platform::Bluesky => Box::new(bluesky::Bluesky::new(base_url, token)?),
+        Platform::Feed => Box::new(feed::Feed::new(base_url, Some(token))?),
+    })
+}
