@@ -37,10 +37,11 @@ impl App {
         actor: &str,
     ) -> Result<CaptureOutcome> {
         // Payloads are written concurrently: each write is made durable (fsync) on its own.
+        // (owned payloads, so that the future stays `Send` for a spawned capture task)
+        let payloads: Vec<Bytes> = observations.iter().map(|o| o.raw.clone()).collect();
         let stored: Vec<Result<(Sha256Digest, i64)>> =
-            futures::stream::iter(observations.iter().map(|obs| {
+            futures::stream::iter(payloads.into_iter().map(|raw| {
                 let blobs = self.blobs.clone();
-                let raw = obs.raw.clone();
                 async move { Ok((blobs.put(raw.clone()).await?, raw.len() as i64)) }
             }))
             .buffered(16)
