@@ -241,7 +241,8 @@ impl App {
     /// Turns a batch into an observation whose items carry their media digests: an item that is
     /// already a record with the same text keeps its stored media (signed URLs change and expire;
     /// the files were kept when first seen); a new or edited item's files are downloaded now and
-    /// stored before the item. A failed download is reported with its answer kept, never fatal.
+    /// stored before the item. A failed download is reported with its answer kept, never fatal,
+    /// and tried again on the next pass.
     async fn with_media(
         &self,
         org: OrgId,
@@ -265,7 +266,9 @@ impl App {
                 .filter(|r| r.text == item.text && r.author_name == item.author_name)
             {
                 let versions = self.store.record_versions(org, rec.id).await?;
-                if let Some(last) = versions.last() {
+                // all files kept before: reuse them; a file missing then (an expired URL) is
+                // tried again, and the item gets a new version if it can be had now
+                if let Some(last) = versions.last().filter(|v| v.media.len() >= refs.len()) {
                     item.media = last.media.clone();
                     continue;
                 }

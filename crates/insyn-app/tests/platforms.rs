@@ -303,6 +303,18 @@ async fn scenario(p: &dyn Platformish) {
     assert!(v[0].media.is_empty());
     let r = pass(&e, conn).await.unwrap();
     assert_eq!((r.new_records, r.new_versions), (0, 0), "{r:?}");
+    assert_eq!(r.media_errors.len(), 1, "tried again, still missing: {r:?}");
+    // once the file can be had again, the next pass completes the item as a new version
+    p.fake().restore_media(&m2);
+    let r = pass(&e, conn).await.unwrap();
+    assert_eq!((r.new_versions, r.media_stored), (1, 1), "{r:?}");
+    let v = e.app.record_versions(e.org, rec.id).await.unwrap();
+    assert_eq!(
+        v.last().unwrap().media,
+        vec![Sha256Digest::of(b"PNG invigning")]
+    );
+    let r = pass(&e, conn).await.unwrap();
+    assert_eq!((r.new_versions, r.media_stored), (0, 0), "{r:?}");
     let total = total + 1;
 
     // 10. bad bodies: a clear error, the payload kept, nothing half-written

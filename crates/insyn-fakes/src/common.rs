@@ -364,6 +364,13 @@ impl Fake {
         }
     }
 
+    /// The media file can be fetched again (the platform gave a fresh URL).
+    pub fn restore_media(&self, id: &str) {
+        if let Some(m) = self.lock().media.get_mut(id) {
+            m.expired = false;
+        }
+    }
+
     /// The token expires (or is revoked): every call is refused until [`Fake::renew_token`].
     pub fn expire_token(&self) {
         self.lock().token_ok = false;
