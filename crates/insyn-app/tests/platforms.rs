@@ -759,6 +759,22 @@ async fn feed_capture_end_to_end() {
             .unwrap()
             .contains("HTTP 404")
     );
+    // a feed is a window: posts that fall out of it are still on the site, so not deleted
+    site.0.set_window(2);
+    for i in 0..3 {
+        site.0.post(&format!("Senaste nytt {i}."), &[]);
+    }
+    let r = pass(&e, conn.as_ref()).await.unwrap();
+    assert!(r.checked >= 1, "{r:?}");
+    assert_eq!(r.deletions_seen, 0, "{r:?}");
+    assert_eq!(
+        records(&e)
+            .await
+            .iter()
+            .filter(|r| r.deleted_seen_at.is_some())
+            .count(),
+        1
+    );
 }
 
 /// Crash safety: passes aborted midway (the task dropped at different points, inside store

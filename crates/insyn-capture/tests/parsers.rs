@@ -114,3 +114,37 @@ proptest! {
         let _ = feed::parse_feed(doc.as_bytes());
     }
 }
+
+#[test]
+fn every_connector_refuses_bad_configuration_and_hides_its_token() {
+    use insyn_domain::Platform;
+    for p in Platform::ALL {
+        let org = "urn:li:organization:1";
+        assert!(
+            insyn_capture::connect(p, "not a url", "t", org).is_err(),
+            "{p:?}"
+        );
+        assert!(
+            insyn_capture::connect(p, "ftp://x/", "t", org).is_err(),
+            "{p:?}"
+        );
+        if p != Platform::Feed {
+            // a feed may be public; every API needs a token
+            assert!(
+                insyn_capture::connect(p, "http://127.0.0.1:1/", " ", org).is_err(),
+                "{p:?}"
+            );
+        }
+    }
+    assert!(
+        insyn_capture::connect(
+            Platform::Linkedin,
+            "http://127.0.0.1:1/",
+            "t",
+            "urn:li:person:1"
+        )
+        .is_err()
+    );
+    let x = insyn_capture::x::X::new("http://127.0.0.1:1/", "secret-token-123").unwrap();
+    assert!(!format!("{x:?}").contains("secret-token-123"));
+}

@@ -99,6 +99,8 @@ pub struct State {
     faults: VecDeque<(Option<String>, Canned)>,
     media: HashMap<String, MediaFile>,
     pub page_size: Option<usize>,
+    /// Lists show only the newest this many items (a windowed feed), where the platform has one.
+    pub window: Option<usize>,
     pub requests: u64,
     pub base_url: String,
 }
@@ -251,6 +253,7 @@ impl Fake {
             faults: VecDeque::new(),
             media: HashMap::new(),
             page_size: None,
+            window: None,
             requests: 0,
             base_url: base_url.clone(),
         }));
@@ -401,6 +404,11 @@ impl Fake {
     /// Pages hold at most `n` items (to test pagination with few items).
     pub fn set_page_size(&self, n: usize) {
         self.lock().page_size = Some(n);
+    }
+
+    /// Lists show only the newest `n` items (RSS feeds are windows).
+    pub fn set_window(&self, n: usize) {
+        self.lock().window = Some(n);
     }
 
     /// API calls served so far.

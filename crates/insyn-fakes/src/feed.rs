@@ -132,7 +132,12 @@ async fn posts_feed(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let s = st.lock();
-    let posts: Vec<&Item> = s.live().rev().filter(|i| i.parent.is_none()).collect();
+    let posts: Vec<&Item> = s
+        .live()
+        .rev()
+        .filter(|i| i.parent.is_none())
+        .take(s.window.unwrap_or(usize::MAX))
+        .collect();
     let paged: usize = q
         .get("paged")
         .and_then(|p| p.parse().ok())
