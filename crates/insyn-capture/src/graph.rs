@@ -12,8 +12,7 @@ use std::time::Duration;
 
 /// The Graph API version spoken.
 pub const GRAPH_VERSION: &str = "v21.0";
-/// Most pages followed in one edge per poll (a guard against a platform that never ends).
-pub const MAX_PAGES: usize = 200;
+pub(crate) use crate::MAX_PAGES;
 
 pub(crate) struct Graph {
     pub http: Http,

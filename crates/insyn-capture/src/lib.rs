@@ -35,6 +35,9 @@ use std::time::Duration;
 /// Longest response body accepted (8 MiB); a larger one is refused, not cut.
 pub const MAX_BODY_BYTES: usize = 8 << 20;
 
+/// Most pages of one comment list followed per poll (a guard against a list that never ends).
+pub const MAX_PAGES: usize = 200;
+
 /// Largest media file downloaded (64 MiB); a larger one is a capture error, the item is kept.
 pub const MAX_MEDIA_BYTES: usize = 64 << 20;
 

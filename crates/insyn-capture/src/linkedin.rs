@@ -308,7 +308,7 @@ impl Linkedin {
     ) -> Result<Vec<Batch>, CaptureError> {
         let mut out = Vec::new();
         let mut start = 0usize;
-        for _ in 0..crate::graph::MAX_PAGES {
+        for _ in 0..crate::MAX_PAGES {
             let (s, c) = (start.to_string(), "100".to_string());
             let raw = match self
                 .get(

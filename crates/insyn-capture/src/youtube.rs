@@ -332,7 +332,7 @@ impl Youtube {
     ) -> Result<Vec<Batch>, CaptureError> {
         let mut out = Vec::new();
         let mut token: Option<String> = None;
-        for _ in 0..crate::graph::MAX_PAGES {
+        for _ in 0..crate::MAX_PAGES {
             let mut params = vec![
                 ("part", "snippet"),
                 ("parentId", parent),
