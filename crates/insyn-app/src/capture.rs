@@ -1,8 +1,9 @@
 //! Evidence first (R2.4): the verbatim platform payload is stored before the items parsed from it.
 use crate::{App, Result};
 use bytes::Bytes;
-use insyn_domain::{CaptureItem, OrgId, Sha256Digest};
+use insyn_domain::{CaptureItem, OrgId, Record, Sha256Digest};
 use insyn_store::{BlobMeta, CaptureOutcome};
+use std::collections::HashMap;
 
 /// One platform response (or webhook delivery, or export file member) and the items parsed from it.
 pub struct Observation {
@@ -49,13 +50,38 @@ pub struct PassReport {
     /// Records looked up because they were missing from the listing.
     pub checked: u64,
     pub deletions_seen: u64,
+    /// Media files downloaded and stored in this pass.
+    pub media_stored: u64,
+    /// Media files that could not be downloaded (expired URL, too large, unreachable); each
+    /// item was stored without that file.
+    pub media_errors: Vec<MediaProblem>,
+}
+
+/// A media file capture could not keep, and the platform's answer kept as evidence.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MediaProblem {
+    pub platform_item_id: String,
+    /// The media URL with secrets removed.
+    pub url: String,
+    pub status: Option<u16>,
+    /// The answer (e.g. the 403 "URL signature expired" body), stored as a blob.
+    pub answer_blob: Option<Sha256Digest>,
+    pub message: String,
+}
+
+/// The media URL without query parameters (signatures and tokens stay out of reports).
+fn bare_url(url: &str) -> String {
+    url.split(['?', '#']).next().unwrap_or(url).to_string()
 }
 
 impl App {
     /// One full pass over an account: every page of the listing (each response stored before its
-    /// items), then a direct look-up of every record that was not in the listing. Only the
+    /// items, each new or edited item's media files downloaded and stored by SHA-256 before the
+    /// item), then a direct look-up of every record that was not in the listing. Only the
     /// platform's "not found" marks a record as deleted (positive evidence, R2.4); an error stops
-    /// the pass with the response kept as evidence and nothing lost.
+    /// the pass with the response kept as evidence and nothing lost. A media file that cannot be
+    /// downloaded does not stop the pass: the item is stored without it and the failure, with the
+    /// platform's answer, is in [`PassReport::media_errors`].
     pub async fn capture_pass(
         &self,
         org: OrgId,
@@ -94,38 +120,10 @@ impl App {
             account_id: account,
             platform_account_id,
         };
-        let mut report = PassReport::default();
-        let mut seen = std::collections::HashSet::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let page = self
-                .connector_call(connector.poll(&target, cursor.as_deref()))
-                .await?;
-            let observations: Vec<Observation> = page
-                .batches
-                .into_iter()
-                .map(|b| {
-                    seen.extend(b.items.iter().map(|i| i.platform_item_id.clone()));
-                    report.responses += 1;
-                    Observation {
-                        raw: b.raw.body,
-                        media_type: b.raw.media_type,
-                        items: b.items,
-                    }
-                })
-                .collect();
-            let outcome = self.capture_without_index(org, observations, actor).await?;
-            report.new_records += outcome.new_records;
-            report.new_versions += outcome.new_versions;
-            report.unchanged += outcome.unchanged;
-            match page.next_cursor {
-                Some(next) if Some(&next) != cursor.as_ref() => cursor = Some(next),
-                _ => break,
-            }
-        }
-        // records not in the listing: look each one up
+        // the account's records as they stand, to skip media of unchanged items and to find
+        // the records missing from the listing
+        let mut known: HashMap<String, Record> = HashMap::new();
         let mut offset = 0;
-        let mut missing = Vec::new();
         loop {
             let filter = crate::RecordFilter {
                 account: Some(account),
@@ -138,27 +136,62 @@ impl App {
                 break;
             }
             offset += records.len() as i64;
-            missing.extend(
-                records
-                    .into_iter()
-                    .filter(|r| r.deleted_seen_at.is_none() && !seen.contains(&r.platform_item_id)),
-            );
+            known.extend(records.into_iter().map(|r| (r.platform_item_id.clone(), r)));
         }
+        let mut report = PassReport::default();
+        let mut seen = std::collections::HashSet::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = self
+                .connector_call(connector.poll(&target, cursor.as_deref()))
+                .await?;
+            let mut observations = Vec::with_capacity(page.batches.len());
+            for b in page.batches {
+                seen.extend(b.items.iter().map(|i| i.platform_item_id.clone()));
+                report.responses += 1;
+                observations.push(
+                    self.with_media(org, connector, b, &known, &mut report)
+                        .await?,
+                );
+            }
+            let outcome = self.capture_without_index(org, observations, actor).await?;
+            report.new_records += outcome.new_records;
+            report.new_versions += outcome.new_versions;
+            report.unchanged += outcome.unchanged;
+            match page.next_cursor {
+                Some(next) if Some(&next) != cursor.as_ref() => cursor = Some(next),
+                _ => break,
+            }
+        }
+        // records not in the listing: look each one up
+        let mut missing: Vec<&Record> = known
+            .values()
+            .filter(|r| r.deleted_seen_at.is_none() && !seen.contains(&r.platform_item_id))
+            .collect();
+        missing.sort_by_key(|r| r.id);
         for record in missing {
             report.checked += 1;
+            let item = insyn_capture::ItemRef {
+                platform_item_id: record.platform_item_id.clone(),
+                kind: record.kind,
+                parent_platform_id: record.parent_platform_id.clone(),
+                thread_platform_id: record.thread_platform_id.clone(),
+            };
             match self
-                .connector_call(connector.lookup(&target, &record.platform_item_id))
+                .connector_call(connector.lookup(&target, &item))
                 .await?
             {
                 insyn_capture::Lookup::Present(b) => {
                     report.responses += 1;
-                    let obs = Observation {
-                        raw: b.raw.body,
-                        media_type: b.raw.media_type,
-                        items: b.items,
-                    };
+                    let obs = self
+                        .with_media(org, connector, b, &known, &mut report)
+                        .await?;
                     let outcome = self.capture_without_index(org, vec![obs], actor).await?;
                     report.new_versions += outcome.new_versions;
+                }
+                insyn_capture::Lookup::Unconfirmed(raw) => {
+                    report.responses += 1;
+                    self.store_raw(&raw).await?;
                 }
                 insyn_capture::Lookup::Gone(raw) => {
                     report.responses += 1;
@@ -177,6 +210,74 @@ impl App {
         self.sync_search().await?;
         self.screen_pending().await?;
         Ok(report)
+    }
+
+    /// Turns a batch into an observation whose items carry their media digests: an item that is
+    /// already a record with the same text keeps its stored media (signed URLs change and expire;
+    /// the files were kept when first seen); a new or edited item's files are downloaded now and
+    /// stored before the item. A failed download is reported with its answer kept, never fatal,
+    /// and tried again on the next pass.
+    async fn with_media(
+        &self,
+        org: OrgId,
+        connector: &dyn insyn_capture::Connector,
+        batch: insyn_capture::Batch,
+        known: &HashMap<String, Record>,
+        report: &mut PassReport,
+    ) -> Result<Observation> {
+        let mut items = batch.items;
+        for item in items.iter_mut() {
+            let refs: Vec<&insyn_capture::MediaRef> = batch
+                .media
+                .iter()
+                .filter(|m| m.item == item.platform_item_id)
+                .collect();
+            if refs.is_empty() {
+                continue;
+            }
+            if let Some(rec) = known
+                .get(&item.platform_item_id)
+                .filter(|r| r.text == item.text && r.author_name == item.author_name)
+            {
+                let versions = self.store.record_versions(org, rec.id).await?;
+                // all files kept before: reuse them; a file missing then (an expired URL) is
+                // tried again, and the item gets a new version if it can be had now
+                if let Some(last) = versions.last().filter(|v| v.media.len() >= refs.len()) {
+                    item.media = last.media.clone();
+                    continue;
+                }
+            }
+            for m in refs {
+                match connector.fetch_media(m).await {
+                    Ok(file) => {
+                        let digest = self.store_raw(&file).await?;
+                        if !item.media.contains(&digest) {
+                            item.media.push(digest);
+                        }
+                        report.media_stored += 1;
+                    }
+                    Err(e) => {
+                        let answer_blob = match e.raw() {
+                            Some(raw) => Some(self.store_raw(raw).await?),
+                            None => None,
+                        };
+                        tracing::warn!(item = %item.platform_item_id, url = %bare_url(&m.url), error = %e, "a media file could not be kept");
+                        report.media_errors.push(MediaProblem {
+                            platform_item_id: item.platform_item_id.clone(),
+                            url: bare_url(&m.url),
+                            status: e.raw().map(|r| r.status),
+                            answer_blob,
+                            message: e.to_string(),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(Observation {
+            raw: batch.raw.body,
+            media_type: batch.raw.media_type,
+            items,
+        })
     }
 
     /// Runs a connector call; on failure the platform's response is stored as evidence first.

@@ -8,7 +8,6 @@ use chrono::{DateTime, Duration, Utc};
 use insyn_capture::Connector;
 use insyn_domain::{
     Account, AccountId, CaptureAlert, ConnectionHealth, ConnectionState, FailureKind, OrgId,
-    Platform,
 };
 use serde::Serialize;
 
@@ -31,21 +30,14 @@ pub struct ConnectionView {
     pub health: ConnectionHealth,
 }
 
-/// The connector for a platform, speaking to `base_url` with `token`.
-pub fn connector_for(
-    platform: Platform,
-    base_url: &str,
-    token: &str,
-) -> Result<Box<dyn Connector>> {
-    match platform {
-        Platform::Mastodon => Ok(Box::new(insyn_capture::mastodon::Mastodon::new(
-            base_url, token,
-        )?)),
-        other => Err(AppError::Conflict(format!(
-            "capture from {} is not connected in this version",
-            other.display_name()
-        ))),
-    }
+/// The connector for an account's platform, speaking to `base_url` with `token`.
+pub fn connector_for(account: &Account, base_url: &str, token: &str) -> Result<Box<dyn Connector>> {
+    Ok(insyn_capture::connect(
+        account.platform,
+        base_url,
+        token,
+        &account.platform_id,
+    )?)
 }
 
 impl App {
@@ -82,7 +74,7 @@ impl App {
             return Err(AppError::invalid("token", "the token is empty"));
         }
         let acc = self.store.get_account(org, account).await?;
-        let connector = connector_for(acc.platform, base_url, token)?;
+        let connector = connector_for(&acc, base_url, token)?;
         let verified = connector.verify().await?;
         let acc = if acc.platform_id.is_empty() {
             self.store
@@ -129,7 +121,7 @@ impl App {
             let token = self
                 .token_sealer()?
                 .open(org, account, &conn.sealed_token)?;
-            let connector = connector_for(acc.platform, &conn.base_url, &token)?;
+            let connector = connector_for(&acc, &conn.base_url, &token)?;
             self.capture_pass(org, account, connector.as_ref(), actor)
                 .await
         }

@@ -2,7 +2,8 @@
 //! `Link` header, each status's replies through `/context` (others' replies are inkomna), direct
 //! look-ups for edits and deletions (`404` is the evidence).
 use crate::{
-    Batch, CaptureError, Connector, Lookup, MAX_BODY_BYTES, PollPage, RawResponse, Target,
+    Batch, CaptureError, Connector, ItemRef, Lookup, MAX_BODY_BYTES, MediaRef, PollPage,
+    RawResponse, Target,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -17,6 +18,7 @@ pub struct Mastodon {
     base: url::Url,
     token: String,
     http: reqwest::Client,
+    media: crate::http::Http,
 }
 
 impl std::fmt::Debug for Mastodon {
@@ -50,6 +52,14 @@ struct Status {
     #[serde(default)]
     spoiler_text: String,
     account: Account,
+    #[serde(default)]
+    media_attachments: Vec<Attachment>,
+}
+
+#[derive(Deserialize)]
+struct Attachment {
+    #[serde(default)]
+    url: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -80,6 +90,7 @@ impl Mastodon {
             .build()
             .map_err(|e| CaptureError::Config(e.to_string()))?;
         Ok(Mastodon {
+            media: crate::http::Http::new(base.as_str())?,
             base,
             token: token.trim().to_string(),
             http,
@@ -210,6 +221,20 @@ impl Mastodon {
     }
 }
 
+fn media_of(statuses: &[Status]) -> Vec<MediaRef> {
+    statuses
+        .iter()
+        .flat_map(|s| {
+            s.media_attachments.iter().filter_map(|a| {
+                a.url.as_ref().map(|u| MediaRef {
+                    item: s.id.clone(),
+                    url: u.clone(),
+                })
+            })
+        })
+        .collect()
+}
+
 /// The `rel="next"` URL of a `Link` header.
 fn next_link(header: &str) -> Option<String> {
     header.split(',').find_map(|part| {
@@ -275,7 +300,11 @@ impl Connector for Mastodon {
                 Self::item(target, s, &thread, format!("/{i}"))
             })
             .collect();
-        let mut batches = vec![Batch { raw, items }];
+        let mut batches = vec![Batch {
+            raw,
+            items,
+            media: media_of(&statuses),
+        }];
         // each top-level status's replies
         for s in statuses.iter().filter(|s| s.in_reply_to_id.is_none()) {
             let (raw, _) = self
@@ -291,7 +320,11 @@ impl Connector for Mastodon {
                 .enumerate()
                 .map(|(i, d)| Self::item(target, d, &s.id, format!("/descendants/{i}")))
                 .collect();
-            batches.push(Batch { raw, items });
+            batches.push(Batch {
+                raw,
+                items,
+                media: media_of(&ctx.descendants),
+            });
         }
         Ok(PollPage {
             batches,
@@ -299,11 +332,8 @@ impl Connector for Mastodon {
         })
     }
 
-    async fn lookup(
-        &self,
-        target: &Target,
-        platform_item_id: &str,
-    ) -> Result<Lookup, CaptureError> {
+    async fn lookup(&self, target: &Target, item: &ItemRef) -> Result<Lookup, CaptureError> {
+        let platform_item_id = item.platform_item_id.as_str();
         if platform_item_id.is_empty()
             || !platform_item_id.chars().all(|c| c.is_ascii_alphanumeric())
         {
@@ -323,7 +353,12 @@ impl Connector for Mastodon {
         Ok(Lookup::Present(Batch {
             raw,
             items: vec![item],
+            media: media_of(std::slice::from_ref(&s)),
         }))
+    }
+
+    async fn fetch_media(&self, media: &MediaRef) -> Result<RawResponse, CaptureError> {
+        self.media.media(&media.url).await
     }
 }
 

@@ -1,0 +1,223 @@
+//! X API v2: `/2/users/me`, `/2/users/{id}/tweets`, `/2/users/{id}/mentions`, `/2/tweets?ids=`;
+//! bearer token; `pagination_token` / `meta.next_token`; `includes.users` and `includes.media`;
+//! an edit gives the post a new id and `edit_history_tweet_ids`; a deleted post looked up answers
+//! a `resource-not-found` error; 429 with `x-rate-limit-*` headers.
+use crate::common::{Canned, Fake, Hooks, Item, St, State, bearer};
+use axum::Router;
+use axum::extract::{Path, Query, State as AxState};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+pub const USER_ID: &str = "1580000000000000001";
+pub const NAME: &str = "Ekbacka kommun";
+pub const USERNAME: &str = "ekbackakommun";
+
+pub struct XFake {
+    pub fake: Fake,
+}
+
+impl std::ops::Deref for XFake {
+    type Target = Fake;
+    fn deref(&self) -> &Fake {
+        &self.fake
+    }
+}
+
+fn auth_error() -> Canned {
+    Canned::json(
+        401,
+        json!({"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}),
+    )
+}
+
+fn new_id(seq: u64) -> String {
+    format!("18600000000000{seq:05}")
+}
+
+impl XFake {
+    pub async fn start() -> XFake {
+        let fake = Fake::start(
+            "x-user-access-token",
+            Hooks {
+                token_of: bearer,
+                auth_error,
+            },
+            Router::new()
+                .route("/2/users/me", get(me))
+                .route("/2/users/{id}/{edge}", get(timeline))
+                .route("/2/tweets", get(lookup)),
+        )
+        .await;
+        XFake { fake }
+    }
+
+    pub fn token(&self) -> String {
+        self.lock().token.clone()
+    }
+
+    /// A post by the account.
+    pub fn post(&self, text: &str, media: &[String]) -> String {
+        self.add_with(|s, at| {
+            let mut i = Fake::item(new_id(s), (USER_ID, NAME), text, at);
+            i.media = media.to_vec();
+            i
+        })
+    }
+
+    /// A reply to `parent` by `author` (id, name); the account's own when the id is [`USER_ID`].
+    pub fn reply(&self, parent: &str, author: (&str, &str), text: &str) -> String {
+        let root = {
+            let s = self.lock();
+            let p = s.find(parent).expect("the parent");
+            p.root.clone().unwrap_or_else(|| p.ids[0].clone())
+        };
+        self.add_with(|s, at| {
+            let mut i = Fake::item(new_id(s), author, text, at);
+            i.parent = Some(parent.into());
+            i.root = Some(root);
+            i
+        })
+    }
+
+    /// An edit: the post gets a new id, its history keeps the old ones.
+    pub fn edit_post(&self, id: &str, text: &str) -> String {
+        let seq = self.lock().next_seq();
+        let n = new_id(seq);
+        self.edit(id, text, Some(n.clone()));
+        n
+    }
+
+    /// X's rate limit on the account's posts: 429 with the reset time in epoch seconds.
+    pub fn rate_limit(&self, secs: i64) {
+        let reset = chrono::Utc::now().timestamp() + secs;
+        self.inject_on(
+            "/tweets",
+            Canned::json(
+                429,
+                json!({"title":"Too Many Requests","detail":"Too Many Requests","type":"about:blank","status":429}),
+            )
+            .header("x-rate-limit-limit", 900)
+            .header("x-rate-limit-remaining", 0)
+            .header("x-rate-limit-reset", reset),
+        );
+    }
+}
+
+fn tweet(s: &State, i: &Item) -> (Value, Vec<Value>) {
+    let mut v = json!({
+        "id": i.id, "text": i.text, "author_id": i.author_id, "created_at": i.created.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "conversation_id": i.root.clone().unwrap_or_else(|| i.ids[0].clone()),
+        "edit_history_tweet_ids": i.ids, "lang": "sv",
+        "edit_controls": {"edits_remaining": 5 - i.ids.len().min(5), "is_edit_eligible": true, "editable_until": (i.created + chrono::Duration::hours(1)).to_rfc3339()},
+    });
+    if let Some(p) = &i.parent {
+        let parent_id = s.find(p).map(|p| p.id.clone()).unwrap_or(p.clone());
+        v["referenced_tweets"] = json!([{"type": "replied_to", "id": parent_id}]);
+        v["in_reply_to_user_id"] = json!(USER_ID);
+    }
+    let media: Vec<Value> = i
+        .media
+        .iter()
+        .map(|m| json!({"media_key": format!("3_{m}"), "type": "photo", "url": s.media_url(m)}))
+        .collect();
+    if !media.is_empty() {
+        v["attachments"] =
+            json!({"media_keys": i.media.iter().map(|m| format!("3_{m}")).collect::<Vec<_>>()});
+    }
+    (v, media)
+}
+
+fn page(s: &State, items: Vec<&Item>) -> Value {
+    let mut users: HashMap<String, Value> = HashMap::new();
+    let mut media = Vec::new();
+    let data: Vec<Value> = items
+        .iter()
+        .map(|i| {
+            users.insert(
+                i.author_id.clone(),
+                json!({"id": i.author_id, "name": i.author_name, "username": i.author_name.to_lowercase().replace(' ', "")}),
+            );
+            let (v, m) = tweet(s, i);
+            media.extend(m);
+            v
+        })
+        .collect();
+    let mut out =
+        json!({"data": data, "includes": {"users": users.into_values().collect::<Vec<_>>()}});
+    if !media.is_empty() {
+        out["includes"]["media"] = json!(media);
+    }
+    out
+}
+
+async fn me(AxState(_st): AxState<St>) -> Response {
+    Canned::json(
+        200,
+        json!({"data": {"id": USER_ID, "name": NAME, "username": USERNAME}}),
+    )
+    .into_response()
+}
+
+async fn timeline(
+    AxState(st): AxState<St>,
+    Path((id, edge)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let s = st.lock();
+    if id != USER_ID {
+        return Canned::json(404, json!({"title":"Not Found Error","status":404})).into_response();
+    }
+    let all: Vec<&Item> = s
+        .live()
+        .rev()
+        .filter(|i| match edge.as_str() {
+            "tweets" => i.author_id == USER_ID,
+            _ => i.author_id != USER_ID,
+        })
+        .collect();
+    let offset = q
+        .get("pagination_token")
+        .and_then(|t| t.strip_prefix("7140dibdnow9c7btw4"))
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0);
+    let want = q
+        .get("max_results")
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(10);
+    let (items, next) = s.page(&all, offset, want);
+    let mut v = page(&s, items.clone());
+    if items.is_empty() {
+        v = json!({"meta": {"result_count": 0}});
+    } else {
+        v["meta"] = json!({"result_count": items.len(), "newest_id": items[0].id, "oldest_id": items[items.len()-1].id});
+        if let Some(n) = next {
+            v["meta"]["next_token"] = json!(format!("7140dibdnow9c7btw4{n}"));
+        }
+    }
+    Canned::json(200, v).into_response()
+}
+
+async fn lookup(AxState(st): AxState<St>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let s = st.lock();
+    let ids: Vec<&str> = q
+        .get("ids")
+        .map(|i| i.split(',').collect())
+        .unwrap_or_default();
+    let found: Vec<&Item> = ids.iter().filter_map(|id| s.find(id)).collect();
+    let mut v = if found.is_empty() {
+        json!({})
+    } else {
+        page(&s, found)
+    };
+    let errors: Vec<Value> = ids
+        .iter()
+        .filter(|id| s.find(id).is_none())
+        .map(|id| json!({"value": id, "detail": format!("Could not find tweet with ids: [{id}]."), "title": "Not Found Error", "resource_type": "tweet", "parameter": "ids", "resource_id": id, "type": "https://api.twitter.com/2/problems/resource-not-found"}))
+        .collect();
+    if !errors.is_empty() {
+        v["errors"] = json!(errors);
+    }
+    Canned::json(200, v).into_response()
+}
