@@ -13,36 +13,73 @@ use insyn_screening::{Category, Finding, Mode, RuleSet, Screener, SuggestedActio
 
 fn screener() -> &'static Screener {
     static S: OnceLock<Screener> = OnceLock::new();
-    S.get_or_init(Screener::default_swedish)
+    // INSYN_SCREENING_RULES_DIR: a whole rule directory read at run time instead of the embedded
+    // copy, so rule work can be measured without rebuilding.
+    S.get_or_init(|| match std::env::var_os("INSYN_SCREENING_RULES_DIR") {
+        Some(dir) => {
+            Screener::new(RuleSet::from_dir(dir).expect("rule dir parses")).expect("rules build")
+        }
+        None => Screener::default_swedish(),
+    })
 }
 
 // ---------------------------------------------------------------- corpus
 
-/// (category, text-level precision floor, text-level recall floor). Set a little below what the
-/// whole corpus measures; see corpus/README.md for the held-out figures.
+/// (category, text-level precision floor, text-level recall floor). The personal-data floors
+/// (0.98/0.99) and the content floors (0.85/0.85) are the ones issue 4 sets; the rest are set a
+/// little below what the whole corpus measures. See corpus/README.md for held-out figures.
 const FLOORS: &[(Category, f64, f64)] = &[
-    (Category::Personnummer, 0.95, 0.95),
-    (Category::Phone, 0.95, 0.95),
-    (Category::Email, 0.95, 0.95),
+    (Category::Personnummer, 0.98, 0.99),
+    (Category::Phone, 0.98, 0.99),
+    (Category::Email, 0.98, 0.99),
     (Category::Address, 0.9, 0.9),
-    (Category::Payment, 0.9, 0.9),
-    (Category::Sensitive, 0.9, 0.85),
-    (Category::OffensivePerson, 0.9, 0.9),
-    (Category::Threat, 0.9, 0.9),
-    (Category::Hate, 0.9, 0.85),
+    (Category::Payment, 0.98, 0.99),
+    (Category::Sensitive, 0.85, 0.85),
+    (Category::OffensivePerson, 0.85, 0.85),
+    (Category::Threat, 0.85, 0.85),
+    (Category::Hate, 0.85, 0.85),
     (Category::UnlawfulLink, 0.9, 0.9),
-    (Category::Secret, 0.9, 0.85),
-    (Category::Complaint, 0.9, 0.65),
-    (Category::CaseReference, 0.9, 0.8),
-    (Category::CaseRequest, 0.9, 0.85),
-    (Category::EconomicAdvice, 0.9, 0.9),
+    (Category::Secret, 0.85, 0.85),
+    (Category::Complaint, 0.85, 0.85),
+    (Category::CaseReference, 0.85, 0.85),
+    (Category::CaseRequest, 0.85, 0.85),
+    (Category::EconomicAdvice, 0.85, 0.85),
 ];
+
+/// The first corpus line of the part written after the rules were tuned on lines before it
+/// (batch F in corpus/README.md); its scores are printed on their own.
+const HELD_OUT_FROM_LINE: usize = 653;
+
+/// Categories under their floor, one message each naming the category.
+fn below_floors(report: &eval::Report) -> Vec<String> {
+    let mut failures = Vec::new();
+    for &(c, p_floor, r_floor) in FLOORS {
+        let t = report.text_counts(c);
+        let (p, r) = (t.precision().unwrap_or(0.0), t.recall().unwrap_or(0.0));
+        if p < p_floor || r < r_floor {
+            failures.push(format!(
+                "{c}: P {p:.3} (floor {p_floor}), R {r:.3} (floor {r_floor})"
+            ));
+        }
+    }
+    failures
+}
 
 #[test]
 fn corpus_scores_meet_floors() {
     let corpus = eval::parse_corpus(eval::DEFAULT_CORPUS).expect("corpus parses");
     let report = eval::evaluate(screener(), &corpus);
-    println!("{}", report.table());
+    println!("whole corpus\n{}", report.table());
+    let held_out: Vec<_> = corpus
+        .iter()
+        .filter(|e| e.line >= HELD_OUT_FROM_LINE)
+        .cloned()
+        .collect();
+    let held = eval::evaluate(screener(), &held_out);
+    println!(
+        "lines {HELD_OUT_FROM_LINE}.. (batch F, held out)\n{}",
+        held.table()
+    );
     for m in &report.mistakes {
         println!(
             "  line {:>3} {} {:<16} {}",
@@ -52,16 +89,7 @@ fn corpus_scores_meet_floors() {
             m.text
         );
     }
-    let mut failures = Vec::new();
-    for &(c, p_floor, r_floor) in FLOORS {
-        let t = report.text_counts(c);
-        let (p, r) = (t.precision().unwrap_or(0.0), t.recall().unwrap_or(0.0));
-        if p < p_floor || r < r_floor {
-            failures.push(format!(
-                "{c}: P {p:.2} (floor {p_floor}), R {r:.2} (floor {r_floor})"
-            ));
-        }
-    }
+    let mut failures = below_floors(&report);
     let micro = report.micro_text();
     if micro.f1().unwrap_or(0.0) < 0.9 {
         failures.push(format!(
@@ -84,9 +112,36 @@ fn corpus_scores_meet_floors() {
 }
 
 #[test]
+fn floor_check_names_the_category() {
+    // A report where every prediction of `threat` is wrong must be named, and only it.
+    let mut report = eval::Report::default();
+    for &(c, _, _) in FLOORS {
+        report.text.insert(
+            c,
+            Counts {
+                tp: 100,
+                fp: 0,
+                fn_: 0,
+            },
+        );
+    }
+    report.text.insert(
+        Category::Threat,
+        Counts {
+            tp: 80,
+            fp: 20,
+            fn_: 0,
+        },
+    );
+    let f = below_floors(&report);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(f[0].starts_with("threat:"), "{f:?}");
+}
+
+#[test]
 fn corpus_is_large_varied_and_consistent() {
     let corpus = eval::parse_corpus(eval::DEFAULT_CORPUS).expect("corpus parses");
-    assert!(corpus.len() >= 300, "{} examples", corpus.len());
+    assert!(corpus.len() >= 650, "{} examples", corpus.len());
     for c in Category::ALL {
         let n = corpus
             .iter()
@@ -538,7 +593,8 @@ fn examples_from_the_brief() {
         ),
     ];
     for (text, want) in cases {
-        let got: Vec<Category> = screener().screen(text).iter().map(|f| f.category).collect();
+        let mut got: Vec<Category> = screener().screen(text).iter().map(|f| f.category).collect();
+        got.dedup(); // two findings of one category at different places count once here
         assert_eq!(&got, want, "{text}");
     }
 }
