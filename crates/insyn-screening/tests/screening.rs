@@ -191,8 +191,10 @@ fn luhn_digit(s: &str) -> u32 {
     insyn_screening::validate::luhn_check_digit(s).expect("digits") as u32
 }
 
-/// About 2000 strings: valid numbers in every spelling, near misses (check digit, dates, serial
+/// 100,000 strings: valid numbers in every spelling, near misses (check digit, dates, serial
 /// 000, leap days, day+60 edges), wrong separators and lengths, garbage.
+const CANDIDATES: usize = 100_000;
+
 fn candidates() -> Vec<String> {
     let mut r = Rng(0x1234_5678_9abc_def1);
     let mut out = Vec::new();
@@ -207,7 +209,8 @@ fn candidates() -> Vec<String> {
             _ => format!("{yyyy:04}{mm:02}{dd:02}+{serial:03}{check}"),
         }
     };
-    for i in 0..1500u64 {
+    // Two strings per round (a number and a mutation of it), plus the fixed list below.
+    for i in 0..(CANDIDATES as u64 / 2) {
         let yyyy = 1890 + r.below(140) as u32;
         let mm = match i % 10 {
             0 => r.below(14) as u32, // 0..13: invalid months too
@@ -309,12 +312,13 @@ fn personnummer_agrees_with_pypi_personnummer() {
         return;
     };
     let cands = candidates();
-    assert!(cands.len() >= 2000, "{} candidates", cands.len());
+    assert!(cands.len() >= CANDIDATES, "{} candidates", cands.len());
+    let started = Instant::now();
     let script = "import sys\n\
         from personnummer import personnummer as p\n\
         assert p.__name__ == 'personnummer.personnummer'\n\
-        for line in sys.stdin.read().split('\\n')[:-1]:\n    \
-            print('1' if p.valid(line) else '0')\n";
+        lines = sys.stdin.read().split('\\n')[:-1]\n\
+        sys.stdout.write('\\n'.join('1' if p.valid(l) else '0' for l in lines) + '\\n')\n";
     let child = Command::new(&python)
         .args(["-c", script])
         .stdin(Stdio::piped())
@@ -326,10 +330,12 @@ fn personnummer_agrees_with_pypi_personnummer() {
         Err(e) => return skip_or_fail(&format!("cannot run {}: {e}", python.display())),
     };
     {
-        let mut stdin = child.stdin.take().expect("stdin");
+        // One batch: the peer reads all of standard input before it writes anything.
+        let mut stdin = std::io::BufWriter::new(child.stdin.take().expect("stdin"));
         for c in &cands {
             writeln!(stdin, "{c}").expect("write");
         }
+        stdin.flush().expect("flush");
     }
     let out = child.wait_with_output().expect("python runs");
     if !out.status.success() {
@@ -348,24 +354,38 @@ fn personnummer_agrees_with_pypi_personnummer() {
     assert_eq!(answers.len(), cands.len());
     let year = current_year();
     let mut disagreements = Vec::new();
-    let mut valid = 0;
+    let (mut valid, mut coordination, mut plus) = (0, 0, 0);
     for (c, peer) in cands.iter().zip(&answers) {
         let ours = Personnummer::parse(c, year).is_some();
         valid += usize::from(ours);
+        if ours {
+            let digits: Vec<u8> = c.bytes().filter(u8::is_ascii_digit).collect();
+            let day = &digits[digits.len() - 6..digits.len() - 4];
+            coordination += usize::from(day[0] >= b'6');
+            plus += usize::from(c.contains('+'));
+        }
         if ours != *peer {
             disagreements.push(format!("{c:?}: ours {ours}, pypi {peer}"));
         }
     }
     println!(
-        "{} candidates, {valid} valid, {} disagreements",
+        "{} candidates, {valid} valid ({coordination} co-ordination numbers, {plus} with '+'), \
+         {} disagreements, {:.1} s",
         cands.len(),
-        disagreements.len()
+        disagreements.len(),
+        started.elapsed().as_secs_f64()
     );
     assert!(
-        valid > 500 && valid < cands.len() - 500,
+        valid > 20_000 && valid < cands.len() - 20_000,
         "a mix of valid and invalid: {valid}"
     );
-    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+    assert!(coordination > 1000 && plus > 1000, "{coordination} {plus}");
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreements, first ones:\n{}",
+        disagreements.len(),
+        disagreements[..disagreements.len().min(20)].join("\n")
+    );
 }
 
 // ---------------------------------------------------------------- hostile input
