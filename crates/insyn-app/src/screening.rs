@@ -15,6 +15,16 @@ pub fn screen_text(text: &str, draft: bool) -> Vec<Finding> {
     }
 }
 
+/// Screens JSON lines `{"id", "text"}` from `input` to `output`, one answer line per input line,
+/// flushed at once (see [`insyn_screening::stream`]). Bad lines are answered in place and
+/// counted in the summary; only read/write failures are errors.
+pub fn screen_jsonl(
+    input: impl std::io::BufRead,
+    output: impl std::io::Write,
+) -> std::io::Result<insyn_screening::stream::Summary> {
+    insyn_screening::stream::screen_jsonl(&Screener::default_swedish(), input, output)
+}
+
 /// Precision and recall on the labelled Swedish corpus kept in the repository, as a table.
 pub fn screening_evaluation() -> Result<String> {
     let corpus = insyn_screening::eval::parse_corpus(insyn_screening::eval::DEFAULT_CORPUS)

@@ -122,6 +122,7 @@ pub mod load;
 pub mod normalize;
 pub mod rules;
 pub mod screener;
+pub mod stream;
 pub mod validate;
 
 pub use category::{Category, Finding, SuggestedAction, UnknownCategory};

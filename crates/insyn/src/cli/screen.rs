@@ -14,9 +14,28 @@ pub struct Args {
     eval: bool,
     #[arg(long)]
     json: bool,
+    /// Read JSON lines {"id": ..., "text": ...} on standard input and write one JSON line of
+    /// findings per input line (character offsets), streaming. Bad lines are answered with
+    /// {"line": N, "error": ...}; the exit code is 1 if there was any.
+    #[arg(long, conflicts_with_all = ["text", "eval", "json", "draft"])]
+    jsonl: bool,
 }
 
 pub fn run(a: Args) -> CliResult {
+    if a.jsonl {
+        let stdin = std::io::stdin().lock();
+        let stdout = std::io::stdout().lock();
+        let summary = insyn_app::screening::screen_jsonl(stdin, stdout)
+            .map_err(|e| CliError::Io(format!("screen --jsonl: {e}")))?;
+        if summary.bad > 0 {
+            eprintln!(
+                "{} av {} rader kunde inte läsas / {} of {} lines could not be read",
+                summary.bad, summary.lines, summary.bad, summary.lines
+            );
+            return Ok(ExitCode::from(1));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     if a.eval {
         println!("{}", insyn_app::screening::screening_evaluation()?);
         return Ok(ExitCode::SUCCESS);
