@@ -94,3 +94,32 @@ fn jsonl_streams_an_answer_before_the_input_ends() {
     drop(stdin);
     assert!(child.wait().unwrap().success());
 }
+
+#[test]
+fn screen_all_rescreens_the_store_and_keeps_earlier_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let with_data = |args: &[&str]| {
+        let out = insyn()
+            .arg("--data-dir")
+            .arg(dir.path())
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .expect("insyn runs");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    with_data(&["demo", "--records", "60"]);
+    let first: serde_json::Value =
+        serde_json::from_str(&with_data(&["screen", "--all", "--json"])).unwrap();
+    let n = first["screened"].as_u64().unwrap();
+    assert!(n > 0 && n <= 60, "{first}");
+    // Nothing new arrived: the same versions are screened again, one more time each.
+    let second: serde_json::Value =
+        serde_json::from_str(&with_data(&["screen", "--all", "--json"])).unwrap();
+    assert_eq!(second["screened"].as_u64(), Some(n));
+}

@@ -1,4 +1,4 @@
-use super::{CliError, CliResult, print_json};
+use super::{CliError, CliResult, Context, print_json};
 use std::io::Read;
 use std::process::ExitCode;
 
@@ -19,9 +19,25 @@ pub struct Args {
     /// {"line": N, "error": ...}; the exit code is 1 if there was any.
     #[arg(long, conflicts_with_all = ["text", "eval", "json", "draft"])]
     jsonl: bool,
+    /// Screen the whole store again (after the rules changed): the newest version of every
+    /// received record gets a new screening; earlier findings are kept (append-only).
+    #[arg(long, conflicts_with_all = ["text", "eval", "draft", "jsonl"])]
+    all: bool,
 }
 
-pub fn run(a: Args) -> CliResult {
+pub async fn run(cx: &Context, a: Args) -> CliResult {
+    if a.all {
+        let app = cx.open().await?;
+        let started = std::time::Instant::now();
+        let n = app.rescreen_all(&crate::progress::Bar::new()).await?;
+        let secs = started.elapsed().as_secs_f64();
+        if a.json {
+            print_json(&serde_json::json!({"screened": n, "seconds": secs}))?;
+        } else {
+            println!("Omgranskat: {n} versioner på {secs:.1} s.");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     if a.jsonl {
         let stdin = std::io::stdin().lock();
         let stdout = std::io::stdout().lock();
