@@ -390,6 +390,74 @@ fn personnummer_agrees_with_pypi_personnummer() {
 
 // ---------------------------------------------------------------- hostile input
 
+/// Realistic text: the corpus examples one after the other, repeated to `bytes` (cut on a char
+/// boundary).
+fn corpus_text(bytes: usize) -> String {
+    let corpus = eval::parse_corpus(eval::DEFAULT_CORPUS).expect("corpus parses");
+    let mut s = String::with_capacity(bytes + 1024);
+    'fill: loop {
+        for e in &corpus {
+            if s.len() + e.text.len() + 1 > bytes {
+                break 'fill;
+            }
+            s.push_str(&e.text);
+            s.push('\n');
+        }
+    }
+    s
+}
+
+fn timed(text: &str) -> (Duration, usize) {
+    let t = Instant::now();
+    let f = screener().screen(text);
+    let d = t.elapsed();
+    check_findings(text, &f);
+    (d, f.len())
+}
+
+#[test]
+fn bad_input_never_panics_and_time_is_linear() {
+    // Empty and blank text.
+    assert!(screener().screen("").is_empty());
+    assert!(screener().screen_draft("").is_empty());
+    assert!(screener().screen(" \n\t").is_empty());
+    // Only emoji, only combining marks (no base letter), zero-width joiners.
+    for s in [
+        "😀🙈🇸🇪👍🏽".repeat(20_000),
+        "\u{301}\u{308}\u{30a}".repeat(50_000),
+        "\u{200d}\u{fe0f}\u{200b}".repeat(50_000),
+        "👨\u{200d}👩\u{200d}👧".repeat(20_000),
+    ] {
+        let f = screener().screen(&s);
+        check_findings(&s, &f);
+    }
+    // Invalid UTF-8 where bytes come in: decoded lossily, the number is still found.
+    let raw = b"\xffRing mig p\xe5 070-174 06 12 \xc3\x28 \xf0\x9f\x98 tack";
+    let (text, f) = screener().screen_bytes(raw, Mode::Received);
+    check_findings(&text, &f);
+    assert!(text.contains('\u{fffd}'));
+    assert_eq!(f[0].category, Category::Phone);
+    assert_eq!(f[0].text(&text), "070-174 06 12");
+
+    // 1 MB and 10 MB of realistic text: time grows about linearly (a quadratic step would
+    // make the ratio about 100, not 10).
+    const MB: usize = 1_000_000;
+    let small = corpus_text(MB);
+    let large = corpus_text(10 * MB);
+    let (t1, n1) = (0..2).map(|_| timed(&small)).min().expect("two runs");
+    let (t10, n10) = timed(&large);
+    let ratio = t10.as_secs_f64() / t1.as_secs_f64().max(1e-9);
+    println!(
+        "1 MB: {:.0} ms, {n1} findings; 10 MB: {:.0} ms, {n10} findings; ratio {ratio:.1}",
+        t1.as_secs_f64() * 1e3,
+        t10.as_secs_f64() * 1e3
+    );
+    assert!(n1 > 0 && n10 >= n1.min(insyn_screening::screener::MAX_FINDINGS));
+    assert!(ratio < 25.0, "10 MB took {ratio:.1} times as long as 1 MB");
+    let limit = if cfg!(debug_assertions) { 60.0 } else { 5.0 };
+    assert!(t10.as_secs_f64() < limit, "10 MB took {t10:?}");
+}
+
 #[test]
 fn hostile_megabyte_inputs_are_fast() {
     const MIB: usize = 1 << 20;

@@ -123,3 +123,28 @@ fn screen_all_rescreens_the_store_and_keeps_earlier_findings() {
         serde_json::from_str(&with_data(&["screen", "--all", "--json"])).unwrap();
     assert_eq!(second["screened"].as_u64(), Some(n));
 }
+
+#[test]
+fn screen_reads_invalid_utf8_on_stdin_lossily() {
+    let mut child = insyn()
+        .args(["screen", "--json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("insyn starts");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"\xff\xfe ring 070-174 06 12 \xc3")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["category"], "phone");
+}

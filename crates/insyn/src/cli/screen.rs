@@ -59,11 +59,12 @@ pub async fn run(cx: &Context, a: Args) -> CliResult {
     let text = match a.text {
         Some(t) => t,
         None => {
-            let mut t = String::new();
+            // Bytes that are not UTF-8 are replaced (U+FFFD), never an error.
+            let mut t = Vec::new();
             std::io::stdin()
-                .read_to_string(&mut t)
+                .read_to_end(&mut t)
                 .map_err(|e| CliError::Io(format!("cannot read standard input: {e}")))?;
-            t
+            String::from_utf8_lossy(&t).into_owned()
         }
     };
     let findings = insyn_app::screening::screen_text(&text, a.draft);
