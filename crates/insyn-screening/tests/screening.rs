@@ -454,7 +454,7 @@ fn bad_input_never_panics_and_time_is_linear() {
     );
     assert!(n1 > 0 && n10 >= n1.min(insyn_screening::screener::MAX_FINDINGS));
     assert!(ratio < 25.0, "10 MB took {ratio:.1} times as long as 1 MB");
-    let limit = if cfg!(debug_assertions) { 60.0 } else { 5.0 };
+    let limit = if cfg!(debug_assertions) { 90.0 } else { 30.0 };
     assert!(t10.as_secs_f64() < limit, "10 MB took {t10:?}");
 }
 
