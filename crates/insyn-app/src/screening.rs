@@ -4,10 +4,33 @@
 use crate::{App, AppError, Result};
 pub use insyn_screening::{Category, Finding, Screener};
 
+/// The default Swedish rules, or the defaults with an organisation's rule directory laid over
+/// them (a file with a built-in name replaces it; an empty file turns it off). A bad rule file is
+/// an error naming the file and line.
+pub fn screener_with_rules(dir: Option<&std::path::Path>) -> Result<Screener> {
+    let Some(dir) = dir else {
+        return Ok(Screener::default_swedish());
+    };
+    let own = insyn_screening::RuleSet::from_dir(dir).map_err(|e| AppError::Invalid {
+        field: "rules".into(),
+        reason: e.to_string(),
+    })?;
+    Screener::new(insyn_screening::RuleSet::default_swedish().overlay(own)).map_err(|e| {
+        AppError::Invalid {
+            field: "rules".into(),
+            reason: e.to_string(),
+        }
+    })
+}
+
 /// Screens a text as received from the public (`draft = false`) or as the authority's own draft
 /// answer (`draft = true`: economic advice and personal data).
 pub fn screen_text(text: &str, draft: bool) -> Vec<Finding> {
-    let screener = Screener::default_swedish();
+    screen_text_with(&Screener::default_swedish(), text, draft)
+}
+
+/// [`screen_text`] with a given screener (see [`screener_with_rules`]).
+pub fn screen_text_with(screener: &Screener, text: &str, draft: bool) -> Vec<Finding> {
     if draft {
         screener.screen_draft(text)
     } else {
@@ -19,17 +42,23 @@ pub fn screen_text(text: &str, draft: bool) -> Vec<Finding> {
 /// flushed at once (see [`insyn_screening::stream`]). Bad lines are answered in place and
 /// counted in the summary; only read/write failures are errors.
 pub fn screen_jsonl(
+    screener: &Screener,
     input: impl std::io::BufRead,
     output: impl std::io::Write,
 ) -> std::io::Result<insyn_screening::stream::Summary> {
-    insyn_screening::stream::screen_jsonl(&Screener::default_swedish(), input, output)
+    insyn_screening::stream::screen_jsonl(screener, input, output)
 }
 
 /// Precision and recall on the labelled Swedish corpus kept in the repository, as a table.
 pub fn screening_evaluation() -> Result<String> {
+    screening_evaluation_with(&Screener::default_swedish())
+}
+
+/// [`screening_evaluation`] with a given screener.
+pub fn screening_evaluation_with(screener: &Screener) -> Result<String> {
     let corpus = insyn_screening::eval::parse_corpus(insyn_screening::eval::DEFAULT_CORPUS)
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    let report = insyn_screening::eval::evaluate(&Screener::default_swedish(), &corpus);
+    let report = insyn_screening::eval::evaluate(screener, &corpus);
     Ok(report.table())
 }
 

@@ -148,3 +148,37 @@ fn screen_reads_invalid_utf8_on_stdin_lossily() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v[0]["category"], "phone");
 }
+
+#[test]
+fn own_rules_extend_the_defaults_and_a_bad_file_names_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("egna.rules"),
+        "@category complaint\n@rule egna.gungor\n@confidence 0.9\n@sv Klagomål på gungorna.\n@en Complaint about the swings.\ngungorna är trasiga\n",
+    )
+    .unwrap();
+    let out = insyn()
+        .args(["screen", "--json", "--rules"])
+        .arg(dir.path())
+        .arg("Gungorna är trasiga")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["rule"], "egna.gungor");
+
+    std::fs::write(dir.path().join("egna.rules"), "@category nonsense\nord\n").unwrap();
+    let out = insyn()
+        .args(["screen", "--rules"])
+        .arg(dir.path())
+        .arg("hej")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("egna.rules:1"), "{err}");
+}

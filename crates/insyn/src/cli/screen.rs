@@ -14,6 +14,11 @@ pub struct Args {
     eval: bool,
     #[arg(long)]
     json: bool,
+    /// A directory of the organisation's own *.rules files, laid over the built-in Swedish
+    /// rules (same file name replaces, an empty file turns one off). Not used with --all, which
+    /// screens with the rules the server runs.
+    #[arg(long, value_name = "DIR", conflicts_with = "all")]
+    rules: Option<std::path::PathBuf>,
     /// Read JSON lines {"id": ..., "text": ...} on standard input and write one JSON line of
     /// findings per input line (character offsets), streaming. Bad lines are answered with
     /// {"line": N, "error": ...}; the exit code is 1 if there was any.
@@ -38,10 +43,11 @@ pub async fn run(cx: &Context, a: Args) -> CliResult {
         }
         return Ok(ExitCode::SUCCESS);
     }
+    let screener = insyn_app::screening::screener_with_rules(a.rules.as_deref())?;
     if a.jsonl {
         let stdin = std::io::stdin().lock();
         let stdout = std::io::stdout().lock();
-        let summary = insyn_app::screening::screen_jsonl(stdin, stdout)
+        let summary = insyn_app::screening::screen_jsonl(&screener, stdin, stdout)
             .map_err(|e| CliError::Io(format!("screen --jsonl: {e}")))?;
         if summary.bad > 0 {
             eprintln!(
@@ -53,7 +59,10 @@ pub async fn run(cx: &Context, a: Args) -> CliResult {
         return Ok(ExitCode::SUCCESS);
     }
     if a.eval {
-        println!("{}", insyn_app::screening::screening_evaluation()?);
+        println!(
+            "{}",
+            insyn_app::screening::screening_evaluation_with(&screener)?
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let text = match a.text {
@@ -67,7 +76,7 @@ pub async fn run(cx: &Context, a: Args) -> CliResult {
             String::from_utf8_lossy(&t).into_owned()
         }
     };
-    let findings = insyn_app::screening::screen_text(&text, a.draft);
+    let findings = insyn_app::screening::screen_text_with(&screener, &text, a.draft);
     if a.json {
         print_json(&findings)?;
     } else if findings.is_empty() {
