@@ -4,10 +4,33 @@
 use crate::{App, AppError, Result};
 pub use insyn_screening::{Category, Finding, Screener};
 
+/// The default Swedish rules, or the defaults with an organisation's rule directory laid over
+/// them (a file with a built-in name replaces it; an empty file turns it off). A bad rule file is
+/// an error naming the file and line.
+pub fn screener_with_rules(dir: Option<&std::path::Path>) -> Result<Screener> {
+    let Some(dir) = dir else {
+        return Ok(Screener::default_swedish());
+    };
+    let own = insyn_screening::RuleSet::from_dir(dir).map_err(|e| AppError::Invalid {
+        field: "rules".into(),
+        reason: e.to_string(),
+    })?;
+    Screener::new(insyn_screening::RuleSet::default_swedish().overlay(own)).map_err(|e| {
+        AppError::Invalid {
+            field: "rules".into(),
+            reason: e.to_string(),
+        }
+    })
+}
+
 /// Screens a text as received from the public (`draft = false`) or as the authority's own draft
 /// answer (`draft = true`: economic advice and personal data).
 pub fn screen_text(text: &str, draft: bool) -> Vec<Finding> {
-    let screener = Screener::default_swedish();
+    screen_text_with(&Screener::default_swedish(), text, draft)
+}
+
+/// [`screen_text`] with a given screener (see [`screener_with_rules`]).
+pub fn screen_text_with(screener: &Screener, text: &str, draft: bool) -> Vec<Finding> {
     if draft {
         screener.screen_draft(text)
     } else {
@@ -15,11 +38,27 @@ pub fn screen_text(text: &str, draft: bool) -> Vec<Finding> {
     }
 }
 
+/// Screens JSON lines `{"id", "text"}` from `input` to `output`, one answer line per input line,
+/// flushed at once (see [`insyn_screening::stream`]). Bad lines are answered in place and
+/// counted in the summary; only read/write failures are errors.
+pub fn screen_jsonl(
+    screener: &Screener,
+    input: impl std::io::BufRead,
+    output: impl std::io::Write,
+) -> std::io::Result<insyn_screening::stream::Summary> {
+    insyn_screening::stream::screen_jsonl(screener, input, output)
+}
+
 /// Precision and recall on the labelled Swedish corpus kept in the repository, as a table.
 pub fn screening_evaluation() -> Result<String> {
+    screening_evaluation_with(&Screener::default_swedish())
+}
+
+/// [`screening_evaluation`] with a given screener.
+pub fn screening_evaluation_with(screener: &Screener) -> Result<String> {
     let corpus = insyn_screening::eval::parse_corpus(insyn_screening::eval::DEFAULT_CORPUS)
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    let report = insyn_screening::eval::evaluate(&Screener::default_swedish(), &corpus);
+    let report = insyn_screening::eval::evaluate(screener, &corpus);
     Ok(report.table())
 }
 
@@ -27,10 +66,27 @@ impl App {
     /// Screens every queued received version and stores the findings (with a `screened` event).
     /// Returns how many versions were screened.
     pub async fn screen_pending(&self) -> Result<u64> {
+        self.screen_queue(&crate::progress::NoProgress).await
+    }
+
+    /// Screens the whole store again (`insyn screen --all`, after the rules changed): the newest
+    /// version of every received record is queued, then the queue is worked in batches of
+    /// [`SCREEN_BATCH`], reporting progress. Findings stay append-only: each version gets a new
+    /// `screened` event and its new findings, which [`App::record_findings`] then returns as
+    /// the current ones. Returns how many versions were screened.
+    pub async fn rescreen_all(&self, progress: &dyn crate::progress::Progress) -> Result<u64> {
+        let queued = self.store.queue_all_for_screening().await?;
+        progress.start("screening", queued);
+        let n = self.screen_queue(progress).await;
+        progress.finish();
+        n
+    }
+
+    async fn screen_queue(&self, progress: &dyn crate::progress::Progress) -> Result<u64> {
         let _guard = self.screen_lock.lock().await;
         let mut screened = 0;
         loop {
-            let tasks = self.store.screening_queue(500).await?;
+            let tasks = self.store.screening_queue(SCREEN_BATCH).await?;
             if tasks.is_empty() {
                 break;
             }
@@ -68,15 +124,128 @@ impl App {
                 .save_screening(&tasks, &findings, "screening")
                 .await?;
             screened += tasks.len() as u64;
+            progress.advance(tasks.len() as u64);
         }
         Ok(screened)
     }
 
+    /// The current findings of every version of a record: those of the newest screening of
+    /// each version (earlier screenings stay stored, append-only, but are not current).
     pub async fn record_findings(
         &self,
         org: insyn_domain::OrgId,
         id: insyn_domain::RecordId,
     ) -> Result<Vec<insyn_domain::Finding>> {
-        Ok(self.store.record_findings(org, id).await?)
+        let findings = self.store.record_findings(org, id).await?;
+        if findings.is_empty() {
+            return Ok(findings);
+        }
+        let events = self.store.record_events(org, id).await?;
+        Ok(current_findings(findings, &events))
+    }
+}
+
+/// Versions screened per batch by [`App::screen_pending`] and [`App::rescreen_all`].
+pub const SCREEN_BATCH: i64 = 500;
+
+/// Keeps, per version, the findings of its newest screening. A screening stores its findings
+/// and its `screened` event (`{"version": N, ...}`) with one timestamp; a version whose newest
+/// screening found nothing has no current findings. Findings of a version with no `screened`
+/// event (none are written that way) are kept as they are.
+pub fn current_findings(
+    findings: Vec<insyn_domain::Finding>,
+    events: &[insyn_domain::RecordEvent],
+) -> Vec<insyn_domain::Finding> {
+    use std::collections::HashMap;
+    let mut newest: HashMap<u64, chrono::DateTime<chrono::Utc>> = HashMap::new();
+    for e in events {
+        if e.kind != insyn_domain::RecordEventKind::Screened {
+            continue;
+        }
+        if let Some(v) = e.detail.get("version").and_then(serde_json::Value::as_u64) {
+            let at = newest.entry(v).or_insert(e.at);
+            *at = (*at).max(e.at);
+        }
+    }
+    // Stored timestamps may be rounded; one millisecond is far below the time between two runs.
+    let tolerance = chrono::Duration::milliseconds(1);
+    findings
+        .into_iter()
+        .filter(|f| match newest.get(&u64::from(f.version)) {
+            Some(at) => (f.found_at - *at).abs() < tolerance,
+            None => true,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+    use insyn_domain::{Finding, RecordEvent, RecordEventKind, RecordId};
+
+    fn finding(version: u32, category: &str, at: chrono::DateTime<Utc>) -> Finding {
+        Finding {
+            record_id: RecordId(1),
+            version,
+            category: category.into(),
+            start: 0,
+            end: 1,
+            rule: "r".into(),
+            confidence: 0.9,
+            explanation_sv: String::new(),
+            explanation_en: String::new(),
+            suggested_action: None,
+            found_at: at,
+        }
+    }
+
+    fn screened(version: u32, at: chrono::DateTime<Utc>) -> RecordEvent {
+        RecordEvent {
+            record_id: RecordId(1),
+            kind: RecordEventKind::Screened,
+            at,
+            actor: "screening".into(),
+            detail: serde_json::json!({"version": version, "categories": []}),
+        }
+    }
+
+    #[test]
+    fn the_newest_screening_of_each_version_is_current() {
+        let t = |s| Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, s).unwrap();
+        let findings = vec![
+            finding(1, "phone", t(0)),     // v1, first screening
+            finding(1, "threat", t(10)),   // v1, re-screen: current
+            finding(2, "email", t(5)),     // v2, first screening: re-screen found nothing
+            finding(3, "complaint", t(7)), // v3: only screening
+        ];
+        let events = vec![
+            screened(1, t(0)),
+            screened(2, t(5)),
+            screened(3, t(7)),
+            screened(1, t(10)),
+            screened(2, t(10)),
+        ];
+        let current: Vec<(u32, String)> = current_findings(findings, &events)
+            .into_iter()
+            .map(|f| (f.version, f.category))
+            .collect();
+        assert_eq!(
+            current,
+            vec![(1, "threat".to_string()), (3, "complaint".to_string())]
+        );
+    }
+
+    #[test]
+    fn findings_without_a_screened_event_are_kept() {
+        let t = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let other = RecordEvent {
+            kind: RecordEventKind::Captured,
+            ..screened(1, t)
+        };
+        assert_eq!(
+            current_findings(vec![finding(1, "phone", t)], &[other]).len(),
+            1
+        );
     }
 }

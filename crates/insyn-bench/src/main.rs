@@ -7,6 +7,8 @@
 //!   FTS5 and PostgreSQL full-text search over the same rows.
 //! - `verify`: `insyn verify` blob throughput beside `sha256sum` over the same blob files.
 //! - `import`: `insyn import` of a generated X archive beside serde_json parsing the same file.
+//! - `screening`: the screening engine's MB/s per core on demo texts beside a `memchr::memmem`
+//!   scan (the ceiling) and Microsoft Presidio's analyzer, and P/R of both on the corpus.
 //!
 //! Run from the repository root: `cargo run --release -p insyn-bench -- all --records 1000000`
 //! (see docs/BENCHMARKS.md).
@@ -17,6 +19,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod import;
 mod load;
+mod screening;
 mod search;
 mod verify;
 
@@ -37,6 +40,8 @@ enum Command {
     Search(SearchArgs),
     /// Verify throughput vs sha256sum (needs a loaded --dir).
     Verify(Common),
+    /// Screening throughput vs a memmem scan and Presidio, and P/R on the corpus.
+    Screening(screening::ScreeningArgs),
     /// load, then search and verify on the same data.
     All(SearchArgs),
     /// Import of a generated X archive vs serde_json parsing the same file.
@@ -84,6 +89,7 @@ async fn main() {
         Command::Load(c) => load::run(&c).await,
         Command::Search(s) => search::run(&s).await,
         Command::Verify(c) => verify::run(&c).await,
+        Command::Screening(a) => screening::run(&a).await,
         Command::All(s) => match load::run(&s.common).await {
             Ok(()) => match search::run(&s).await {
                 Ok(()) => verify::run(&s.common).await,

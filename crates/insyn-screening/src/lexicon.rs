@@ -2,7 +2,7 @@
 //! phrases word by word on the normalised text. Time is linear in the text (times the small,
 //! bounded number of forms that can end at one position and the phrase length).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
@@ -36,7 +36,8 @@ pub(crate) enum EntryKind {
 
 #[derive(Debug, Clone)]
 enum Elem {
-    Set,
+    /// A word that is one of these atoms (sorted).
+    Set(Vec<u32>),
     Gap(u8),
 }
 
@@ -63,7 +64,7 @@ pub(crate) struct Lexicon {
     pattern_atoms: Vec<Vec<u32>>,
     /// (anchored at word start, anchored at word end)
     atoms: Vec<(bool, bool)>,
-    /// atom → (entry, element index) it satisfies
+    /// atom → the entries whose first element it satisfies (element index 0)
     triggers: Vec<Vec<(u32, u16)>>,
     pub entries: Vec<CompiledEntry>,
     pub metas: Vec<FindingMeta>,
@@ -219,10 +220,12 @@ impl Lexicon {
                     let mut atoms = atoms;
                     atoms.sort_unstable();
                     atoms.dedup();
-                    for a in atoms {
-                        b.triggers[a as usize].push((entry_id, k as u16));
+                    if k == 0 {
+                        for &a in &atoms {
+                            b.triggers[a as usize].push((entry_id, 0));
+                        }
                     }
-                    elems.push(Elem::Set);
+                    elems.push(Elem::Set(atoms));
                 }
                 entries.push(CompiledEntry {
                     elems,
@@ -280,16 +283,21 @@ impl Lexicon {
         }
         hits.sort_unstable();
         hits.dedup();
-        let mut sat: HashSet<(u32, u32, u16)> = HashSet::new();
+        // Entries that start at a word: the triggers of the word's atoms. Later elements are
+        // checked against the atoms of the candidate words (`hits` is sorted by word).
         let mut starts: Vec<(u32, u32)> = Vec::new();
         for &(w, a) in &hits {
-            for &(e, k) in &self.triggers[a as usize] {
-                if sat.insert((w, e, k)) && k == 0 {
-                    starts.push((w, e));
-                }
+            for &(e, _) in &self.triggers[a as usize] {
+                starts.push((w, e));
             }
         }
+        let atoms_of = |q: usize| {
+            let lo = hits.partition_point(|h| (h.0 as usize) < q);
+            let hi = lo + hits[lo..].partition_point(|h| h.0 as usize == q);
+            &hits[lo..hi]
+        };
         starts.sort_unstable();
+        starts.dedup();
         let nwords = words.len();
         let mut out = Vec::new();
         let mut cur: Vec<usize> = Vec::new();
@@ -300,14 +308,14 @@ impl Lexicon {
             cur.push(w as usize);
             let mut gap = 0usize;
             let mut ok = true;
-            for (k, el) in elems.iter().enumerate().skip(1) {
+            for el in elems.iter().skip(1) {
                 match el {
                     Elem::Gap(n) => gap += usize::from(*n),
-                    Elem::Set => {
+                    Elem::Set(set) => {
                         next.clear();
                         for &p in &cur {
                             for q in p + 1..=(p + 1 + gap).min(nwords.saturating_sub(1)) {
-                                if sat.contains(&(q as u32, e, k as u16)) {
+                                if atoms_of(q).iter().any(|h| set.binary_search(&h.1).is_ok()) {
                                     next.push(q);
                                 }
                             }

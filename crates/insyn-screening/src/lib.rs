@@ -106,6 +106,12 @@
 //! and recall table; the test fails when a score drops below its floor. From code:
 //! `eval::evaluate(&Screener::default_swedish(), &eval::parse_corpus(eval::DEFAULT_CORPUS)?)`.
 //!
+//! # Streaming and raw bytes
+//!
+//! [`stream::screen_jsonl`] screens JSON lines (`{"id", "text"}`) from any `BufRead` to any
+//! `Write`, one answer line per input line with character offsets (`insyn screen --jsonl`).
+//! [`Screener::screen_bytes`] screens bytes that may not be UTF-8 (decoded lossily).
+//!
 //! # Performance
 //!
 //! Every automaton is built once in [`Screener::new`]. The `regex` and `aho-corasick` engines
@@ -122,6 +128,7 @@ pub mod load;
 pub mod normalize;
 pub mod rules;
 pub mod screener;
+pub mod stream;
 pub mod validate;
 
 pub use category::{Category, Finding, SuggestedAction, UnknownCategory};

@@ -119,6 +119,19 @@ impl Screener {
         self.screen_mode(text, Mode::Draft)
     }
 
+    /// Screen raw bytes that should be UTF-8 but may not be (a raw payload, standard input):
+    /// invalid sequences become U+FFFD (lossy, never an error) and the findings' spans refer to
+    /// the returned text.
+    pub fn screen_bytes<'a>(
+        &self,
+        bytes: &'a [u8],
+        mode: Mode,
+    ) -> (std::borrow::Cow<'a, str>, Vec<Finding>) {
+        let text = String::from_utf8_lossy(bytes);
+        let findings = self.screen_mode(&text, mode);
+        (text, findings)
+    }
+
     /// Screen in the given mode. Findings are sorted by `(start, end, category)`; at most one
     /// finding per category covers any byte.
     pub fn screen_mode(&self, text: &str, mode: Mode) -> Vec<Finding> {

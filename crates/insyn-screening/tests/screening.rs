@@ -13,36 +13,73 @@ use insyn_screening::{Category, Finding, Mode, RuleSet, Screener, SuggestedActio
 
 fn screener() -> &'static Screener {
     static S: OnceLock<Screener> = OnceLock::new();
-    S.get_or_init(Screener::default_swedish)
+    // INSYN_SCREENING_RULES_DIR: a whole rule directory read at run time instead of the embedded
+    // copy, so rule work can be measured without rebuilding.
+    S.get_or_init(|| match std::env::var_os("INSYN_SCREENING_RULES_DIR") {
+        Some(dir) => {
+            Screener::new(RuleSet::from_dir(dir).expect("rule dir parses")).expect("rules build")
+        }
+        None => Screener::default_swedish(),
+    })
 }
 
 // ---------------------------------------------------------------- corpus
 
-/// (category, text-level precision floor, text-level recall floor). Set a little below what the
-/// whole corpus measures; see corpus/README.md for the held-out figures.
+/// (category, text-level precision floor, text-level recall floor). The personal-data floors
+/// (0.98/0.99) and the content floors (0.85/0.85) are the ones issue 4 sets; the rest are set a
+/// little below what the whole corpus measures. See corpus/README.md for held-out figures.
 const FLOORS: &[(Category, f64, f64)] = &[
-    (Category::Personnummer, 0.95, 0.95),
-    (Category::Phone, 0.95, 0.95),
-    (Category::Email, 0.95, 0.95),
+    (Category::Personnummer, 0.98, 0.99),
+    (Category::Phone, 0.98, 0.99),
+    (Category::Email, 0.98, 0.99),
     (Category::Address, 0.9, 0.9),
-    (Category::Payment, 0.9, 0.9),
-    (Category::Sensitive, 0.9, 0.85),
-    (Category::OffensivePerson, 0.9, 0.9),
-    (Category::Threat, 0.9, 0.9),
-    (Category::Hate, 0.9, 0.85),
+    (Category::Payment, 0.98, 0.99),
+    (Category::Sensitive, 0.85, 0.85),
+    (Category::OffensivePerson, 0.85, 0.85),
+    (Category::Threat, 0.85, 0.85),
+    (Category::Hate, 0.85, 0.85),
     (Category::UnlawfulLink, 0.9, 0.9),
-    (Category::Secret, 0.9, 0.85),
-    (Category::Complaint, 0.9, 0.65),
-    (Category::CaseReference, 0.9, 0.8),
-    (Category::CaseRequest, 0.9, 0.85),
-    (Category::EconomicAdvice, 0.9, 0.9),
+    (Category::Secret, 0.85, 0.85),
+    (Category::Complaint, 0.85, 0.85),
+    (Category::CaseReference, 0.85, 0.85),
+    (Category::CaseRequest, 0.85, 0.85),
+    (Category::EconomicAdvice, 0.85, 0.85),
 ];
+
+/// The first corpus line of the part written after the rules were tuned on lines before it
+/// (batch F in corpus/README.md); its scores are printed on their own.
+const HELD_OUT_FROM_LINE: usize = 653;
+
+/// Categories under their floor, one message each naming the category.
+fn below_floors(report: &eval::Report) -> Vec<String> {
+    let mut failures = Vec::new();
+    for &(c, p_floor, r_floor) in FLOORS {
+        let t = report.text_counts(c);
+        let (p, r) = (t.precision().unwrap_or(0.0), t.recall().unwrap_or(0.0));
+        if p < p_floor || r < r_floor {
+            failures.push(format!(
+                "{c}: P {p:.3} (floor {p_floor}), R {r:.3} (floor {r_floor})"
+            ));
+        }
+    }
+    failures
+}
 
 #[test]
 fn corpus_scores_meet_floors() {
     let corpus = eval::parse_corpus(eval::DEFAULT_CORPUS).expect("corpus parses");
     let report = eval::evaluate(screener(), &corpus);
-    println!("{}", report.table());
+    println!("whole corpus\n{}", report.table());
+    let held_out: Vec<_> = corpus
+        .iter()
+        .filter(|e| e.line >= HELD_OUT_FROM_LINE)
+        .cloned()
+        .collect();
+    let held = eval::evaluate(screener(), &held_out);
+    println!(
+        "lines {HELD_OUT_FROM_LINE}.. (batch F, held out)\n{}",
+        held.table()
+    );
     for m in &report.mistakes {
         println!(
             "  line {:>3} {} {:<16} {}",
@@ -52,16 +89,7 @@ fn corpus_scores_meet_floors() {
             m.text
         );
     }
-    let mut failures = Vec::new();
-    for &(c, p_floor, r_floor) in FLOORS {
-        let t = report.text_counts(c);
-        let (p, r) = (t.precision().unwrap_or(0.0), t.recall().unwrap_or(0.0));
-        if p < p_floor || r < r_floor {
-            failures.push(format!(
-                "{c}: P {p:.2} (floor {p_floor}), R {r:.2} (floor {r_floor})"
-            ));
-        }
-    }
+    let mut failures = below_floors(&report);
     let micro = report.micro_text();
     if micro.f1().unwrap_or(0.0) < 0.9 {
         failures.push(format!(
@@ -84,9 +112,36 @@ fn corpus_scores_meet_floors() {
 }
 
 #[test]
+fn floor_check_names_the_category() {
+    // A report where every prediction of `threat` is wrong must be named, and only it.
+    let mut report = eval::Report::default();
+    for &(c, _, _) in FLOORS {
+        report.text.insert(
+            c,
+            Counts {
+                tp: 100,
+                fp: 0,
+                fn_: 0,
+            },
+        );
+    }
+    report.text.insert(
+        Category::Threat,
+        Counts {
+            tp: 80,
+            fp: 20,
+            fn_: 0,
+        },
+    );
+    let f = below_floors(&report);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(f[0].starts_with("threat:"), "{f:?}");
+}
+
+#[test]
 fn corpus_is_large_varied_and_consistent() {
     let corpus = eval::parse_corpus(eval::DEFAULT_CORPUS).expect("corpus parses");
-    assert!(corpus.len() >= 300, "{} examples", corpus.len());
+    assert!(corpus.len() >= 650, "{} examples", corpus.len());
     for c in Category::ALL {
         let n = corpus
             .iter()
@@ -136,8 +191,10 @@ fn luhn_digit(s: &str) -> u32 {
     insyn_screening::validate::luhn_check_digit(s).expect("digits") as u32
 }
 
-/// About 2000 strings: valid numbers in every spelling, near misses (check digit, dates, serial
+/// 100,000 strings: valid numbers in every spelling, near misses (check digit, dates, serial
 /// 000, leap days, day+60 edges), wrong separators and lengths, garbage.
+const CANDIDATES: usize = 100_000;
+
 fn candidates() -> Vec<String> {
     let mut r = Rng(0x1234_5678_9abc_def1);
     let mut out = Vec::new();
@@ -152,7 +209,8 @@ fn candidates() -> Vec<String> {
             _ => format!("{yyyy:04}{mm:02}{dd:02}+{serial:03}{check}"),
         }
     };
-    for i in 0..1500u64 {
+    // Two strings per round (a number and a mutation of it), plus the fixed list below.
+    for i in 0..(CANDIDATES as u64 / 2) {
         let yyyy = 1890 + r.below(140) as u32;
         let mm = match i % 10 {
             0 => r.below(14) as u32, // 0..13: invalid months too
@@ -254,12 +312,13 @@ fn personnummer_agrees_with_pypi_personnummer() {
         return;
     };
     let cands = candidates();
-    assert!(cands.len() >= 2000, "{} candidates", cands.len());
+    assert!(cands.len() >= CANDIDATES, "{} candidates", cands.len());
+    let started = Instant::now();
     let script = "import sys\n\
         from personnummer import personnummer as p\n\
         assert p.__name__ == 'personnummer.personnummer'\n\
-        for line in sys.stdin.read().split('\\n')[:-1]:\n    \
-            print('1' if p.valid(line) else '0')\n";
+        lines = sys.stdin.read().split('\\n')[:-1]\n\
+        sys.stdout.write('\\n'.join('1' if p.valid(l) else '0' for l in lines) + '\\n')\n";
     let child = Command::new(&python)
         .args(["-c", script])
         .stdin(Stdio::piped())
@@ -271,10 +330,12 @@ fn personnummer_agrees_with_pypi_personnummer() {
         Err(e) => return skip_or_fail(&format!("cannot run {}: {e}", python.display())),
     };
     {
-        let mut stdin = child.stdin.take().expect("stdin");
+        // One batch: the peer reads all of standard input before it writes anything.
+        let mut stdin = std::io::BufWriter::new(child.stdin.take().expect("stdin"));
         for c in &cands {
             writeln!(stdin, "{c}").expect("write");
         }
+        stdin.flush().expect("flush");
     }
     let out = child.wait_with_output().expect("python runs");
     if !out.status.success() {
@@ -293,27 +354,109 @@ fn personnummer_agrees_with_pypi_personnummer() {
     assert_eq!(answers.len(), cands.len());
     let year = current_year();
     let mut disagreements = Vec::new();
-    let mut valid = 0;
+    let (mut valid, mut coordination, mut plus) = (0, 0, 0);
     for (c, peer) in cands.iter().zip(&answers) {
         let ours = Personnummer::parse(c, year).is_some();
         valid += usize::from(ours);
+        if ours {
+            let digits: Vec<u8> = c.bytes().filter(u8::is_ascii_digit).collect();
+            let day = &digits[digits.len() - 6..digits.len() - 4];
+            coordination += usize::from(day[0] >= b'6');
+            plus += usize::from(c.contains('+'));
+        }
         if ours != *peer {
             disagreements.push(format!("{c:?}: ours {ours}, pypi {peer}"));
         }
     }
     println!(
-        "{} candidates, {valid} valid, {} disagreements",
+        "{} candidates, {valid} valid ({coordination} co-ordination numbers, {plus} with '+'), \
+         {} disagreements, {:.1} s",
         cands.len(),
-        disagreements.len()
+        disagreements.len(),
+        started.elapsed().as_secs_f64()
     );
     assert!(
-        valid > 500 && valid < cands.len() - 500,
+        valid > 20_000 && valid < cands.len() - 20_000,
         "a mix of valid and invalid: {valid}"
     );
-    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+    assert!(coordination > 1000 && plus > 1000, "{coordination} {plus}");
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreements, first ones:\n{}",
+        disagreements.len(),
+        disagreements[..disagreements.len().min(20)].join("\n")
+    );
 }
 
 // ---------------------------------------------------------------- hostile input
+
+/// Realistic text: the corpus examples one after the other, repeated to `bytes` (cut on a char
+/// boundary).
+fn corpus_text(bytes: usize) -> String {
+    let corpus = eval::parse_corpus(eval::DEFAULT_CORPUS).expect("corpus parses");
+    let mut s = String::with_capacity(bytes + 1024);
+    'fill: loop {
+        for e in &corpus {
+            if s.len() + e.text.len() + 1 > bytes {
+                break 'fill;
+            }
+            s.push_str(&e.text);
+            s.push('\n');
+        }
+    }
+    s
+}
+
+fn timed(text: &str) -> (Duration, usize) {
+    let t = Instant::now();
+    let f = screener().screen(text);
+    let d = t.elapsed();
+    check_findings(text, &f);
+    (d, f.len())
+}
+
+#[test]
+fn bad_input_never_panics_and_time_is_linear() {
+    // Empty and blank text.
+    assert!(screener().screen("").is_empty());
+    assert!(screener().screen_draft("").is_empty());
+    assert!(screener().screen(" \n\t").is_empty());
+    // Only emoji, only combining marks (no base letter), zero-width joiners.
+    for s in [
+        "😀🙈🇸🇪👍🏽".repeat(20_000),
+        "\u{301}\u{308}\u{30a}".repeat(50_000),
+        "\u{200d}\u{fe0f}\u{200b}".repeat(50_000),
+        "👨\u{200d}👩\u{200d}👧".repeat(20_000),
+    ] {
+        let f = screener().screen(&s);
+        check_findings(&s, &f);
+    }
+    // Invalid UTF-8 where bytes come in: decoded lossily, the number is still found.
+    let raw = b"\xffRing mig p\xe5 070-174 06 12 \xc3\x28 \xf0\x9f\x98 tack";
+    let (text, f) = screener().screen_bytes(raw, Mode::Received);
+    check_findings(&text, &f);
+    assert!(text.contains('\u{fffd}'));
+    assert_eq!(f[0].category, Category::Phone);
+    assert_eq!(f[0].text(&text), "070-174 06 12");
+
+    // 1 MB and 10 MB of realistic text: time grows about linearly (a quadratic step would
+    // make the ratio about 100, not 10).
+    const MB: usize = 1_000_000;
+    let small = corpus_text(MB);
+    let large = corpus_text(10 * MB);
+    let (t1, n1) = (0..2).map(|_| timed(&small)).min().expect("two runs");
+    let (t10, n10) = timed(&large);
+    let ratio = t10.as_secs_f64() / t1.as_secs_f64().max(1e-9);
+    println!(
+        "1 MB: {:.0} ms, {n1} findings; 10 MB: {:.0} ms, {n10} findings; ratio {ratio:.1}",
+        t1.as_secs_f64() * 1e3,
+        t10.as_secs_f64() * 1e3
+    );
+    assert!(n1 > 0 && n10 >= n1.min(insyn_screening::screener::MAX_FINDINGS));
+    assert!(ratio < 25.0, "10 MB took {ratio:.1} times as long as 1 MB");
+    let limit = if cfg!(debug_assertions) { 90.0 } else { 30.0 };
+    assert!(t10.as_secs_f64() < limit, "10 MB took {t10:?}");
+}
 
 #[test]
 fn hostile_megabyte_inputs_are_fast() {
@@ -538,7 +681,8 @@ fn examples_from_the_brief() {
         ),
     ];
     for (text, want) in cases {
-        let got: Vec<Category> = screener().screen(text).iter().map(|f| f.category).collect();
+        let mut got: Vec<Category> = screener().screen(text).iter().map(|f| f.category).collect();
+        got.dedup(); // two findings of one category at different places count once here
         assert_eq!(&got, want, "{text}");
     }
 }

@@ -1366,6 +1366,23 @@ macro_rules! impl_store {
                     .await?;
                 Ok(done.rows_affected())
             }
+
+            async fn queue_all_for_screening(&self) -> Result<u64> {
+                let mut tx = self.begin_write().await?;
+                let queued = sqlx::query(
+                    "INSERT INTO screening_outbox (record_id, version) \
+                     SELECT r.id, r.head_version FROM records r WHERE r.direction = $1 \
+                     AND NOT EXISTS (SELECT 1 FROM screening_outbox q \
+                                     WHERE q.record_id = r.id AND q.version = r.head_version) \
+                     ORDER BY r.id",
+                )
+                .bind(Direction::Received.as_str())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                tx.commit().await?;
+                Ok(queued)
+            }
         }
 
         // --- staff users: helpers (issue 5) ---

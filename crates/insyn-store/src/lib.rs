@@ -304,6 +304,12 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<u64>;
     /// Ends every session of the user (signed out everywhere).
     async fn delete_user_sessions(&self, org: OrgId, user: insyn_domain::UserId) -> Result<u64>;
+    // --- screening, again ---
+    /// Admin: queues the newest version of every received record (every organisation) for
+    /// screening again, e.g. after the rules changed; a version already waiting is not queued
+    /// twice. Findings stay append-only: the next [`Store::save_screening`] adds a new
+    /// `screened` event and the new findings beside the old ones. Returns how many were queued.
+    async fn queue_all_for_screening(&self) -> Result<u64>;
 }
 
 /// Opens the store named by a URL: `sqlite:PATH` (created if missing) or `postgres://...`.

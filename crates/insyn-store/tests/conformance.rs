@@ -70,6 +70,7 @@ suite!(
     api_tokens,
     list_filters_and_paging,
     screening_queue_and_findings,
+    queue_all_for_screening_again,
 );
 
 async fn org(s: &dyn Store, slug: &str) -> (Organisation, Unit, Account) {
@@ -868,4 +869,78 @@ async fn screening_queue_and_findings(b: &Backend) {
             .is_err()
     );
     assert!(raw_execute(b, "DELETE FROM findings").await.is_err());
+}
+
+async fn queue_all_for_screening_again(b: &Backend) {
+    let s = &*b.store;
+    let (o, _, a) = org(s, "alfa").await;
+    let (o2, _, a2) = org(s, "beta").await;
+    let mut own = item(a.id, "p1", "Vårt eget inlägg");
+    own.direction = Direction::Created;
+    let ids = s
+        .capture(o.id, &[own, item(a.id, "c1", "första")], "c")
+        .await
+        .unwrap()
+        .record_ids;
+    s.capture(o.id, &[item(a.id, "c1", "andra versionen")], "c")
+        .await
+        .unwrap();
+    let other = s
+        .capture(o2.id, &[item(a2.id, "c9", "hos beta")], "c")
+        .await
+        .unwrap()
+        .record_ids;
+    // Work the queue empty first.
+    let q = s.screening_queue(100).await.unwrap();
+    assert_eq!(q.len(), 3);
+    s.save_screening(&q, &[], "screening").await.unwrap();
+    assert!(s.screening_queue(100).await.unwrap().is_empty());
+
+    // Every received record, newest version only, every organisation; not the created one.
+    assert_eq!(s.queue_all_for_screening().await.unwrap(), 2);
+    let q = s.screening_queue(100).await.unwrap();
+    let got: Vec<(RecordId, u32, &str)> = q
+        .iter()
+        .map(|t| (t.record_id, t.version, t.text.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![(ids[1], 2, "andra versionen"), (other[0], 1, "hos beta")]
+    );
+    // Already waiting: not queued twice.
+    assert_eq!(s.queue_all_for_screening().await.unwrap(), 0);
+    assert_eq!(s.screening_queue(100).await.unwrap().len(), 2);
+
+    // A re-screen adds a screened event and findings beside the earlier ones (append-only).
+    let finding = |at| Finding {
+        record_id: ids[1],
+        version: 2,
+        category: "complaint".into(),
+        start: 0,
+        end: 5,
+        rule: "complaint.explicit".into(),
+        confidence: 0.8,
+        explanation_sv: "Klagomål".into(),
+        explanation_en: "Complaint".into(),
+        suggested_action: None,
+        found_at: at,
+    };
+    s.save_screening(&q, &[finding(Utc::now())], "screening")
+        .await
+        .unwrap();
+    s.queue_all_for_screening().await.unwrap();
+    let q = s.screening_queue(100).await.unwrap();
+    s.save_screening(&q, &[], "screening").await.unwrap();
+    let events = s.record_events(o.id, ids[1]).await.unwrap();
+    let screened: Vec<_> = events
+        .iter()
+        .filter(|e| e.kind == RecordEventKind::Screened)
+        .collect();
+    assert_eq!(screened.len(), 4, "{events:?}");
+    assert_eq!(screened[3].detail["version"], 2);
+    assert_eq!(
+        s.record_findings(o.id, ids[1]).await.unwrap().len(),
+        1,
+        "the earlier finding is kept"
+    );
 }

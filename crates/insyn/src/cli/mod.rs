@@ -163,7 +163,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Import(a) => import::run(&cx, a).await,
         Command::Search(a) => search::run(&cx, a).await,
         Command::Verify(a) => verify::run(&cx, a).await,
-        Command::Screen(a) => screen::run(a),
+        Command::Screen(a) => screen::run(&cx, a).await,
         Command::Reindex => {
             let app = cx.open().await?;
             let n = app.reindex(&crate::progress::Bar::new()).await?;
