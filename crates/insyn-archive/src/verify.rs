@@ -299,3 +299,93 @@ fn check(pkg: &mut Package, f: &ListedFile) -> Result<Option<String>, ArchiveErr
     }
     Ok(None)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::info::{PackageInfo, Party, Profile};
+    use crate::sink::FileEntry;
+    use chrono::Utc;
+    use proptest::prelude::*;
+
+    fn info() -> PackageInfo {
+        PackageInfo {
+            objid: "uuid-x".into(),
+            label: "<&\"'>".into(),
+            archivist: Party {
+                name: "Å & Ö".into(),
+                org_number: None,
+            },
+            preservation: None,
+            submission_agreement: None,
+            reference_code: None,
+            period_from: None,
+            period_to: None,
+            accounts: vec![],
+            profile: Profile::default(),
+            schemas_dir: None,
+            additional: None,
+            software: "insyn".into(),
+            software_version: "0".into(),
+            urn_prefix: "x".into(),
+            created: Utc::now(),
+        }
+    }
+
+    proptest! {
+        /// Whatever names and sizes files have, the METS written for them reads back the same.
+        #[test]
+        fn mets_round_trips_paths_sizes_and_checksums(
+            files in proptest::collection::vec(("[^\u{0}-\u{1f}\u{7f}]{1,40}", any::<u64>(), any::<[u8; 32]>()), 0..20)
+        ) {
+            let entries: Vec<FileEntry> = files
+                .iter()
+                .map(|(p, size, sha)| FileEntry {
+                    path: format!("representations/rep1/data/{p}"),
+                    size: *size,
+                    sha256: *sha,
+                    mime: "application/json".into(),
+                    created: Utc::now(),
+                })
+                .collect();
+            let premis = FileEntry {
+                path: "representations/rep1/metadata/preservation/premis.xml".into(),
+                size: 1,
+                sha256: [0; 32],
+                mime: "application/xml".into(),
+                created: Utc::now(),
+            };
+            let mut it = entries.clone().into_iter().map(Ok);
+            let xml = crate::mets::write_rep_mets(Vec::new(), &info(), false, &premis, &mut it).unwrap();
+            let mut got = Vec::new();
+            parse_mets(&mut &xml[..], "representations/rep1/", "rep", &mut |f| {
+                got.push(f);
+                Ok(())
+            })
+            .unwrap();
+            prop_assert_eq!(got.len(), entries.len() + 1);
+            for (e, g) in entries.iter().zip(got.iter().skip(1)) {
+                prop_assert_eq!(&g.path, &e.path);
+                prop_assert_eq!(g.size, Some(e.size));
+                prop_assert_eq!(g.checksum.clone(), Some(e.checksum()));
+            }
+        }
+
+        /// Any bytes: an error or a list, never a panic.
+        #[test]
+        fn parsing_any_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let _ = parse_mets(&mut &bytes[..], "", "x", &mut |_| Ok(()));
+        }
+    }
+
+    #[test]
+    fn a_package_that_is_neither_folder_nor_zip_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("x.zip");
+        std::fs::write(&f, b"not a zip").unwrap();
+        let err = verify_package(&f).unwrap_err().to_string();
+        assert!(err.contains("neither a folder nor a zip"), "{err}");
+        let err = verify_package(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("METS.xml is missing"), "{err}");
+    }
+}

