@@ -3,6 +3,7 @@
 //! bounded number of forms that can end at one position and the phrase length).
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
@@ -57,8 +58,36 @@ pub(crate) struct LexMatch {
     pub last: usize,
 }
 
+/// A small multiplicative hash for short word keys (the default SipHash is several times slower
+/// on the few bytes of a word; the keys are the organisation's own rule forms, not an attacker's).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type WordMap = HashMap<Box<str>, Vec<u32>, BuildHasherDefault<WordHasher>>;
+
 #[derive(Debug)]
 pub(crate) struct Lexicon {
+    /// Whole-word forms (anchored at both ends): the word → its atoms.
+    whole: WordMap,
+    /// The other forms (`*` at either end) as one automaton over the text.
     ac: Option<AhoCorasick>,
     /// For each automaton pattern: the atoms (form + anchoring) it stands for.
     pattern_atoms: Vec<Vec<u32>>,
@@ -236,19 +265,37 @@ impl Lexicon {
                 });
             }
         }
-        let ac = if b.patterns.is_empty() {
+        // Split every form's atoms into whole-word ones (a hash look-up per word) and the rest
+        // (substring matches inside a word, by the automaton).
+        let mut whole = WordMap::default();
+        let mut partial_patterns = Vec::new();
+        let mut partial_atoms = Vec::new();
+        for (form, atoms) in b.patterns.iter().zip(&b.pattern_atoms) {
+            let (w, p): (Vec<u32>, Vec<u32>) = atoms
+                .iter()
+                .partition(|&&a| b.atoms[a as usize] == (true, true));
+            if !w.is_empty() {
+                whole.insert(form.as_str().into(), w);
+            }
+            if !p.is_empty() {
+                partial_patterns.push(form.as_str());
+                partial_atoms.push(p);
+            }
+        }
+        let ac = if partial_patterns.is_empty() {
             None
         } else {
             Some(
                 AhoCorasick::builder()
                     .match_kind(MatchKind::Standard)
-                    .build(&b.patterns)
+                    .build(&partial_patterns)
                     .map_err(|e| ScreeningError::Build(e.to_string()))?,
             )
         };
         Ok(Lexicon {
+            whole,
             ac,
-            pattern_atoms: b.pattern_atoms,
+            pattern_atoms: partial_atoms,
             atoms: b.atoms,
             triggers: b.triggers,
             entries,
@@ -259,13 +306,19 @@ impl Lexicon {
 
     /// All phrase matches in the normalised text, ordered by first word then entry.
     pub fn run(&self, norm: &Normalized) -> Vec<LexMatch> {
-        let Some(ac) = &self.ac else {
-            return Vec::new();
-        };
         let text = norm.text();
         let words = norm.words();
         let mut hits: Vec<(u32, u32)> = Vec::new();
-        for m in ac.find_overlapping_iter(text) {
+        if !self.whole.is_empty() {
+            for (w, word) in words.iter().enumerate() {
+                if let Some(atoms) = self.whole.get(&text[word.start..word.end]) {
+                    hits.extend(atoms.iter().map(|&a| (w as u32, a)));
+                }
+            }
+        }
+        // Forms are alphanumeric, so every automaton match lies inside one word.
+        let partial = self.ac.as_ref().map(|ac| ac.find_overlapping_iter(text));
+        for m in partial.into_iter().flatten() {
             let Some(w) = norm.word_containing(m.start()) else {
                 continue;
             };

@@ -161,8 +161,35 @@ fn fold(input: &str) -> Vec<NChar> {
         }
         seg.clear();
     };
+    if input.is_ascii() {
+        out.extend(input.bytes().enumerate().map(|(i, b)| NChar {
+            c: b.to_ascii_lowercase() as char,
+            s: i,
+            e: i + 1,
+        }));
+        return out;
+    }
     for (i, c) in input.char_indices() {
         let e = i + c.len_utf8();
+        if c.is_ascii() {
+            // An ASCII character is a segment of its own (lowercased, NFKC leaves it alone)
+            // unless a combining mark follows it (invisible characters skipped): then the
+            // general path below.
+            let next_is_mark = input[e..]
+                .chars()
+                .find(|&n| !is_invisible(n))
+                .is_some_and(|n| !n.is_ascii() && canonical_combining_class(n) != 0);
+            if !next_is_mark {
+                flush(&mut seg, seg_start, seg_end, &mut out);
+                marks = 0;
+                out.push(NChar {
+                    c: c.to_ascii_lowercase(),
+                    s: i,
+                    e,
+                });
+                continue;
+            }
+        }
         if is_invisible(c) {
             // Belongs to no segment; a span covering its neighbours covers it too.
             continue;
@@ -214,16 +241,20 @@ fn leet(mut chars: Vec<NChar>) -> Vec<NChar> {
             i += 1;
         }
         let end = i;
-        if !chars[start..end].iter().any(|n| n.c.is_alphabetic()) {
+        let candidate = |c: char| c.is_ascii_digit() || matches!(c, '@' | '$' | '!');
+        if !chars[start..end].iter().any(|n| candidate(n.c))
+            || !chars[start..end].iter().any(|n| n.c.is_alphabetic())
+        {
             continue;
         }
-        // Decide on the original characters, then write.
-        let orig: Vec<char> = chars[start..end].iter().map(|n| n.c).collect();
-        let letter = |k: usize| orig.get(k).is_some_and(|c| c.is_alphabetic());
-        for k in 0..orig.len() {
-            let c = orig[k];
-            let prev_letter = k > 0 && letter(k - 1);
-            let next_letter = letter(k + 1);
+        // Decide on the original characters, then write: a character's neighbours are read
+        // before they are rewritten (walking forward, only the previous one is already written,
+        // so remember whether it was a letter before).
+        let mut prev_letter = false;
+        for k in start..end {
+            let c = chars[k].c;
+            let is_letter = c.is_alphabetic();
+            let next_letter = k + 1 < end && chars[k + 1].c.is_alphabetic();
             let mapped = match c {
                 '@' if prev_letter && next_letter => Some('a'),
                 '!' if prev_letter && next_letter => Some('i'),
@@ -232,8 +263,9 @@ fn leet(mut chars: Vec<NChar>) -> Vec<NChar> {
                 _ => None,
             };
             if let Some(m) = mapped {
-                chars[start + k].c = m;
+                chars[k].c = m;
             }
+            prev_letter = is_letter;
         }
     }
     chars
@@ -250,7 +282,8 @@ fn join_spaced(chars: Vec<NChar>) -> Vec<NChar> {
     let single = |k: usize| {
         chars[k].c.is_alphabetic() && (k == 0 || !alnum(k - 1)) && (k + 1 >= n || !alnum(k + 1))
     };
-    let mut drop = vec![false; n];
+    let mut drop: Vec<bool> = Vec::new();
+    let mut letters: Vec<usize> = Vec::new();
     let mut i = 0;
     while i < n {
         if !single(i) {
@@ -258,7 +291,8 @@ fn join_spaced(chars: Vec<NChar>) -> Vec<NChar> {
             continue;
         }
         // Collect a run: letter (sep{1,2} letter)*
-        let mut letters = vec![i];
+        letters.clear();
+        letters.push(i);
         let mut j = i;
         loop {
             let mut k = j + 1;
@@ -274,6 +308,9 @@ fn join_spaced(chars: Vec<NChar>) -> Vec<NChar> {
             j = k;
         }
         if letters.len() >= 3 {
+            if drop.is_empty() {
+                drop = vec![false; n];
+            }
             for w in letters.windows(2) {
                 for d in drop.iter_mut().take(w[1]).skip(w[0] + 1) {
                     *d = true;
@@ -281,6 +318,9 @@ fn join_spaced(chars: Vec<NChar>) -> Vec<NChar> {
             }
         }
         i = j + 1;
+    }
+    if drop.is_empty() {
+        return chars;
     }
     chars
         .into_iter()
@@ -292,6 +332,12 @@ fn join_spaced(chars: Vec<NChar>) -> Vec<NChar> {
 
 /// Runs of three or more equal letters become one.
 fn squeeze(chars: Vec<NChar>) -> Vec<NChar> {
+    if !chars
+        .windows(3)
+        .any(|w| w[0].c == w[1].c && w[1].c == w[2].c && w[0].c.is_alphabetic())
+    {
+        return chars;
+    }
     let mut out: Vec<NChar> = Vec::with_capacity(chars.len());
     let mut i = 0;
     while i < chars.len() {

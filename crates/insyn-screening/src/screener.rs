@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 use crate::category::{Category, Finding};
 use crate::detect::links::Links;
 use crate::detect::numbers::{self, Context, NumberHit};
-use crate::detect::patterns::Patterns;
+use crate::detect::patterns::{Patterns, Triggers};
 use crate::error::ScreeningError;
 use crate::lexicon::{EntryKind, LexMatch, Lexicon};
 use crate::normalize::Normalized;
@@ -151,9 +151,14 @@ impl Screener {
             names: &self.lexicon.context_names,
         };
 
-        let mut pii = numbers::detect(text, &ctx, self.reference_year);
+        let triggers = Triggers::of(text);
+        let mut pii = if triggers.digit {
+            numbers::detect(text, &ctx, self.reference_year)
+        } else {
+            Vec::new()
+        };
         let mut other = Vec::new();
-        for h in self.patterns.detect(text) {
+        for h in self.patterns.detect_with(text, triggers) {
             if h.category == Category::Payment {
                 pii.push(h);
             } else {
@@ -177,30 +182,35 @@ impl Screener {
         if !self.names.is_empty() {
             for (i, w) in norm.words().iter().enumerate() {
                 let mut orig = text[w.orig_start..w.orig_end].chars();
-                if self.names.contains(&norm.text()[w.start..w.end])
-                    && orig.next().is_some_and(char::is_uppercase)
+                if orig.next().is_some_and(char::is_uppercase)
                     && orig.next().is_none_or(char::is_lowercase)
+                    && self.names.contains(&norm.text()[w.start..w.end])
                 {
                     signals.push((i, Signal::Strong));
                 }
             }
         }
-        let strong_ranges = self
-            .patterns
-            .mentions(text)
-            .into_iter()
-            .chain(self.patterns.full_names(text))
-            .chain(
-                pii.iter()
-                    .chain(&other)
-                    .filter(|h| {
-                        matches!(
-                            h.category,
-                            Category::Personnummer | Category::Email | Category::Phone
-                        )
-                    })
-                    .map(|h| (h.start, h.end)),
-            );
+        let mentions = if triggers.at {
+            self.patterns.mentions(text)
+        } else {
+            Vec::new()
+        };
+        let full_names = if triggers.upper_or_wide {
+            self.patterns.full_names(text)
+        } else {
+            Vec::new()
+        };
+        let strong_ranges = mentions.into_iter().chain(full_names).chain(
+            pii.iter()
+                .chain(&other)
+                .filter(|h| {
+                    matches!(
+                        h.category,
+                        Category::Personnummer | Category::Email | Category::Phone
+                    )
+                })
+                .map(|h| (h.start, h.end)),
+        );
         for (s, _) in strong_ranges {
             let w = norm.word_at_or_after(s);
             if w < norm.words().len() {
@@ -217,7 +227,7 @@ impl Screener {
             }
         }
         self.lexicon_findings(&norm, &matches, &signals, mode, &mut out);
-        if mode.reports(Category::UnlawfulLink) {
+        if triggers.dot && mode.reports(Category::UnlawfulLink) {
             for l in self.links.detect(text) {
                 let r = self.links.rule(l.rule);
                 let f = Finding {
