@@ -60,29 +60,41 @@ impl Normalized {
     }
 
     fn from_chars(chars: &[NChar]) -> Self {
-        let mut text = String::with_capacity(chars.len());
-        let mut src_start = Vec::with_capacity(chars.len());
-        let mut src_end = Vec::with_capacity(chars.len());
-        for n in chars {
-            text.push(n.c);
-            for _ in 0..n.c.len_utf8() {
-                src_start.push(n.s);
-                src_end.push(n.e);
-            }
-        }
+        let bytes: usize = chars.iter().map(|n| n.c.len_utf8()).sum();
+        let mut text = String::with_capacity(bytes);
+        let mut src_start = Vec::with_capacity(bytes);
+        let mut src_end = Vec::with_capacity(bytes);
         let mut words = Vec::new();
-        let mut cur: Option<usize> = None;
-        for (i, c) in text.char_indices() {
-            if c.is_alphanumeric() {
+        // Words in the same pass: (normalised start, original start) of the open word.
+        let mut cur: Option<(usize, usize)> = None;
+        let mut last_end = 0;
+        for n in chars {
+            let at = text.len();
+            if is_alnum(n.c) {
                 if cur.is_none() {
-                    cur = Some(i);
+                    cur = Some((at, n.s));
                 }
-            } else if let Some(s) = cur.take() {
-                words.push(make_word(s, i, &src_start, &src_end));
+            } else if let Some((s, os)) = cur.take() {
+                words.push(Word {
+                    start: s,
+                    end: at,
+                    orig_start: os,
+                    orig_end: last_end,
+                });
             }
+            text.push(n.c);
+            let len = n.c.len_utf8();
+            src_start.extend(std::iter::repeat_n(n.s, len));
+            src_end.extend(std::iter::repeat_n(n.e, len));
+            last_end = n.e;
         }
-        if let Some(s) = cur {
-            words.push(make_word(s, text.len(), &src_start, &src_end));
+        if let Some((s, os)) = cur {
+            words.push(Word {
+                start: s,
+                end: text.len(),
+                orig_start: os,
+                orig_end: last_end,
+            });
         }
         Normalized {
             text,
@@ -122,12 +134,28 @@ impl Normalized {
     }
 }
 
-fn make_word(s: usize, e: usize, src_start: &[usize], src_end: &[usize]) -> Word {
-    Word {
-        start: s,
-        end: e,
-        orig_start: src_start[s],
-        orig_end: src_end[e - 1],
+/// `char::is_alphabetic` with Latin-1 answered without the Unicode table (Swedish letters are
+/// the common case after ASCII).
+#[inline]
+pub(crate) fn is_alpha(c: char) -> bool {
+    match c {
+        'a'..='z' | 'A'..='Z' => true,
+        '\0'..='\x7f' => false,
+        '\u{80}'..='\u{ff}' => {
+            matches!(c, 'ª' | 'µ' | 'º' | 'À'..='Ö' | 'Ø'..='ö' | 'ø'..='ÿ')
+        }
+        _ => c.is_alphabetic(),
+    }
+}
+
+/// `char::is_alphanumeric` with the same Latin-1 fast path.
+#[inline]
+pub(crate) fn is_alnum(c: char) -> bool {
+    match c {
+        'a'..='z' | 'A'..='Z' | '0'..='9' => true,
+        '\0'..='\x7f' => false,
+        '\u{80}'..='\u{ff}' => is_alpha(c) || matches!(c, '²' | '³' | '¹' | '¼'..='¾'),
+        _ => c.is_alphanumeric(),
     }
 }
 
@@ -224,7 +252,7 @@ fn leet_digit(c: char) -> Option<char> {
 }
 
 fn is_token_char(c: char) -> bool {
-    c.is_alphanumeric() || matches!(c, '@' | '$' | '!')
+    is_alnum(c) || matches!(c, '@' | '$' | '!')
 }
 
 /// Leetspeak inside tokens that contain at least one letter.
@@ -243,7 +271,7 @@ fn leet(mut chars: Vec<NChar>) -> Vec<NChar> {
         let end = i;
         let candidate = |c: char| c.is_ascii_digit() || matches!(c, '@' | '$' | '!');
         if !chars[start..end].iter().any(|n| candidate(n.c))
-            || !chars[start..end].iter().any(|n| n.c.is_alphabetic())
+            || !chars[start..end].iter().any(|n| is_alpha(n.c))
         {
             continue;
         }
@@ -253,8 +281,8 @@ fn leet(mut chars: Vec<NChar>) -> Vec<NChar> {
         let mut prev_letter = false;
         for k in start..end {
             let c = chars[k].c;
-            let is_letter = c.is_alphabetic();
-            let next_letter = k + 1 < end && chars[k + 1].c.is_alphabetic();
+            let is_letter = is_alpha(c);
+            let next_letter = k + 1 < end && is_alpha(chars[k + 1].c);
             let mapped = match c {
                 '@' if prev_letter && next_letter => Some('a'),
                 '!' if prev_letter && next_letter => Some('i'),
@@ -278,10 +306,24 @@ fn is_spacing_sep(c: char) -> bool {
 /// Join three or more single letters separated by one or two spacing characters.
 fn join_spaced(chars: Vec<NChar>) -> Vec<NChar> {
     let n = chars.len();
-    let alnum = |k: usize| chars[k].c.is_alphanumeric();
-    let single = |k: usize| {
-        chars[k].c.is_alphabetic() && (k == 0 || !alnum(k - 1)) && (k + 1 >= n || !alnum(k + 1))
-    };
+    // A single letter: a letter with no alphanumeric neighbour. One classification per character.
+    let mut single_at = vec![false; n];
+    let mut any = false;
+    let mut prev_alnum = false;
+    for k in 0..n {
+        let c = chars[k].c;
+        let alnum = is_alnum(c);
+        let next_alnum = k + 1 < n && is_alnum(chars[k + 1].c);
+        if alnum && !prev_alnum && !next_alnum && is_alpha(c) {
+            single_at[k] = true;
+            any = true;
+        }
+        prev_alnum = alnum;
+    }
+    if !any {
+        return chars;
+    }
+    let single = |k: usize| single_at[k];
     let mut drop: Vec<bool> = Vec::new();
     let mut letters: Vec<usize> = Vec::new();
     let mut i = 0;
@@ -334,7 +376,7 @@ fn join_spaced(chars: Vec<NChar>) -> Vec<NChar> {
 fn squeeze(chars: Vec<NChar>) -> Vec<NChar> {
     if !chars
         .windows(3)
-        .any(|w| w[0].c == w[1].c && w[1].c == w[2].c && w[0].c.is_alphabetic())
+        .any(|w| w[0].c == w[1].c && w[1].c == w[2].c && is_alpha(w[0].c))
     {
         return chars;
     }
@@ -346,7 +388,7 @@ fn squeeze(chars: Vec<NChar>) -> Vec<NChar> {
         while j < chars.len() && chars[j].c == c {
             j += 1;
         }
-        if c.is_alphabetic() && j - i >= 3 {
+        if is_alpha(c) && j - i >= 3 {
             out.push(NChar {
                 c,
                 s: chars[i].s,
@@ -469,6 +511,14 @@ mod tests {
         assert_eq!(n.word_at_or_after(4), 1);
         assert_eq!(n.word_containing(1), Some(0));
         assert_eq!(n.word_containing(3), None);
+    }
+
+    #[test]
+    fn latin1_fast_paths_agree_with_unicode() {
+        for c in ('\0'..='\u{2fff}').chain(['\u{1f4a5}', '\u{10ffff}']) {
+            assert_eq!(is_alpha(c), c.is_alphabetic(), "{c:?}");
+            assert_eq!(is_alnum(c), c.is_alphanumeric(), "{c:?}");
+        }
     }
 
     #[test]

@@ -20,6 +20,8 @@ const CONTEXT_WINDOW: usize = 5;
 /// `@tie any` findings (sensitive data, secrets) look this many times further for a person: a
 /// post about one's own or a child's case is usually about that person throughout.
 const ANY_WINDOW_FACTOR: usize = 4;
+/// Up to this many candidate findings, [`finish`] checks overlaps by a linear scan.
+const SMALL_FINISH: usize = 32;
 /// Accumulated evidence never reaches more than this.
 const MAX_COMBINED: f32 = 0.95;
 /// Confidence factor for a finding that needs an identifiable person and has none nearby.
@@ -354,22 +356,34 @@ fn finish(mut v: Vec<(Finding, Option<u32>)>, min_confidence: f32) -> Vec<Findin
     });
     let mut kept: Vec<(Finding, Option<u32>)> = Vec::with_capacity(v.len());
     // Kept spans of the current category by start; they never overlap, so only the one starting
-    // last before the new end can clash.
+    // last before the new end can clash. Few findings (the usual case): a linear scan of the
+    // kept ones instead of a tree.
+    let few = v.len() <= SMALL_FINISH;
     let mut spans: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut group_start = 0;
     let mut current = None;
     for (f, combine) in v {
         if current != Some(f.category) {
             current = Some(f.category);
             spans.clear();
+            group_start = kept.len();
         }
-        if spans
-            .range(..f.end)
-            .next_back()
-            .is_some_and(|(_, &e)| e > f.start)
-        {
+        let clash = if few {
+            kept[group_start..]
+                .iter()
+                .any(|(k, _)| k.start < f.end && f.start < k.end)
+        } else {
+            spans
+                .range(..f.end)
+                .next_back()
+                .is_some_and(|(_, &e)| e > f.start)
+        };
+        if clash {
             continue;
         }
-        spans.insert(f.start, f.end);
+        if !few {
+            spans.insert(f.start, f.end);
+        }
         kept.push((f, combine));
     }
     // Noisy-OR per category over the accumulating findings.
