@@ -344,11 +344,15 @@ impl Lexicon {
                 starts.push((w, e));
             }
         }
-        let atoms_of = |q: usize| {
-            let lo = hits.partition_point(|h| (h.0 as usize) < q);
-            let hi = lo + hits[lo..].partition_point(|h| h.0 as usize == q);
-            &hits[lo..hi]
-        };
+        // hits[off[q]..off[q + 1]]: the atoms of word q.
+        let mut off: Vec<u32> = vec![0; words.len() + 1];
+        for &(w, _) in &hits {
+            off[w as usize + 1] += 1;
+        }
+        for q in 0..words.len() {
+            off[q + 1] += off[q];
+        }
+        let atoms_of = |q: usize| &hits[off[q] as usize..off[q + 1] as usize];
         starts.sort_unstable();
         starts.dedup();
         let nwords = words.len();
