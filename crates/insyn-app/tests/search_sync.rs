@@ -115,3 +115,42 @@ async fn edit_after_the_outbox_emptied_replaces_the_indexed_text() {
     .await;
     assert!(finds(&app, org, "inställd", "b").await);
 }
+
+/// The demo's staff can sign in with the password the demo prints; a wrong one cannot.
+#[tokio::test]
+async fn demo_staff_sign_in_with_the_printed_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(config(dir.path())).await.unwrap();
+    let report = load(
+        &app,
+        &DemoOptions {
+            records: 10,
+            ..Default::default()
+        },
+        &NoProgress,
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.staff.len(), 3);
+    assert!(report.staff_password.len() >= 12);
+    let org = report.organisation.id;
+    for u in &report.staff {
+        let answer = app
+            .sign_in(org, &u.email, &report.staff_password)
+            .await
+            .unwrap();
+        assert!(
+            matches!(answer, insyn_app::auth::SignIn::Ok(ref user) if user.email == u.email),
+            "{} cannot sign in: {answer:?}",
+            u.email
+        );
+    }
+    let wrong = app
+        .sign_in(org, &report.staff[0].email, "fel-lösenord-123")
+        .await
+        .unwrap();
+    assert!(
+        matches!(wrong, insyn_app::auth::SignIn::Rejected),
+        "{wrong:?}"
+    );
+}

@@ -45,6 +45,16 @@ pub struct DemoReport {
     pub deletions: u64,
     /// An API token for the demo organisation (shown once).
     pub api_token: String,
+    /// Staff who can sign in to the staff web, all with `staff_password` (shown once).
+    pub staff: Vec<DemoUser>,
+    pub staff_password: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoUser {
+    pub email: String,
+    pub name: String,
+    pub function: String,
 }
 
 struct AccountSpec {
@@ -242,6 +252,7 @@ pub async fn load(app: &App, opts: &DemoOptions, progress: &dyn Progress) -> Res
         accounts.push((account, spec.unit));
     }
     let api_token = app.create_api_token(org.id, "demo", actor).await?;
+    let (staff, staff_password) = demo_staff(app, org.id, &accounts).await?;
 
     progress.start("läser in demohandlingar", opts.records);
     // Generation runs on its own thread, ahead of the store writes; the search index is updated
@@ -375,7 +386,77 @@ pub async fn load(app: &App, opts: &DemoOptions, progress: &dyn Progress) -> Res
         versions: produced + edits.len() as u64,
         deletions: deleted,
         api_token,
+        staff,
+        staff_password,
     })
+}
+
+/// The demo's staff: an administrator who is also a communicator, an editor of the first two
+/// accounts, and a registrar; one generated password for all (shown once by `insyn demo`).
+async fn demo_staff(
+    app: &App,
+    org: OrgId,
+    accounts: &[(Account, usize)],
+) -> Result<(Vec<DemoUser>, String)> {
+    let mut rng = StdRng::from_os_rng();
+    const LETTERS: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let password: String = (0..16)
+        .map(|_| LETTERS[rng.random_range(0..LETTERS.len())] as char)
+        .collect();
+    let editor_accounts: Vec<AccountGrant> = accounts
+        .iter()
+        .take(2)
+        .map(|(a, _)| AccountGrant {
+            account_id: a.id,
+            access: AccountAccess::Answer,
+        })
+        .collect();
+    let people = [
+        (
+            "anna.lindqvist@ekbacka.se",
+            "Anna Lindqvist",
+            "kommunikatör",
+            vec![Role::Administrator, Role::Communicator],
+            vec![],
+        ),
+        (
+            "erik.holm@ekbacka.se",
+            "Erik Holm",
+            "redaktör",
+            vec![Role::Editor],
+            editor_accounts,
+        ),
+        (
+            "maria.berg@ekbacka.se",
+            "Maria Berg",
+            "registrator",
+            vec![Role::Registrar],
+            vec![],
+        ),
+    ];
+    let mut staff = Vec::new();
+    for (email, name, function, roles, grants) in people {
+        let user = app
+            .create_user(
+                org,
+                &NewUser {
+                    email: email.into(),
+                    name: name.into(),
+                    function: function.into(),
+                    roles,
+                    accounts: grants,
+                },
+                Some(&password),
+                "demo",
+            )
+            .await?;
+        staff.push(DemoUser {
+            email: user.email.clone(),
+            name: user.name.clone(),
+            function: function.into(),
+        });
+    }
+    Ok((staff, password))
 }
 
 /// Stores the pending observations; returns how many items they held and the ids of received

@@ -42,4 +42,11 @@ pub fn print_report(r: &DemoReport) {
         "API-nyckel för demoorganisationen (visas bara nu): {}",
         r.api_token
     );
+    println!(
+        "Personalinloggning (/logga-in, organisation {}), lösenord för alla (visas bara nu): {}",
+        r.organisation.slug, r.staff_password
+    );
+    for u in &r.staff {
+        println!("  {}  {} ({})", u.email, u.name, u.function);
+    }
 }
