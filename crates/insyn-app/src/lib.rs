@@ -68,6 +68,19 @@ pub struct AppConfig {
     pub search_dir: PathBuf,
 }
 
+impl AppConfig {
+    /// The embedded default in one folder: `insyn.db` (SQLite), `blobs/` and `search/` (tantivy).
+    pub fn embedded(dir: &std::path::Path) -> AppConfig {
+        AppConfig {
+            database_url: format!("sqlite:{}", dir.join("insyn.db").display()),
+            blobs_url: format!("file:{}", dir.join("blobs").display()),
+            s3: S3Settings::default(),
+            search: SearchBackend::Auto,
+            search_dir: dir.join("search"),
+        }
+    }
+}
+
 /// The running application: store, blobs and search, opened together.
 #[derive(Clone)]
 pub struct App {

@@ -3,26 +3,15 @@
 use insyn_app::demo::{DemoOptions, load};
 use insyn_app::*;
 use insyn_domain::*;
-use std::path::Path;
 
 struct Env {
     app: App,
     dir: tempfile::TempDir,
 }
 
-fn embedded_config(dir: &Path) -> AppConfig {
-    AppConfig {
-        database_url: format!("sqlite:{}", dir.join("insyn.db").display()),
-        blobs_url: format!("file:{}", dir.join("blobs").display()),
-        s3: S3Settings::default(),
-        search: SearchBackend::Auto,
-        search_dir: dir.join("search"),
-    }
-}
-
 async fn embedded() -> Env {
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(embedded_config(dir.path())).await.unwrap();
+    let app = App::open(AppConfig::embedded(dir.path())).await.unwrap();
     Env { app, dir }
 }
 
@@ -316,19 +305,30 @@ async fn backup_wipe_restore_verify() {
 
     // wipe: a brand-new, empty installation
     let target = tempfile::tempdir().unwrap();
-    let restored = restore(embedded_config(target.path()), &folder, false, &NoProgress)
-        .await
-        .unwrap();
+    let restored = restore(
+        AppConfig::embedded(target.path()),
+        &folder,
+        false,
+        &NoProgress,
+    )
+    .await
+    .unwrap();
     assert!(restored.verify.ok(), "{:?}", restored.verify.problems);
     assert_eq!(restored.records_indexed as i64, before);
-    let app2 = App::open(embedded_config(target.path())).await.unwrap();
+    let app2 = App::open(AppConfig::embedded(target.path())).await.unwrap();
     assert_eq!(app2.store.count_records(org).await.unwrap(), before);
     let hits = app2.search(&SearchQuery::new(org, "kommun")).await.unwrap();
     assert!(hits.total > 0);
     drop(app2);
 
     // restoring over existing data needs --force
-    let again = restore(embedded_config(target.path()), &folder, false, &NoProgress).await;
+    let again = restore(
+        AppConfig::embedded(target.path()),
+        &folder,
+        false,
+        &NoProgress,
+    )
+    .await;
     assert!(matches!(again, Err(AppError::Conflict(_))));
 
     // a damaged backup is refused before anything is touched
@@ -340,9 +340,14 @@ async fn backup_wipe_restore_verify() {
         .path();
     std::fs::write(&blob, b"rot").unwrap();
     let fresh = tempfile::tempdir().unwrap();
-    let err = restore(embedded_config(fresh.path()), &folder, false, &NoProgress)
-        .await
-        .unwrap_err();
+    let err = restore(
+        AppConfig::embedded(fresh.path()),
+        &folder,
+        false,
+        &NoProgress,
+    )
+    .await
+    .unwrap_err();
     assert!(
         err.to_string().contains("does not match its checksum"),
         "{err}"
@@ -387,7 +392,7 @@ async fn scale_out_backup_restore() {
 #[tokio::test]
 async fn bad_configuration_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = embedded_config(dir.path());
+    let mut config = AppConfig::embedded(dir.path());
     config.database_url = "mysql://nope".into();
     let err = App::open(config).await.err().unwrap();
     assert!(
@@ -396,19 +401,19 @@ async fn bad_configuration_is_a_clear_error() {
         "{err}"
     );
 
-    let mut config = embedded_config(dir.path());
+    let mut config = AppConfig::embedded(dir.path());
     config.database_url = "postgres://insyn@127.0.0.1:1/insyn".into();
     let err = App::open(config).await.err().unwrap();
     assert!(matches!(err, AppError::Unavailable(_)), "{err:?}");
 
-    let mut config = embedded_config(dir.path());
+    let mut config = AppConfig::embedded(dir.path());
     config.blobs_url = "ftp://x".into();
     assert!(matches!(
         App::open(config).await,
         Err(AppError::Invalid { .. })
     ));
 
-    let mut config = embedded_config(dir.path());
+    let mut config = AppConfig::embedded(dir.path());
     config.search = SearchBackend::Postgres;
     assert!(matches!(
         App::open(config).await,

@@ -4,16 +4,6 @@
 use insyn_app::*;
 use insyn_domain::*;
 
-fn config(dir: &std::path::Path) -> AppConfig {
-    AppConfig {
-        database_url: format!("sqlite:{}", dir.join("insyn.db").display()),
-        blobs_url: format!("file:{}", dir.join("blobs").display()),
-        s3: S3Settings::default(),
-        search: SearchBackend::Auto,
-        search_dir: dir.join("search"),
-    }
-}
-
 #[tokio::test]
 async fn connect_capture_fail_alert_reconnect_backfill() {
     let Some(mock) =
@@ -22,7 +12,7 @@ async fn connect_capture_fail_alert_reconnect_backfill() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(config(dir.path())).await.unwrap();
+    let app = App::open(AppConfig::embedded(dir.path())).await.unwrap();
     let org = app
         .create_organisation(
             &NewOrganisation {

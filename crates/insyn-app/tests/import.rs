@@ -3,16 +3,6 @@ use insyn_app::demo::{DemoOptions, load};
 use insyn_app::*;
 use insyn_domain::*;
 
-fn config(dir: &std::path::Path) -> AppConfig {
-    AppConfig {
-        database_url: format!("sqlite:{}", dir.join("insyn.db").display()),
-        blobs_url: format!("file:{}", dir.join("blobs").display()),
-        s3: S3Settings::default(),
-        search: SearchBackend::Auto,
-        search_dir: dir.join("search"),
-    }
-}
-
 fn tweet(id: &str, text: &str, extra: &str) -> String {
     format!(
         r#"{{ "tweet" : {{ "id_str" : "{id}", "id" : "{id}", "created_at" : "Wed Nov 18 09:30:00 +0000 2026", "full_text" : "{text}"{extra} }} }}"#
@@ -21,7 +11,7 @@ fn tweet(id: &str, text: &str, extra: &str) -> String {
 
 async fn setup() -> (tempfile::TempDir, App, OrgId, Account) {
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(config(dir.path())).await.unwrap();
+    let app = App::open(AppConfig::embedded(dir.path())).await.unwrap();
     let report = load(
         &app,
         &DemoOptions {

@@ -3,16 +3,6 @@ use insyn_app::demo::{DemoOptions, load};
 use insyn_app::*;
 use insyn_domain::*;
 
-fn config(dir: &std::path::Path) -> AppConfig {
-    AppConfig {
-        database_url: format!("sqlite:{}", dir.join("insyn.db").display()),
-        blobs_url: format!("file:{}", dir.join("blobs").display()),
-        s3: S3Settings::default(),
-        search: SearchBackend::Auto,
-        search_dir: dir.join("search"),
-    }
-}
-
 fn comment(account: AccountId, id: &str, text: &str) -> CaptureItem {
     CaptureItem {
         account_id: account,
@@ -55,7 +45,7 @@ async fn finds(app: &App, org: OrgId, word: &str, id: &str) -> bool {
 #[tokio::test]
 async fn edit_after_the_outbox_emptied_replaces_the_indexed_text() {
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(config(dir.path())).await.unwrap();
+    let app = App::open(AppConfig::embedded(dir.path())).await.unwrap();
     let report = load(
         &app,
         &DemoOptions {
@@ -105,7 +95,7 @@ async fn edit_after_the_outbox_emptied_replaces_the_indexed_text() {
     );
     // and it stays right when the application is opened again
     drop(app);
-    let app = App::open(config(dir.path())).await.unwrap();
+    let app = App::open(AppConfig::embedded(dir.path())).await.unwrap();
     capture(
         &app,
         org,
@@ -120,7 +110,7 @@ async fn edit_after_the_outbox_emptied_replaces_the_indexed_text() {
 #[tokio::test]
 async fn demo_staff_sign_in_with_the_printed_password() {
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(config(dir.path())).await.unwrap();
+    let app = App::open(AppConfig::embedded(dir.path())).await.unwrap();
     let report = load(
         &app,
         &DemoOptions {
