@@ -7,9 +7,9 @@ mod capture;
 pub mod connections;
 pub mod demo;
 mod error;
+mod export;
 mod import;
 mod payloads;
-mod export;
 mod progress;
 pub mod screening;
 mod search;
@@ -20,11 +20,11 @@ pub use backup::{BackupManifest, BackupReport, RestoreReport, restore, sqlite_pa
 pub use capture::{Observation, PassReport};
 pub use connections::{AccountHealth, ConnectionView};
 pub use error::AppError;
-pub use import::ImportReport;
 pub use export::{
     AdditionalInfo, ExportOptions, ExportReport, ExportSelection, Profile, TimeStampFile,
     commons_ip_verdict, timestamp,
 };
+pub use import::ImportReport;
 pub use insyn_archive::{PackageReport, Party, verify::verify_package};
 pub use insyn_blobs::S3Settings;
 pub use insyn_capture as connectors;
