@@ -56,6 +56,16 @@ async fn org(app: &App, slug: &str, accounts: usize) -> (Organisation, Vec<Accou
     (o, out)
 }
 
+fn user(email: &str, roles: &[Role], grants: &[AccountGrant]) -> NewUser {
+    NewUser {
+        email: email.into(),
+        name: "Anna Andersson".into(),
+        function: "kommunikatör".into(),
+        roles: roles.to_vec(),
+        accounts: grants.to_vec(),
+    }
+}
+
 fn item(account: AccountId, id: &str, text: &str, hours_ago: i64) -> CaptureItem {
     CaptureItem {
         account_id: account,
@@ -454,7 +464,7 @@ async fn answering_enforces_the_signature_and_confirms_findings() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("/Anna, kommunikatör"));
     // economic advice needs an explicit confirmation
-    let advice = "Du bör söka bostadsbidrag hos Försäkringskassan, då får du säkert mer pengar.";
+    let advice = "Hej! Du har rätt till bostadsbidrag, och du behöver inte betala avgiften.";
     let r = b
         .post(&path, &[("csrf", &csrf), ("text", advice)], &[])
         .await;
@@ -562,6 +572,7 @@ struct Browser<'a> {
     cookie: Option<String>,
 }
 
+#[allow(dead_code)]
 struct Page {
     status: StatusCode,
     location: Option<String>,

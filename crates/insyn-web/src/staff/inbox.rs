@@ -248,7 +248,6 @@ pub struct ThreadLine {
     pub author: String,
     pub time: String,
     pub text: String,
-    pub is_parent: bool,
 }
 
 /// What the record page shows about handling and answering.
@@ -295,7 +294,6 @@ pub async fn record_inbox(
         .await?
         .into_iter()
         .map(|r| ThreadLine {
-            is_parent: record.parent_platform_id.as_deref() == Some(r.platform_item_id.as_str()),
             id: r.id,
             direction: r.direction,
             author: r.author_name.clone(),

@@ -51,7 +51,8 @@ pub struct InboxTexts {
 }
 
 impl InboxTexts {
-    pub fn state(&self, s: HandlingState) -> &'static str {
+    pub fn state(&self, s: impl std::borrow::Borrow<HandlingState>) -> &'static str {
+        let s = *s.borrow();
         if self.title == SV.title {
             s.swedish()
         } else {
