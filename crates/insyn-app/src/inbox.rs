@@ -100,7 +100,7 @@ pub enum AnswerOutcome {
     },
     /// The answer is stored as an upprättad record and the item marked answered.
     Stored {
-        answer: Record,
+        answer: Box<Record>,
         /// The platform's id when published through its API; `None`: publish by hand.
         published: Option<String>,
         manual_reason: Option<String>,
@@ -470,7 +470,7 @@ impl App {
             })
             .await?;
         self.sync_search().await?;
-        let answer = self.store.get_record(org, answer_id).await?;
+        let answer = Box::new(self.store.get_record(org, answer_id).await?);
         Ok(AnswerOutcome::Stored {
             answer,
             published,
