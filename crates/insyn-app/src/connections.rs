@@ -43,7 +43,7 @@ pub fn connector_for(account: &Account, base_url: &str, token: &str) -> Result<B
 impl App {
     /// The key that seals platform tokens: `INSYN_SECRET_KEY_FILE`, or beside the embedded
     /// database (created on first use).
-    fn token_sealer(&self) -> Result<TokenSealer> {
+    pub(crate) fn token_sealer(&self) -> Result<TokenSealer> {
         if let Some(path) = std::env::var_os("INSYN_SECRET_KEY_FILE") {
             return TokenSealer::from_file(std::path::Path::new(&path), false);
         }

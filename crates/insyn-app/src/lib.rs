@@ -9,8 +9,11 @@ pub mod demo;
 mod error;
 mod export;
 mod import;
+pub mod inbox;
 mod payloads;
 mod progress;
+pub mod publish;
+pub mod response_map;
 pub mod screening;
 mod search;
 mod secrets;
@@ -25,13 +28,16 @@ pub use export::{
     commons_ip_verdict, timestamp,
 };
 pub use import::ImportReport;
+pub use inbox::{AnswerOutcome, InboxFilter, InboxItem, InboxPage};
 pub use insyn_archive::{PackageReport, Party, verify::verify_package};
 pub use insyn_blobs::S3Settings;
+pub use insyn_calendar as calendar;
 pub use insyn_capture as connectors;
 pub use insyn_import::Format as ImportFormat;
 pub use insyn_store::{CaptureOutcome, RecordFilter};
 pub use payloads::StoredItems;
 pub use progress::{NoProgress, Progress};
+pub use response_map::{ResponseMap, SavedAnswer};
 pub use search::{FoundRecord, SearchPage};
 pub use verify::{VerifyProblem, VerifyReport};
 
@@ -94,10 +100,13 @@ pub struct App {
     screener: Arc<insyn_screening::Screener>,
     /// One screening run at a time in this process.
     screen_lock: Arc<tokio::sync::Mutex<()>>,
+    /// The saved answers (svarskarta), loaded and checked at start.
+    response_map: Arc<ResponseMap>,
 }
 
 impl App {
     pub async fn open(config: AppConfig) -> Result<App> {
+        let response_map = Arc::new(ResponseMap::from_env()?);
         let store = insyn_store::connect(&config.database_url).await?;
         let blobs = insyn_blobs::open(&config.blobs_url, &config.s3).await?;
         let search = open_search(&config).await?;
@@ -109,6 +118,7 @@ impl App {
             sync_lock: Arc::default(),
             screener: Arc::new(insyn_screening::Screener::default_swedish()),
             screen_lock: Arc::default(),
+            response_map,
         };
         // New outbox entries must sort after everything the index has applied (an index kept
         // from before a restore, or ids reused by an older schema).
@@ -121,6 +131,11 @@ impl App {
 
     pub fn config(&self) -> &AppConfig {
         &self.config
+    }
+
+    /// The saved answers (svarskarta) loaded at start.
+    pub fn saved_answers(&self) -> &ResponseMap {
+        &self.response_map
     }
 
     // --- organisations, units, accounts ---

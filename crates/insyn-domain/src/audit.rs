@@ -37,6 +37,12 @@ pub enum AuditAction {
     SignedIn,
     SignedOut,
     SignInFailed,
+    /// An inbox item's handling changed (state, assignee, answer).
+    RecordHandlingChanged,
+    /// An answer was published on the platform (or found to need manual publishing).
+    AnswerPublished,
+    /// The organisation's working-time calendar (extra days off, eves) changed.
+    CalendarChanged,
 }
 
 impl AuditAction {
@@ -65,6 +71,9 @@ impl AuditAction {
             AuditAction::SignedIn => "signed_in",
             AuditAction::SignedOut => "signed_out",
             AuditAction::SignInFailed => "sign_in_failed",
+            AuditAction::RecordHandlingChanged => "record_handling_changed",
+            AuditAction::AnswerPublished => "answer_published",
+            AuditAction::CalendarChanged => "calendar_changed",
         }
     }
 }

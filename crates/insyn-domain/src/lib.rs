@@ -7,6 +7,7 @@ pub mod connection;
 pub mod digest;
 pub mod error;
 pub mod finding;
+pub mod handling;
 pub mod ids;
 pub mod org;
 pub mod record;
@@ -19,6 +20,7 @@ pub use connection::{AlertLevel, CaptureAlert, ConnectionHealth, ConnectionState
 pub use digest::Sha256Digest;
 pub use error::DomainError;
 pub use finding::{Finding, ScreeningTask};
+pub use handling::{Handling, HandlingChange, HandlingState, signed_answer};
 pub use ids::{AccountId, OrgId, RecordId, UnitId, UserId};
 pub use org::{NewOrganisation, NewUnit, Organisation, Role, Unit};
 pub use record::{

@@ -275,6 +275,8 @@ pub enum RecordEventKind {
     Classified,
     /// Screened on arrival; the detail lists the categories found.
     Screened,
+    /// Its handling in the inbox changed (state, assignee, answer; R5.2).
+    HandlingChanged,
 }
 
 impl RecordEventKind {
@@ -285,6 +287,7 @@ impl RecordEventKind {
             RecordEventKind::DeletionSeen => "deletion_seen",
             RecordEventKind::Classified => "classified",
             RecordEventKind::Screened => "screened",
+            RecordEventKind::HandlingChanged => "handling_changed",
         }
     }
 }
@@ -298,6 +301,7 @@ impl FromStr for RecordEventKind {
             "deletion_seen" => Ok(RecordEventKind::DeletionSeen),
             "classified" => Ok(RecordEventKind::Classified),
             "screened" => Ok(RecordEventKind::Screened),
+            "handling_changed" => Ok(RecordEventKind::HandlingChanged),
             other => Err(DomainError::invalid(
                 "event",
                 format!("unknown record event '{other}'"),

@@ -1383,6 +1383,160 @@ macro_rules! impl_store {
                 tx.commit().await?;
                 Ok(queued)
             }
+            // --- inbox (issue 5, item 3) ---
+
+            async fn inbox_items(&self, org: OrgId, accounts: &[AccountId], open_only: bool, limit: i64) -> Result<Vec<(Record, Handling)>> {
+                if accounts.is_empty() || limit <= 0 {
+                    return Ok(Vec::new());
+                }
+                let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                    "SELECT r.id, h.state, h.assignee, h.answer_id, h.changed_at, h.changed_by \
+                     FROM records r LEFT JOIN record_handling h ON h.record_id = r.id \
+                     WHERE r.org_id = ",
+                );
+                qb.push_bind(org.0).push(" AND r.direction = 'received' AND r.account_id IN (");
+                let mut sep = qb.separated(", ");
+                for a in accounts {
+                    sep.push_bind(a.0);
+                }
+                qb.push(")");
+                if open_only {
+                    qb.push(" AND (h.state IS NULL OR h.state IN ('new', 'assigned'))");
+                }
+                qb.push(" ORDER BY r.available_at, r.id LIMIT ").push_bind(limit);
+                let rows: Vec<HandlingRow> = qb.build_query_as().fetch_all(&self.pool).await?;
+                let ids: Vec<RecordId> = rows.iter().map(|r| RecordId(r.0)).collect();
+                let mut records: HashMap<i64, Record> = self.get_records(org, &ids).await?.into_iter().map(|r| (r.id.0, r)).collect();
+                let mut out = Vec::with_capacity(rows.len());
+                for row in rows {
+                    if let Some(record) = records.remove(&row.0) {
+                        let handling = handling_from_row(&row, record.available_at)?;
+                        out.push((record, handling));
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn handling(&self, org: OrgId, id: RecordId) -> Result<Handling> {
+                let record = self.get_record(org, id).await?;
+                let row: Option<HandlingRow> = sqlx::query_as(
+                    "SELECT record_id, state, assignee, answer_id, changed_at, changed_by FROM record_handling WHERE record_id = $1 AND org_id = $2",
+                )
+                .bind(id.0)
+                .bind(org.0)
+                .fetch_optional(&self.pool)
+                .await?;
+                match row {
+                    Some(row) => handling_from_row(&row, record.available_at),
+                    None => Ok(Handling::untouched(id, record.available_at)),
+                }
+            }
+
+            async fn change_handling(&self, org: OrgId, id: RecordId, change: &HandlingChange, actor: &str) -> Result<Handling> {
+                change.validate()?;
+                let mut tx = self.begin_write().await?;
+                let record = record_in(&mut tx, org, id).await?;
+                if record.direction != Direction::Received {
+                    return Err(DomainError::invalid("record", format!("record {id} is upprättad (created); only received items are handled in the inbox")).into());
+                }
+                if let Some(user) = change.assignee {
+                    let found: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE id = $1 AND org_id = $2")
+                        .bind(user.0)
+                        .bind(org.0)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if found.is_none() {
+                        return Err(StoreError::not_found(format!("user {user}")));
+                    }
+                }
+                if let Some(answer) = change.answer {
+                    let answer_record = record_in(&mut tx, org, answer).await?;
+                    if answer_record.direction != Direction::Created {
+                        return Err(DomainError::invalid("answer", format!("record {answer} is not upprättad (created) and cannot be the answer")).into());
+                    }
+                }
+                let before: Option<(String,)> = sqlx::query_as("SELECT state FROM record_handling WHERE record_id = $1")
+                    .bind(id.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let from = before.map(|b| b.0).unwrap_or_else(|| HandlingState::New.as_str().to_string());
+                let now = to_stored_precision(Utc::now());
+                sqlx::query(
+                    "INSERT INTO record_handling (record_id, org_id, state, assignee, answer_id, changed_at, changed_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                     ON CONFLICT (record_id) DO UPDATE SET state = excluded.state, assignee = excluded.assignee, \
+                     answer_id = excluded.answer_id, changed_at = excluded.changed_at, changed_by = excluded.changed_by",
+                )
+                .bind(id.0)
+                .bind(org.0)
+                .bind(change.state.as_str())
+                .bind(change.assignee.map(|u| u.0))
+                .bind(change.answer.map(|a| a.0))
+                .bind(now)
+                .bind(actor)
+                .execute(&mut *tx)
+                .await?;
+                let detail = serde_json::json!({
+                    "from": from,
+                    "to": change.state.as_str(),
+                    "assignee": change.assignee.map(|u| u.0),
+                    "answer": change.answer.map(|a| a.0),
+                    "note": change.note,
+                });
+                insert_events(&mut tx, &[(id.0, "handling_changed", now, detail.to_string())], actor).await?;
+                audit(&mut tx, org, vec![entry(org, actor, AuditAction::RecordHandlingChanged, format!("record:{id}"), None, detail)]).await?;
+                tx.commit().await?;
+                Ok(Handling { record_id: id, state: change.state, assignee: change.assignee, answer: change.answer, changed_at: now, changed_by: actor.to_string() })
+            }
+
+            async fn organisation_calendar(&self, org: OrgId) -> Result<Option<String>> {
+                let row: Option<(String,)> = sqlx::query_as("SELECT rules FROM organisation_calendars WHERE org_id = $1")
+                    .bind(org.0)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.map(|r| r.0))
+            }
+
+            async fn set_organisation_calendar(&self, org: OrgId, rules_json: &str, actor: &str) -> Result<()> {
+                if serde_json::from_str::<serde_json::Value>(rules_json).map(|v| !v.is_object()).unwrap_or(true) {
+                    return Err(DomainError::invalid("calendar", "the calendar rules must be a JSON object").into());
+                }
+                let mut tx = self.begin_write().await?;
+                let now = to_stored_precision(Utc::now());
+                sqlx::query(
+                    "INSERT INTO organisation_calendars (org_id, rules, changed_at, changed_by) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (org_id) DO UPDATE SET rules = excluded.rules, changed_at = excluded.changed_at, changed_by = excluded.changed_by",
+                )
+                .bind(org.0)
+                .bind(rules_json)
+                .bind(now)
+                .bind(actor)
+                .execute(&mut *tx)
+                .await?;
+                let detail: serde_json::Value = serde_json::from_str(rules_json).unwrap_or_default();
+                audit(&mut tx, org, vec![entry(org, actor, AuditAction::CalendarChanged, format!("organisation:{org}"), None, detail)]).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+        }
+
+        // --- inbox: helpers (issue 5, item 3) ---
+
+        type HandlingRow = (i64, Option<String>, Option<i64>, Option<i64>, Option<DateTime<Utc>>, Option<String>);
+
+        fn handling_from_row(row: &HandlingRow, available_at: DateTime<Utc>) -> Result<Handling> {
+            let (id, state, assignee, answer, changed_at, changed_by) = row;
+            let Some(state) = state else {
+                return Ok(Handling::untouched(RecordId(*id), available_at));
+            };
+            Ok(Handling {
+                record_id: RecordId(*id),
+                state: HandlingState::parse(state)?,
+                assignee: assignee.map(UserId),
+                answer: answer.map(RecordId),
+                changed_at: changed_at.unwrap_or(available_at),
+                changed_by: changed_by.clone().unwrap_or_default(),
+            })
         }
 
         // --- staff users: helpers (issue 5) ---

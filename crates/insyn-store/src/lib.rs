@@ -310,6 +310,38 @@ pub trait Store: Send + Sync + 'static {
     /// twice. Findings stay append-only: the next [`Store::save_screening`] adds a new
     /// `screened` event and the new findings beside the old ones. Returns how many were queued.
     async fn queue_all_for_screening(&self) -> Result<u64>;
+
+    // --- inbox (issue 5, item 3) ---
+    /// Received records of these accounts with their handling, oldest first: only the open ones
+    /// (new or assigned) when `open_only`, else every received record. At most `limit`.
+    async fn inbox_items(
+        &self,
+        org: OrgId,
+        accounts: &[AccountId],
+        open_only: bool,
+        limit: i64,
+    ) -> Result<Vec<(Record, insyn_domain::Handling)>>;
+    /// The current handling of a record (untouched: state new, if nobody has changed it).
+    async fn handling(&self, org: OrgId, id: RecordId) -> Result<insyn_domain::Handling>;
+    /// Changes a received record's handling: the current row, a `handling_changed` record event
+    /// and an audit entry, in one transaction. The assignee must be a user of the organisation
+    /// and the answer a record of the organisation.
+    async fn change_handling(
+        &self,
+        org: OrgId,
+        id: RecordId,
+        change: &insyn_domain::HandlingChange,
+        actor: &str,
+    ) -> Result<insyn_domain::Handling>;
+    /// The organisation's working-time calendar rules as stored (JSON), if set.
+    async fn organisation_calendar(&self, org: OrgId) -> Result<Option<String>>;
+    /// Replaces the organisation's working-time calendar rules (JSON), audited.
+    async fn set_organisation_calendar(
+        &self,
+        org: OrgId,
+        rules_json: &str,
+        actor: &str,
+    ) -> Result<()>;
 }
 
 /// Opens the store named by a URL: `sqlite:PATH` (created if missing) or `postgres://...`.

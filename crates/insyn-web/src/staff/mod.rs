@@ -9,6 +9,7 @@
 //! frame-ancestors, X-Content-Type-Options, Referrer-Policy, no caching).
 mod csrf;
 pub mod i18n;
+mod inbox;
 mod oidc;
 mod pages;
 mod session_store;
@@ -87,6 +88,12 @@ pub fn routes(state: AppState, config: Arc<StaffConfig>) -> Router {
         .route("/logga-ut", post(pages::sign_out))
         .route("/personal", get(pages::home))
         .route("/personal/poster/{id}", get(pages::record))
+        .route("/personal/inkorg", get(inbox::inbox))
+        .route(
+            "/personal/poster/{id}/hantering",
+            post(inbox::change_handling),
+        )
+        .route("/personal/poster/{id}/svar", post(inbox::answer))
         .route(
             "/personal/anvandare",
             get(pages::users).post(pages::add_user),

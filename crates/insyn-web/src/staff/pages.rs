@@ -27,7 +27,7 @@ pub struct Frame {
     pub path: String,
 }
 
-async fn frame(cu: &CurrentUser, path: &str) -> Result<Frame, Response> {
+pub(super) async fn frame(cu: &CurrentUser, path: &str) -> Result<Frame, Response> {
     let csrf = csrf::token(&cu.session)
         .await
         .map_err(|e| session_error(cu.lang, e))?;
@@ -75,7 +75,7 @@ pub fn render_error(lang: Lang, status: StatusCode, kind: ErrorKind) -> Response
     (status, page).into_response()
 }
 
-fn app_error(lang: Lang, e: AppError) -> Response {
+pub(super) fn app_error(lang: Lang, e: AppError) -> Response {
     match e {
         AppError::NotFound(_) => render_error(lang, StatusCode::NOT_FOUND, ErrorKind::NotFound),
         AppError::Forbidden(_) | AppError::Unauthorized(_) => {
@@ -154,11 +154,11 @@ pub async fn sign_in_form(
     .into_response()
 }
 
-fn form_fields(body: &[u8]) -> Vec<(String, String)> {
+pub(super) fn form_fields(body: &[u8]) -> Vec<(String, String)> {
     url::form_urlencoded::parse(body).into_owned().collect()
 }
 
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+pub(super) fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
     fields
         .iter()
         .find(|(k, _)| k == name)
@@ -291,7 +291,7 @@ fn excerpt(text: &str) -> String {
     s
 }
 
-fn local_time(t: chrono::DateTime<chrono::Utc>) -> String {
+pub(super) fn local_time(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
@@ -360,16 +360,38 @@ struct RecordPage {
     record: Record,
     account: String,
     time: String,
+    x: super::inbox::RecordInbox,
+}
+
+#[derive(Deserialize, Default)]
+pub struct RecordQuery {
+    sparad: Option<String>,
 }
 
 pub async fn record(
     State(state): State<StaffState>,
     cu: CurrentUser,
     Path(id): Path<String>,
+    Query(q): Query<RecordQuery>,
 ) -> Response {
     let Ok(id) = id.parse::<i64>() else {
         return render_error(cu.lang, StatusCode::NOT_FOUND, ErrorKind::NotFound);
     };
+    let notice = q.sparad.map(|_| cu.lang.inbox().changed.to_string());
+    record_page(&state, &cu, id, String::new(), vec![], None, notice).await
+}
+
+/// The record page with its inbox part: the draft, the findings on it that need confirming, an
+/// error or a notice.
+pub(super) async fn record_page(
+    state: &StaffState,
+    cu: &CurrentUser,
+    id: i64,
+    draft: String,
+    draft_findings: Vec<(String, String)>,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Response {
     let app = &state.app.app;
     let record = match app.record_for_staff(&cu.user, RecordId(id)).await {
         Ok(r) => r,
@@ -379,18 +401,34 @@ pub async fn record(
         Ok(a) => format!("{} ({})", a.handle, a.platform.as_str()),
         Err(e) => return app_error(cu.lang, e),
     };
-    let f = match frame(&cu, &format!("/personal/poster/{id}")).await {
+    let f = match frame(cu, &format!("/personal/poster/{id}")).await {
         Ok(f) => f,
         Err(r) => return r,
     };
+    let status = if error.is_some() || !draft_findings.is_empty() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let x =
+        match super::inbox::record_inbox(state, cu, &record, draft, draft_findings, error, notice)
+            .await
+        {
+            Ok(x) => x,
+            Err(e) => return app_error(cu.lang, e),
+        };
     let time = local_time(record.available_at);
-    RecordPage {
-        f,
-        record,
-        account,
-        time,
-    }
-    .into_response()
+    (
+        status,
+        RecordPage {
+            f,
+            record,
+            account,
+            time,
+            x,
+        },
+    )
+        .into_response()
 }
 
 // --- users (administrator) ---

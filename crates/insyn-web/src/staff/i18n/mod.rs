@@ -1,6 +1,7 @@
 //! The staff pages' words, one file per language ([`sv`] first, [`en`]). A page gets `&Texts`
 //! for the language chosen with `?lang=` (kept in the session); Swedish is the default.
 mod en;
+pub mod inbox;
 mod sv;
 
 use insyn_domain::{AccountStatus, Classification, Role};
@@ -23,6 +24,13 @@ impl Lang {
         match self {
             Lang::Sv => "sv",
             Lang::En => "en",
+        }
+    }
+    /// The inbox's and the answer form's words.
+    pub fn inbox(self) -> &'static inbox::InboxTexts {
+        match self {
+            Lang::Sv => &inbox::SV,
+            Lang::En => &inbox::EN,
         }
     }
     pub fn texts(self) -> &'static Texts {

@@ -1,0 +1,219 @@
+//! Answering through the platform's API (R5.2) against the Mastodon stand-in (mastodon-mock):
+//! the answer is posted with `in_reply_to_id` using the account's stored connection, recorded as
+//! an upprättad record with the platform's id, and the item marked answered.
+use chrono::Utc;
+use insyn_app::*;
+use insyn_domain::*;
+
+fn config(dir: &std::path::Path) -> AppConfig {
+    AppConfig {
+        database_url: format!("sqlite:{}", dir.join("insyn.db").display()),
+        blobs_url: format!("file:{}", dir.join("blobs").display()),
+        s3: S3Settings::default(),
+        search: SearchBackend::Auto,
+        search_dir: dir.join("search"),
+    }
+}
+
+#[tokio::test]
+async fn an_answer_is_published_on_mastodon_and_recorded() {
+    let Some(mock) =
+        insyn_testkit::mastodon::start("an_answer_is_published_on_mastodon_and_recorded")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(config(dir.path())).await.unwrap();
+    let org = app
+        .create_organisation(
+            &NewOrganisation {
+                slug: "ekbacka".into(),
+                name: "Ekbacka kommun".into(),
+                diary_prefix: "KS".into(),
+            },
+            "t",
+        )
+        .await
+        .unwrap();
+    let unit = app
+        .create_unit(
+            org.id,
+            &NewUnit {
+                name: "Kommunikation".into(),
+                email: None,
+            },
+            "t",
+        )
+        .await
+        .unwrap();
+    let account = app
+        .create_account(
+            org.id,
+            &NewAccount {
+                unit_id: unit.id,
+                platform: Platform::Mastodon,
+                handle: "@testuser".into(),
+                url: mock.base_url.clone(),
+                platform_id: String::new(),
+                purpose: "Information".into(),
+                target_group: "Invånare".into(),
+                message: String::new(),
+                contact: "info@ekbacka.se".into(),
+                responsible: vec!["Anna".into(), "Erik".into()],
+                office_hours: OfficeHours::default(),
+                response_hours: 8,
+            },
+            "t",
+        )
+        .await
+        .unwrap();
+    app.connect_account(org.id, account.id, &mock.base_url, &mock.token, "anna")
+        .await
+        .unwrap();
+    // a status on the platform that the answer replies to
+    let http = reqwest::Client::new();
+    let question: serde_json::Value = http
+        .post(format!("{}/api/v1/statuses", mock.base_url))
+        .bearer_auth(&mock.token)
+        .json(&serde_json::json!({"status": "När öppnar biblioteket?"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let qid = question["id"].as_str().unwrap().to_string();
+    let item = app
+        .store
+        .capture(
+            org.id,
+            &[CaptureItem {
+                account_id: account.id,
+                platform_item_id: qid.clone(),
+                kind: ItemKind::Reply,
+                direction: Direction::Received,
+                parent_platform_id: None,
+                thread_platform_id: None,
+                author_name: "Eva".into(),
+                author_platform_id: "e".into(),
+                available_at: Utc::now(),
+                platform_time: None,
+                text: "När öppnar biblioteket?".into(),
+                media: vec![],
+                raw_blob: None,
+                raw_pointer: String::new(),
+            }],
+            "t",
+        )
+        .await
+        .unwrap()
+        .record_ids[0];
+    let user = app
+        .create_user(
+            org.id,
+            &NewUser {
+                email: "anna@ekbacka.se".into(),
+                name: "Anna Berg".into(),
+                function: "kommunikatör".into(),
+                roles: vec![Role::Communicator],
+                accounts: vec![],
+            },
+            None,
+            "t",
+        )
+        .await
+        .unwrap();
+    let outcome = app
+        .answer(&user, item, "Hej Eva! Biblioteket öppnar kl 10.", false)
+        .await
+        .unwrap();
+    let AnswerOutcome::Stored {
+        answer,
+        published,
+        manual_reason,
+    } = outcome
+    else {
+        panic!("a plain answer needs no confirmation");
+    };
+    let pid = published.expect("published through the API");
+    assert!(manual_reason.is_none());
+    assert_eq!(
+        answer.platform_item_id, pid,
+        "the record carries the platform's id"
+    );
+    assert_eq!(answer.direction, Direction::Created);
+    assert_eq!(answer.parent_platform_id.as_deref(), Some(qid.as_str()));
+    // on the platform: a reply to the question, signed
+    let status: serde_json::Value = http
+        .get(format!("{}/api/v1/statuses/{pid}", mock.base_url))
+        .bearer_auth(&mock.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        status["in_reply_to_id"].as_str(),
+        Some(qid.as_str()),
+        "{status}"
+    );
+    assert!(
+        status["content"]
+            .as_str()
+            .unwrap()
+            .contains("/Anna, kommunikatör"),
+        "{status}"
+    );
+    let h = app.store.handling(org.id, item).await.unwrap();
+    assert_eq!(
+        (h.state, h.answer),
+        (HandlingState::Answered, Some(answer.id))
+    );
+
+    // a platform that refuses (a token that no longer works): nothing is recorded
+    app.store
+        .save_connection(
+            org.id,
+            account.id,
+            "http://127.0.0.1:9",
+            &app.store
+                .connection(org.id, account.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .sealed_token,
+            &ConnectionHealth::connected(Utc::now()),
+            "t",
+        )
+        .await
+        .unwrap();
+    let before = app
+        .records(
+            org.id,
+            &RecordFilter {
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .len();
+    let err = app
+        .answer(&user, item, "Hej igen!", false)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("not published"), "{err}");
+    let after = app
+        .records(
+            org.id,
+            &RecordFilter {
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(before, after);
+}

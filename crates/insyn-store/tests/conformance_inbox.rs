@@ -1,0 +1,437 @@
+//! The inbox on every backend (SQLite always, PostgreSQL when the test server is configured; see
+//! insyn-testkit): handling state with its events and audit entries, the inbox query, and the
+//! organisation calendar.
+use chrono::{Duration, Utc};
+use insyn_domain::*;
+use insyn_store::*;
+use std::sync::Arc;
+
+struct Backend {
+    store: Arc<dyn Store>,
+    _guard: Option<tempfile::TempDir>,
+}
+
+async fn sqlite() -> Backend {
+    let (dir, url) = insyn_testkit::sqlite_url();
+    Backend {
+        store: connect(&url).await.expect("sqlite opens"),
+        _guard: Some(dir),
+    }
+}
+
+async fn postgres(test: &str) -> Option<Backend> {
+    let url = insyn_testkit::postgres::fresh_database(test)?;
+    Some(Backend {
+        store: connect(&url).await.expect("postgres opens"),
+        _guard: None,
+    })
+}
+
+macro_rules! suite {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let b = super::sqlite().await;
+                    super::$name(&*b.store).await;
+                }
+            )*
+        }
+        mod on_postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some(b) = super::postgres(concat!("inbox_", stringify!($name))).await {
+                        super::$name(&*b.store).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+suite!(
+    handling_changes_are_events_and_audit,
+    inbox_lists_open_items_oldest_first,
+    handling_refuses_bad_changes,
+    calendar_rules_round_trip,
+);
+
+async fn org(s: &dyn Store, slug: &str) -> (Organisation, Account) {
+    let o = s
+        .create_organisation(
+            &NewOrganisation {
+                slug: slug.into(),
+                name: format!("{slug} kommun"),
+                diary_prefix: "KS".into(),
+            },
+            "test",
+        )
+        .await
+        .unwrap();
+    let u = s
+        .create_unit(
+            o.id,
+            &NewUnit {
+                name: "Kommunikation".into(),
+                email: None,
+            },
+            "test",
+        )
+        .await
+        .unwrap();
+    let a = s
+        .create_account(
+            o.id,
+            &NewAccount {
+                unit_id: u.id,
+                platform: Platform::Facebook,
+                handle: "Testkommun".into(),
+                url: "https://facebook.com/testkommun".into(),
+                platform_id: "1001".into(),
+                purpose: "Information".into(),
+                target_group: "Invånare".into(),
+                message: String::new(),
+                contact: "info@test.se".into(),
+                responsible: vec!["Anna Andersson".into(), "Bo Berg".into()],
+                office_hours: OfficeHours::default(),
+                response_hours: 8,
+            },
+            "test",
+        )
+        .await
+        .unwrap();
+    (o, a)
+}
+
+fn item(account: AccountId, id: &str, direction: Direction, minutes: i64) -> CaptureItem {
+    CaptureItem {
+        account_id: account,
+        platform_item_id: id.into(),
+        kind: ItemKind::Comment,
+        direction,
+        parent_platform_id: Some("p1".into()),
+        thread_platform_id: Some("p1".into()),
+        author_name: "Eva".into(),
+        author_platform_id: "e1".into(),
+        available_at: Utc::now() - Duration::minutes(minutes),
+        platform_time: None,
+        text: format!("text {id}"),
+        media: vec![],
+        raw_blob: None,
+        raw_pointer: String::new(),
+    }
+}
+
+async fn user(s: &dyn Store, org: OrgId, email: &str) -> StaffUser {
+    s.create_user(
+        org,
+        &NewUser {
+            email: email.into(),
+            name: "Anna Andersson".into(),
+            function: "kommunikatör".into(),
+            roles: vec![Role::Communicator],
+            accounts: vec![],
+        },
+        None,
+        "admin",
+    )
+    .await
+    .unwrap()
+}
+
+fn change(
+    state: HandlingState,
+    assignee: Option<UserId>,
+    answer: Option<RecordId>,
+) -> HandlingChange {
+    HandlingChange {
+        state,
+        assignee,
+        answer,
+        note: "test".into(),
+    }
+}
+
+async fn handling_changes_are_events_and_audit(s: &dyn Store) {
+    let (o, a) = org(s, "alfa").await;
+    let anna = user(s, o.id, "anna@alfa.se").await;
+    let out = s
+        .capture(
+            o.id,
+            &[
+                item(a.id, "c1", Direction::Received, 60),
+                item(a.id, "r1", Direction::Created, 1),
+            ],
+            "test",
+        )
+        .await
+        .unwrap();
+    let (c1, r1) = (out.record_ids[0], out.record_ids[1]);
+    let h = s.handling(o.id, c1).await.unwrap();
+    assert_eq!((h.state, h.assignee), (HandlingState::New, None));
+    let (seq0, _) = s.audit_head(o.id).await.unwrap();
+
+    let h = s
+        .change_handling(
+            o.id,
+            c1,
+            &change(HandlingState::Assigned, Some(anna.id), None),
+            &anna.actor(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (h.state, h.assignee),
+        (HandlingState::Assigned, Some(anna.id))
+    );
+    let h = s
+        .change_handling(
+            o.id,
+            c1,
+            &change(HandlingState::Answered, Some(anna.id), Some(r1)),
+            &anna.actor(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(h.answer, Some(r1));
+    let read = s.handling(o.id, c1).await.unwrap();
+    assert_eq!(read.state, HandlingState::Answered);
+    assert_eq!(read.answer, Some(r1));
+    assert_eq!(read.changed_by, anna.actor());
+
+    // every change is an append-only event with from/to, and an audit entry
+    let events: Vec<RecordEvent> = s
+        .record_events(o.id, c1)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == RecordEventKind::HandlingChanged)
+        .collect();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].detail["from"], "new");
+    assert_eq!(events[0].detail["to"], "assigned");
+    assert_eq!(events[1].detail["from"], "assigned");
+    assert_eq!(events[1].detail["to"], "answered");
+    assert_eq!(events[1].detail["answer"], r1.0);
+    let audit = s.audit_entries(o.id, seq0, 100).await.unwrap();
+    let changes: Vec<&AuditEntry> = audit
+        .iter()
+        .filter(|e| e.action == "record_handling_changed")
+        .collect();
+    assert_eq!(changes.len(), 2);
+    assert!(
+        changes
+            .iter()
+            .all(|e| e.subject == format!("record:{c1}") && e.actor == anna.actor())
+    );
+    let mut chain = insyn_domain::audit::ChainVerifier::new(o.id);
+    for e in s.audit_entries(o.id, 0, 10_000).await.unwrap() {
+        chain.check(&e).expect("the audit chain holds");
+    }
+}
+
+async fn inbox_lists_open_items_oldest_first(s: &dyn Store) {
+    let (o, a) = org(s, "alfa").await;
+    let (o2, a2) = org(s, "beta").await;
+    let anna = user(s, o.id, "anna@alfa.se").await;
+    let out = s
+        .capture(
+            o.id,
+            &[
+                item(a.id, "new", Direction::Received, 10),
+                item(a.id, "old", Direction::Received, 90),
+                item(a.id, "done", Direction::Received, 50),
+                item(a.id, "ours", Direction::Created, 40),
+            ],
+            "test",
+        )
+        .await
+        .unwrap();
+    s.capture(
+        o2.id,
+        &[item(a2.id, "other", Direction::Received, 100)],
+        "test",
+    )
+    .await
+    .unwrap();
+    let ids = out.record_ids.clone();
+    s.change_handling(
+        o.id,
+        ids[2],
+        &change(HandlingState::NoAnswerNeeded, None, None),
+        &anna.actor(),
+    )
+    .await
+    .unwrap();
+    s.change_handling(
+        o.id,
+        ids[0],
+        &change(HandlingState::Assigned, Some(anna.id), None),
+        &anna.actor(),
+    )
+    .await
+    .unwrap();
+
+    let open = s.inbox_items(o.id, &[a.id], true, 100).await.unwrap();
+    let texts: Vec<&str> = open
+        .iter()
+        .map(|(r, _)| r.platform_item_id.as_str())
+        .collect();
+    assert_eq!(
+        texts,
+        vec!["old", "new"],
+        "open received items, oldest first"
+    );
+    assert_eq!(open[1].1.state, HandlingState::Assigned);
+    assert_eq!(open[1].1.assignee, Some(anna.id));
+    assert_eq!(open[0].1.state, HandlingState::New);
+
+    let all = s.inbox_items(o.id, &[a.id], false, 100).await.unwrap();
+    assert_eq!(all.len(), 3, "every received item, never the created one");
+    assert_eq!(all[1].1.state, HandlingState::NoAnswerNeeded);
+    assert_eq!(
+        s.inbox_items(o.id, &[a.id], false, 1).await.unwrap().len(),
+        1
+    );
+
+    // another organisation's account yields nothing, even when named
+    assert!(
+        s.inbox_items(o.id, &[a2.id], false, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        s.inbox_items(o.id, &[], false, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn handling_refuses_bad_changes(s: &dyn Store) {
+    let (o, a) = org(s, "alfa").await;
+    let (o2, a2) = org(s, "beta").await;
+    let anna = user(s, o.id, "anna@alfa.se").await;
+    let bo = user(s, o2.id, "bo@beta.se").await;
+    let out = s
+        .capture(
+            o.id,
+            &[
+                item(a.id, "c1", Direction::Received, 5),
+                item(a.id, "r1", Direction::Created, 1),
+                item(a.id, "c2", Direction::Received, 1),
+            ],
+            "test",
+        )
+        .await
+        .unwrap();
+    let other = s
+        .capture(o2.id, &[item(a2.id, "x", Direction::Received, 5)], "test")
+        .await
+        .unwrap();
+    let (c1, r1, c2) = (out.record_ids[0], out.record_ids[1], out.record_ids[2]);
+    let (seq0, _) = s.audit_head(o.id).await.unwrap();
+    // a user of another organisation
+    assert!(
+        s.change_handling(
+            o.id,
+            c1,
+            &change(HandlingState::Assigned, Some(bo.id), None),
+            "t"
+        )
+        .await
+        .is_err()
+    );
+    // another organisation's record
+    assert!(
+        s.change_handling(
+            o.id,
+            other.record_ids[0],
+            &change(HandlingState::NoAnswerNeeded, None, None),
+            "t"
+        )
+        .await
+        .is_err()
+    );
+    // a created record is not an inbox item
+    assert!(
+        s.change_handling(
+            o.id,
+            r1,
+            &change(HandlingState::NoAnswerNeeded, None, None),
+            "t"
+        )
+        .await
+        .is_err()
+    );
+    // the answer must be a created record
+    assert!(
+        s.change_handling(
+            o.id,
+            c1,
+            &change(HandlingState::Answered, None, Some(c2)),
+            "t"
+        )
+        .await
+        .is_err()
+    );
+    // incoherent: assigned without a user
+    assert!(
+        s.change_handling(o.id, c1, &change(HandlingState::Assigned, None, None), "t")
+            .await
+            .is_err()
+    );
+    // nothing was written
+    assert_eq!(s.audit_head(o.id).await.unwrap().0, seq0);
+    assert_eq!(
+        s.handling(o.id, c1).await.unwrap().state,
+        HandlingState::New
+    );
+    assert!(
+        s.handling(o2.id, c1).await.is_err(),
+        "tenant wall on reading"
+    );
+    let _ = anna;
+}
+
+async fn calendar_rules_round_trip(s: &dyn Store) {
+    let (o, _) = org(s, "alfa").await;
+    let (o2, _) = org(s, "beta").await;
+    assert_eq!(s.organisation_calendar(o.id).await.unwrap(), None);
+    s.set_organisation_calendar(o.id, r#"{"extra_days_off":["2026-05-15"]}"#, "admin")
+        .await
+        .unwrap();
+    s.set_organisation_calendar(
+        o.id,
+        r#"{"extra_days_off":["2026-05-15","2026-11-02"]}"#,
+        "admin",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.organisation_calendar(o.id).await.unwrap().as_deref(),
+        Some(r#"{"extra_days_off":["2026-05-15","2026-11-02"]}"#)
+    );
+    assert_eq!(s.organisation_calendar(o2.id).await.unwrap(), None);
+    assert!(
+        s.set_organisation_calendar(o.id, "not json", "admin")
+            .await
+            .is_err()
+    );
+    assert!(
+        s.set_organisation_calendar(o.id, "[1]", "admin")
+            .await
+            .is_err()
+    );
+    let audit = s.audit_entries(o.id, 0, 1000).await.unwrap();
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|e| e.action == "calendar_changed")
+            .count(),
+        2
+    );
+}
