@@ -55,7 +55,10 @@ fn start_demo_server(data: &Path) -> Server {
         let line = rx
             .recv_timeout(deadline.saturating_duration_since(Instant::now()))
             .expect("server prints its URL");
-        if let Some(rest) = line.split("(visas bara nu): ").nth(1) {
+        if let Some(rest) = line
+            .strip_prefix("API-nyckel")
+            .and_then(|l| l.split("(visas bara nu): ").nth(1))
+        {
             token = Some(rest.trim().to_string());
         }
         if let Some(rest) = line.strip_prefix("Insyn kör på ") {

@@ -43,7 +43,7 @@ pub fn print_report(r: &DemoReport) {
         r.api_token
     );
     println!(
-        "Personalinloggning (/logga-in, organisation {}), lösenord för alla (visas bara nu): {}",
+        "Personalinloggning på /logga-in (organisation {}); samma lösenord för alla, visas bara nu: {}",
         r.organisation.slug, r.staff_password
     );
     for u in &r.staff {
