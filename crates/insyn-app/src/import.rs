@@ -123,8 +123,8 @@ impl App {
         let mut deleted: Vec<(RecordId, chrono::DateTime<chrono::Utc>, String)> = Vec::new();
         let mut kept: Option<Sha256Digest> = None;
         let mut keeper = Some(keeper);
-        let mut indexing: Option<tokio::task::JoinHandle<Result<u64>>> = None;
-        let mut since_index = 0;
+        // the new records' search docs are applied from the items, on another task
+        let mut indexer = crate::BulkIndexer::new(self, org, INDEX_EVERY).await?;
         let stored: Result<()> = async {
             while let Some(batch) = rx.recv().await {
                 let digest = match (kept, keeper.take()) {
@@ -147,7 +147,8 @@ impl App {
                     deleted_at.push(imported.deleted_at);
                     items.push(imported.item);
                 }
-                let outcome = self.store.capture(org, &items, actor).await?;
+                let outcome = self.store.capture_bulk(org, &items, actor).await?;
+                indexer.add(&items, &outcome).await?;
                 for ((id, at), item) in outcome.record_ids.iter().zip(&deleted_at).zip(&items) {
                     if let Some(at) = at {
                         deleted.push((*id, *at, item.raw_pointer.clone()));
@@ -158,17 +159,6 @@ impl App {
                 report.new_versions += outcome.new_versions;
                 report.unchanged += outcome.unchanged;
                 progress.advance(items.len() as u64);
-                // the search index follows on the other core while the next batches are stored
-                since_index += items.len();
-                if since_index >= INDEX_EVERY {
-                    if let Some(task) = indexing.take() {
-                        task.await
-                            .map_err(|e| AppError::Internal(e.to_string()))??;
-                    }
-                    let app = self.clone();
-                    indexing = Some(tokio::spawn(async move { app.sync_search().await }));
-                    since_index = 0;
-                }
             }
             Ok(())
         }
@@ -178,10 +168,7 @@ impl App {
         let parsed = parser
             .await
             .map_err(|e| AppError::Internal(format!("the import stopped: {e}")))?;
-        if let Some(task) = indexing.take() {
-            task.await
-                .map_err(|e| AppError::Internal(e.to_string()))??;
-        }
+        let indexed = indexer.finish().await;
         // the file is kept even when nothing in it could be read
         if let Some(task) = keeper.take() {
             let (digest, bytes) = task
@@ -192,6 +179,7 @@ impl App {
             kept = Some(digest);
         }
         stored?;
+        indexed?;
         let summary = parsed?;
         report.skipped = summary.skipped;
         let digest = kept.expect("the file is kept");

@@ -38,7 +38,7 @@ pub use insyn_store::{CaptureOutcome, RecordFilter};
 pub use payloads::StoredItems;
 pub use progress::{NoProgress, Progress};
 pub use response_map::{ResponseMap, SavedAnswer};
-pub use search::{FoundRecord, SearchPage};
+pub use search::{BulkIndexer, FoundRecord, SearchPage};
 pub use verify::{VerifyProblem, VerifyReport};
 
 use insyn_blobs::BlobStore;

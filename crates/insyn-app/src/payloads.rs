@@ -71,4 +71,15 @@ impl App {
     ) -> Result<CaptureOutcome> {
         Ok(self.store.capture(org, &stored.items, actor).await?)
     }
+
+    /// As [`App::capture_stored`] for bulk loads: the new records' search docs are left to a
+    /// [`crate::BulkIndexer`] fed with the outcome.
+    pub async fn capture_stored_bulk(
+        &self,
+        org: OrgId,
+        stored: &StoredItems,
+        actor: &str,
+    ) -> Result<CaptureOutcome> {
+        Ok(self.store.capture_bulk(org, &stored.items, actor).await?)
+    }
 }

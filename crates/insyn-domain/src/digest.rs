@@ -13,7 +13,12 @@ impl Sha256Digest {
     }
 
     pub fn to_hex(&self) -> String {
-        hex::encode(self.0)
+        // `hex::encode` goes a char at a time; this is hot in bulk capture (several per record).
+        let mut buf = [0u8; 64];
+        hex::encode_to_slice(self.0, &mut buf).expect("64 bytes hold 32 bytes as hex");
+        std::str::from_utf8(&buf)
+            .expect("hex digits are ASCII")
+            .to_owned()
     }
 }
 

@@ -144,6 +144,226 @@ macro_rules! impl_store {
             head_digest: String,
         }
 
+    /// The capture of [`Store::capture`] and [`Store::capture_bulk`]: with `bulk`, new records
+    /// are named in one `search_backfill` row instead of one outbox entry each.
+    async fn capture_items(store: &$store, org: OrgId, items: &[CaptureItem], actor: &str, bulk: bool) -> Result<CaptureOutcome> {
+        for item in items {
+            item.validate()?;
+        }
+        let mut outcome = CaptureOutcome::default();
+        if items.is_empty() {
+            return Ok(outcome);
+        }
+        let mut tx = store.begin_write().await?;
+        let accounts: Vec<(i64,)> = sqlx::query_as("SELECT id FROM accounts WHERE org_id = $1")
+            .bind(org.0)
+            .fetch_all(&mut *tx)
+            .await?;
+        let accounts: std::collections::HashSet<i64> = accounts.into_iter().map(|(id,)| id).collect();
+        if let Some(bad) = items.iter().find(|i| !accounts.contains(&i.account_id.0)) {
+            return Err(StoreError::not_found(format!("account {} in this organisation", bad.account_id)));
+        }
+        let (mut seq, mut hash) = lock_head(&mut tx, org).await?;
+        // SQLite holds the write lock from BEGIN IMMEDIATE, so ids can be handed out here
+        // and no row has to travel back from an INSERT ... RETURNING (costly through
+        // sqlx's worker thread). PostgreSQL takes them from its sequence.
+        let explicit_ids = $backend == "sqlite";
+        let mut next_id: i64 = if explicit_ids {
+            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM records").fetch_one(&mut *tx).await?
+        } else {
+            0
+        };
+        let mut all_audit: Vec<AuditEntry> = Vec::new();
+        // (first, last) record id of the new records, in bulk mode
+        let mut backfill: Option<(i64, i64)> = None;
+        for range in unique_chunks(items) {
+            let chunk = &items[range];
+            // 1. what exists already: one indexed lookup per account in the chunk
+            let mut existing: HashMap<(i64, String), Existing> = HashMap::new();
+            let mut by_account: std::collections::BTreeMap<i64, Vec<&str>> = std::collections::BTreeMap::new();
+            for item in chunk {
+                by_account.entry(item.account_id.0).or_default().push(item.platform_item_id.as_str());
+            }
+            for (account, pids) in by_account {
+                let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                    "SELECT id, account_id, platform_item_id, head_version, head_digest FROM records WHERE account_id = ",
+                );
+                qb.push_bind(account).push(" AND platform_item_id IN (");
+                let mut sep = qb.separated(", ");
+                for pid in pids {
+                    sep.push_bind(pid.to_string());
+                }
+                qb.push(")");
+                let rows: Vec<(i64, i64, String, i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+                existing.extend(
+                    rows.into_iter()
+                        .map(|(id, acc, pid, head_version, head_digest)| ((acc, pid), Existing { id, head_version, head_digest })),
+                );
+            }
+
+            // 2. new records
+            let digests: Vec<Sha256Digest> = chunk.iter().map(|i| i.content_digest()).collect();
+            let new_items: Vec<(usize, &CaptureItem)> = chunk
+                .iter()
+                .enumerate()
+                .filter(|(_, i)| !existing.contains_key(&(i.account_id.0, i.platform_item_id.clone())))
+                .collect();
+            if !new_items.is_empty() {
+                let first_id = next_id;
+                next_id += new_items.len() as i64;
+                let mut qb: QueryBuilder<$db> = QueryBuilder::new(if explicit_ids {
+                    "INSERT INTO records (id, org_id, account_id, platform_item_id, kind, direction, parent_platform_id, \
+                     thread_platform_id, author_platform_id, available_at, platform_time, head_version, head_digest, classification) "
+                } else {
+                    "INSERT INTO records (org_id, account_id, platform_item_id, kind, direction, parent_platform_id, \
+                     thread_platform_id, author_platform_id, available_at, platform_time, head_version, head_digest, classification) "
+                });
+                qb.push_values(new_items.iter().enumerate(), |mut b, (n, (idx, i))| {
+                    if explicit_ids {
+                        b.push_bind(first_id + n as i64);
+                    }
+                    b.push_bind(org.0)
+                        .push_bind(i.account_id.0)
+                        .push_bind(i.platform_item_id.clone())
+                        .push_bind(i.kind.as_str())
+                        .push_bind(i.direction.as_str())
+                        .push_bind(i.parent_platform_id.clone())
+                        .push_bind(i.thread_platform_id.clone())
+                        .push_bind(i.author_platform_id.clone())
+                        .push_bind(to_stored_precision(i.available_at))
+                        .push_bind(i.platform_time.map(to_stored_precision))
+                        .push_bind(1i64)
+                        .push_bind(digests[*idx].to_hex())
+                        .push_bind(Classification::Unassessed.as_str());
+                });
+                // head_version 0 marks "new": its first version is number 1
+                if explicit_ids {
+                    qb.build().execute(&mut *tx).await?;
+                    for (n, (_, i)) in new_items.iter().enumerate() {
+                        let id = first_id + n as i64;
+                        existing.insert((i.account_id.0, i.platform_item_id.clone()), Existing { id, head_version: 0, head_digest: String::new() });
+                    }
+                } else {
+                    qb.push(" RETURNING id, account_id, platform_item_id");
+                    let inserted: Vec<(i64, i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+                    for (id, acc, pid) in inserted {
+                        existing.insert((acc, pid), Existing { id, head_version: 0, head_digest: String::new() });
+                    }
+                }
+                outcome.new_records += new_items.len() as u64;
+            }
+
+            // 3. versions for new and changed items
+            let mut versions: Vec<(usize, i64, i64)> = Vec::new(); // (chunk index, record id, number)
+            let mut edited: Vec<(i64, i64, String)> = Vec::new();
+            for (idx, item) in chunk.iter().enumerate() {
+                let ex = &existing[&(item.account_id.0, item.platform_item_id.clone())];
+                outcome.record_ids.push(RecordId(ex.id));
+                outcome.is_new.push(ex.head_version == 0);
+                if ex.head_version == 0 {
+                    versions.push((idx, ex.id, 1));
+                } else if ex.head_digest != digests[idx].to_hex() {
+                    versions.push((idx, ex.id, ex.head_version + 1));
+                    edited.push((ex.id, ex.head_version + 1, digests[idx].to_hex()));
+                } else {
+                    outcome.unchanged += 1;
+                }
+            }
+            outcome.new_versions += versions.len() as u64;
+            let mut sealed = Vec::with_capacity(versions.len());
+            for (idx, rid, number) in &versions {
+                let item = &chunk[*idx];
+                let (action, kind) = if *number == 1 {
+                    (AuditAction::RecordCaptured, "captured")
+                } else {
+                    (AuditAction::RecordEdited, "edited")
+                };
+                let detail = serde_json::json!({"version": number, "account": item.account_id, "platform_item_id": item.platform_item_id});
+                let e = entry(org, actor, action, format!("record:{rid}"), Some(digests[*idx]), detail).seal(seq, hash);
+                seq = e.seq;
+                hash = e.hash;
+                sealed.push((e, kind));
+            }
+            for (vchunk, achunk) in versions.chunks(CHUNK).zip(sealed.chunks(CHUNK)) {
+                let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                    "INSERT INTO record_versions (record_id, number, text, author_name, media, raw_blob, raw_pointer, \
+                     captured_at, content_digest, audit_seq) ",
+                );
+                qb.push_values(vchunk.iter().zip(achunk), |mut b, ((idx, rid, number), (e, _))| {
+                    let item = &chunk[*idx];
+                    b.push_bind(*rid)
+                        .push_bind(*number)
+                        .push_bind(item.text.clone())
+                        .push_bind(item.author_name.clone())
+                        .push_bind(serde_json::to_string(&item.media).unwrap_or_else(|_| "[]".into()))
+                        .push_bind(item.raw_blob.map(|d| d.to_hex()))
+                        .push_bind(item.raw_pointer.clone())
+                        .push_bind(e.at)
+                        .push_bind(digests[*idx].to_hex())
+                        .push_bind(e.seq);
+                });
+                qb.build().execute(&mut *tx).await?;
+            }
+            let events: Vec<(i64, &'static str, DateTime<Utc>, String)> = versions
+                .iter()
+                .zip(&sealed)
+                .map(|((_, rid, number), (e, kind))| (*rid, *kind, e.at, format!("{{\"version\":{number}}}")))
+                .collect();
+            insert_events(&mut tx, &events, actor).await?;
+            for (id, number, digest) in &edited {
+                sqlx::query("UPDATE records SET head_version = $1, head_digest = $2 WHERE id = $3")
+                    .bind(*number)
+                    .bind(digest)
+                    .bind(*id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let to_screen: Vec<(i64, i64)> = versions
+                .iter()
+                .filter(|(idx, _, _)| chunk[*idx].direction == Direction::Received)
+                .map(|(_, rid, number)| (*rid, *number))
+                .collect();
+            for part in to_screen.chunks(CHUNK) {
+                let mut qb: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO screening_outbox (record_id, version) ");
+                qb.push_values(part, |mut b, (rid, number)| {
+                    b.push_bind(*rid).push_bind(*number);
+                });
+                qb.build().execute(&mut *tx).await?;
+            }
+            let touched: Vec<i64> = versions
+                .iter()
+                .filter(|(_, rid, number)| {
+                    if bulk && *number == 1 {
+                        backfill = Some(match backfill {
+                            Some((first, last)) => (std::cmp::min(first, *rid), std::cmp::max(last, *rid)),
+                            None => (*rid, *rid),
+                        });
+                        false
+                    } else {
+                        true
+                    }
+                })
+                .map(|(_, rid, _)| *rid)
+                .collect();
+            enqueue_search(&mut tx, &touched).await?;
+            all_audit.extend(sealed.into_iter().map(|(e, _)| e));
+        }
+        insert_audit(&mut tx, &all_audit).await?;
+        if let Some((first, last)) = backfill {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO search_backfill (first_record_id, last_record_id, created_at) VALUES ($1, $2, $3) RETURNING id",
+            )
+            .bind(first)
+            .bind(last)
+            .bind(to_stored_precision(Utc::now()))
+            .fetch_one(&mut *tx)
+            .await?;
+            outcome.search_backfill = Some(SearchBackfill { id, first: RecordId(first), last: RecordId(last) });
+        }
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
         #[async_trait::async_trait]
         impl Store for $store {
             fn backend(&self) -> &'static str {
@@ -504,193 +724,11 @@ macro_rules! impl_store {
             }
 
             async fn capture(&self, org: OrgId, items: &[CaptureItem], actor: &str) -> Result<CaptureOutcome> {
-                for item in items {
-                    item.validate()?;
-                }
-                let mut outcome = CaptureOutcome::default();
-                if items.is_empty() {
-                    return Ok(outcome);
-                }
-                let mut tx = self.begin_write().await?;
-                let accounts: Vec<(i64,)> = sqlx::query_as("SELECT id FROM accounts WHERE org_id = $1")
-                    .bind(org.0)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                let accounts: std::collections::HashSet<i64> = accounts.into_iter().map(|(id,)| id).collect();
-                if let Some(bad) = items.iter().find(|i| !accounts.contains(&i.account_id.0)) {
-                    return Err(StoreError::not_found(format!("account {} in this organisation", bad.account_id)));
-                }
-                let (mut seq, mut hash) = lock_head(&mut tx, org).await?;
-                // SQLite holds the write lock from BEGIN IMMEDIATE, so ids can be handed out here
-                // and no row has to travel back from an INSERT ... RETURNING (costly through
-                // sqlx's worker thread). PostgreSQL takes them from its sequence.
-                let explicit_ids = $backend == "sqlite";
-                let mut next_id: i64 = if explicit_ids {
-                    sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM records").fetch_one(&mut *tx).await?
-                } else {
-                    0
-                };
-                let mut all_audit: Vec<AuditEntry> = Vec::new();
-                for range in unique_chunks(items) {
-                    let chunk = &items[range];
-                    // 1. what exists already: one indexed lookup per account in the chunk
-                    let mut existing: HashMap<(i64, String), Existing> = HashMap::new();
-                    let mut by_account: std::collections::BTreeMap<i64, Vec<&str>> = std::collections::BTreeMap::new();
-                    for item in chunk {
-                        by_account.entry(item.account_id.0).or_default().push(item.platform_item_id.as_str());
-                    }
-                    for (account, pids) in by_account {
-                        let mut qb: QueryBuilder<$db> = QueryBuilder::new(
-                            "SELECT id, account_id, platform_item_id, head_version, head_digest FROM records WHERE account_id = ",
-                        );
-                        qb.push_bind(account).push(" AND platform_item_id IN (");
-                        let mut sep = qb.separated(", ");
-                        for pid in pids {
-                            sep.push_bind(pid.to_string());
-                        }
-                        qb.push(")");
-                        let rows: Vec<(i64, i64, String, i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
-                        existing.extend(
-                            rows.into_iter()
-                                .map(|(id, acc, pid, head_version, head_digest)| ((acc, pid), Existing { id, head_version, head_digest })),
-                        );
-                    }
+                capture_items(self, org, items, actor, false).await
+            }
 
-                    // 2. new records
-                    let digests: Vec<Sha256Digest> = chunk.iter().map(|i| i.content_digest()).collect();
-                    let new_items: Vec<(usize, &CaptureItem)> = chunk
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, i)| !existing.contains_key(&(i.account_id.0, i.platform_item_id.clone())))
-                        .collect();
-                    if !new_items.is_empty() {
-                        let first_id = next_id;
-                        next_id += new_items.len() as i64;
-                        let mut qb: QueryBuilder<$db> = QueryBuilder::new(if explicit_ids {
-                            "INSERT INTO records (id, org_id, account_id, platform_item_id, kind, direction, parent_platform_id, \
-                             thread_platform_id, author_platform_id, available_at, platform_time, head_version, head_digest, classification) "
-                        } else {
-                            "INSERT INTO records (org_id, account_id, platform_item_id, kind, direction, parent_platform_id, \
-                             thread_platform_id, author_platform_id, available_at, platform_time, head_version, head_digest, classification) "
-                        });
-                        qb.push_values(new_items.iter().enumerate(), |mut b, (n, (idx, i))| {
-                            if explicit_ids {
-                                b.push_bind(first_id + n as i64);
-                            }
-                            b.push_bind(org.0)
-                                .push_bind(i.account_id.0)
-                                .push_bind(i.platform_item_id.clone())
-                                .push_bind(i.kind.as_str())
-                                .push_bind(i.direction.as_str())
-                                .push_bind(i.parent_platform_id.clone())
-                                .push_bind(i.thread_platform_id.clone())
-                                .push_bind(i.author_platform_id.clone())
-                                .push_bind(to_stored_precision(i.available_at))
-                                .push_bind(i.platform_time.map(to_stored_precision))
-                                .push_bind(1i64)
-                                .push_bind(digests[*idx].to_hex())
-                                .push_bind(Classification::Unassessed.as_str());
-                        });
-                        // head_version 0 marks "new": its first version is number 1
-                        if explicit_ids {
-                            qb.build().execute(&mut *tx).await?;
-                            for (n, (_, i)) in new_items.iter().enumerate() {
-                                let id = first_id + n as i64;
-                                existing.insert((i.account_id.0, i.platform_item_id.clone()), Existing { id, head_version: 0, head_digest: String::new() });
-                            }
-                        } else {
-                            qb.push(" RETURNING id, account_id, platform_item_id");
-                            let inserted: Vec<(i64, i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
-                            for (id, acc, pid) in inserted {
-                                existing.insert((acc, pid), Existing { id, head_version: 0, head_digest: String::new() });
-                            }
-                        }
-                        outcome.new_records += new_items.len() as u64;
-                    }
-
-                    // 3. versions for new and changed items
-                    let mut versions: Vec<(usize, i64, i64)> = Vec::new(); // (chunk index, record id, number)
-                    let mut edited: Vec<(i64, i64, String)> = Vec::new();
-                    for (idx, item) in chunk.iter().enumerate() {
-                        let ex = &existing[&(item.account_id.0, item.platform_item_id.clone())];
-                        outcome.record_ids.push(RecordId(ex.id));
-                        if ex.head_version == 0 {
-                            versions.push((idx, ex.id, 1));
-                        } else if ex.head_digest != digests[idx].to_hex() {
-                            versions.push((idx, ex.id, ex.head_version + 1));
-                            edited.push((ex.id, ex.head_version + 1, digests[idx].to_hex()));
-                        } else {
-                            outcome.unchanged += 1;
-                        }
-                    }
-                    outcome.new_versions += versions.len() as u64;
-                    let mut sealed = Vec::with_capacity(versions.len());
-                    for (idx, rid, number) in &versions {
-                        let item = &chunk[*idx];
-                        let (action, kind) = if *number == 1 {
-                            (AuditAction::RecordCaptured, "captured")
-                        } else {
-                            (AuditAction::RecordEdited, "edited")
-                        };
-                        let detail = serde_json::json!({"version": number, "account": item.account_id, "platform_item_id": item.platform_item_id});
-                        let e = entry(org, actor, action, format!("record:{rid}"), Some(digests[*idx]), detail).seal(seq, hash);
-                        seq = e.seq;
-                        hash = e.hash;
-                        sealed.push((e, kind));
-                    }
-                    for (vchunk, achunk) in versions.chunks(CHUNK).zip(sealed.chunks(CHUNK)) {
-                        let mut qb: QueryBuilder<$db> = QueryBuilder::new(
-                            "INSERT INTO record_versions (record_id, number, text, author_name, media, raw_blob, raw_pointer, \
-                             captured_at, content_digest, audit_seq) ",
-                        );
-                        qb.push_values(vchunk.iter().zip(achunk), |mut b, ((idx, rid, number), (e, _))| {
-                            let item = &chunk[*idx];
-                            b.push_bind(*rid)
-                                .push_bind(*number)
-                                .push_bind(item.text.clone())
-                                .push_bind(item.author_name.clone())
-                                .push_bind(serde_json::to_string(&item.media).unwrap_or_else(|_| "[]".into()))
-                                .push_bind(item.raw_blob.map(|d| d.to_hex()))
-                                .push_bind(item.raw_pointer.clone())
-                                .push_bind(e.at)
-                                .push_bind(digests[*idx].to_hex())
-                                .push_bind(e.seq);
-                        });
-                        qb.build().execute(&mut *tx).await?;
-                    }
-                    let events: Vec<(i64, &'static str, DateTime<Utc>, String)> = versions
-                        .iter()
-                        .zip(&sealed)
-                        .map(|((_, rid, number), (e, kind))| (*rid, *kind, e.at, serde_json::json!({"version": number}).to_string()))
-                        .collect();
-                    insert_events(&mut tx, &events, actor).await?;
-                    for (id, number, digest) in &edited {
-                        sqlx::query("UPDATE records SET head_version = $1, head_digest = $2 WHERE id = $3")
-                            .bind(*number)
-                            .bind(digest)
-                            .bind(*id)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    let to_screen: Vec<(i64, i64)> = versions
-                        .iter()
-                        .filter(|(idx, _, _)| chunk[*idx].direction == Direction::Received)
-                        .map(|(_, rid, number)| (*rid, *number))
-                        .collect();
-                    for part in to_screen.chunks(CHUNK) {
-                        let mut qb: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO screening_outbox (record_id, version) ");
-                        qb.push_values(part, |mut b, (rid, number)| {
-                            b.push_bind(*rid).push_bind(*number);
-                        });
-                        qb.build().execute(&mut *tx).await?;
-                    }
-                    let touched: Vec<i64> = versions.iter().map(|(_, rid, _)| *rid).collect();
-                    enqueue_search(&mut tx, &touched).await?;
-                    all_audit.extend(sealed.into_iter().map(|(e, _)| e));
-                }
-                insert_audit(&mut tx, &all_audit).await?;
-                tx.commit().await?;
-                Ok(outcome)
+            async fn capture_bulk(&self, org: OrgId, items: &[CaptureItem], actor: &str) -> Result<CaptureOutcome> {
+                capture_items(self, org, items, actor, true).await
             }
 
             async fn record_deletion_seen(&self, org: OrgId, id: RecordId, seen_at: DateTime<Utc>, evidence: &str, actor: &str) -> Result<Record> {
@@ -1101,6 +1139,32 @@ macro_rules! impl_store {
                     JOIN accounts a ON a.id = r.account_id WHERE r.id > $1 ORDER BY r.id LIMIT $2";
                 let rows: Vec<SearchDocRow> = sqlx::query_as(sql).bind(after.0).bind(limit).fetch_all(&self.pool).await?;
                 rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn search_backfills(&self, limit: i64) -> Result<Vec<SearchBackfill>> {
+                let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+                    "SELECT id, first_record_id, last_record_id FROM search_backfill ORDER BY id LIMIT $1",
+                )
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, first, last)| SearchBackfill { id, first: RecordId(first), last: RecordId(last) })
+                    .collect())
+            }
+
+            async fn remove_search_backfills(&self, ids: &[i64]) -> Result<()> {
+                for chunk in ids.chunks(CHUNK) {
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new("DELETE FROM search_backfill WHERE id IN (");
+                    let mut sep = qb.separated(", ");
+                    for id in chunk {
+                        sep.push_bind(*id);
+                    }
+                    qb.push(")");
+                    qb.build().execute(&self.pool).await?;
+                }
+                Ok(())
             }
 
             async fn snapshot_to(&self, path: &std::path::Path) -> Result<()> {

@@ -127,6 +127,18 @@ pub trait Store: Send + Sync + 'static {
         items: &[CaptureItem],
         actor: &str,
     ) -> Result<CaptureOutcome>;
+    /// As [`Store::capture`], for bulk loads whose caller indexes the new records itself from the
+    /// items it holds: the new records are named in one search backfill entry
+    /// ([`CaptureOutcome::search_backfill`]) instead of one outbox entry each; edits still go
+    /// through the outbox. The caller applies the new records' docs with watermark 0 and then
+    /// removes the entry; an entry left behind (a crash, or an index held by another process) is
+    /// applied from the store by the next indexer run.
+    async fn capture_bulk(
+        &self,
+        org: OrgId,
+        items: &[CaptureItem],
+        actor: &str,
+    ) -> Result<CaptureOutcome>;
     /// Records positive evidence that the item was deleted on the platform.
     async fn record_deletion_seen(
         &self,
@@ -206,6 +218,10 @@ pub trait Store: Send + Sync + 'static {
     async fn search_outbox_ids_after(&self, watermark: i64) -> Result<()>;
     /// Every record as a search document in id order after `after` (rebuilding the index).
     async fn search_docs_after(&self, after: RecordId, limit: i64) -> Result<Vec<SearchDoc>>;
+    /// Search backfill entries written by [`Store::capture_bulk`], oldest first.
+    async fn search_backfills(&self, limit: i64) -> Result<Vec<SearchBackfill>>;
+    /// Removes applied search backfill entries.
+    async fn remove_search_backfills(&self, ids: &[i64]) -> Result<()>;
 
     // --- operations ---
     /// Writes a consistent copy of the whole database to `path` (SQLite only).

@@ -13,6 +13,20 @@ pub struct CaptureOutcome {
     pub unchanged: u64,
     /// The records touched, in input order (one per input item).
     pub record_ids: Vec<RecordId>,
+    /// Whether each item (input order) made a new record.
+    pub is_new: Vec<bool>,
+    /// The search backfill entry naming the new records ([`crate::Store::capture_bulk`] only).
+    pub search_backfill: Option<SearchBackfill>,
+}
+
+/// New records captured in bulk whose search docs are still to be applied: every record with an
+/// id from `first` to `last` (inclusive; a range may also hold records of other writers, which
+/// are then applied again, harmlessly).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchBackfill {
+    pub id: i64,
+    pub first: RecordId,
+    pub last: RecordId,
 }
 
 /// Filter for listing records, newest first.

@@ -66,6 +66,7 @@ suite!(
     blobs_catalogue,
     search_feed,
     search_outbox_ids_never_go_back,
+    bulk_capture_names_new_records_in_one_backfill,
     connections_health_and_alerts,
     api_tokens,
     list_filters_and_paging,
@@ -592,6 +593,57 @@ async fn search_outbox_ids_never_go_back(b: &Backend) {
         .unwrap();
     let after = s.search_outbox(0, 100).await.unwrap();
     assert!(after.ids[0] > 1000, "{:?}", after.ids);
+}
+
+async fn bulk_capture_names_new_records_in_one_backfill(b: &Backend) {
+    let s = &*b.store;
+    let (o, _, a) = org(s, "alfa").await;
+    s.capture(o.id, &[item(a.id, "old", "gammal")], "c")
+        .await
+        .unwrap();
+    let outbox = s.search_outbox(0, 100).await.unwrap();
+    s.remove_from_search_outbox(&outbox.ids).await.unwrap();
+    // two new records and an edit of an old one, in bulk
+    let out = s
+        .capture_bulk(
+            o.id,
+            &[
+                item(a.id, "n1", "ny ett"),
+                item(a.id, "old", "gammal, ändrad"),
+                item(a.id, "n2", "ny två"),
+            ],
+            "c",
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.is_new, vec![true, false, true]);
+    assert_eq!((out.new_records, out.new_versions), (2, 3));
+    let backfill = out
+        .search_backfill
+        .expect("new records are named in a backfill");
+    let new_ids = [out.record_ids[0], out.record_ids[2]];
+    assert_eq!(backfill.first, *new_ids.iter().min().unwrap());
+    assert_eq!(backfill.last, *new_ids.iter().max().unwrap());
+    assert_eq!(s.search_backfills(10).await.unwrap(), vec![backfill]);
+    // only the edit went through the outbox
+    let outbox = s.search_outbox(0, 100).await.unwrap();
+    assert_eq!(
+        outbox.docs.iter().map(|d| d.record_id).collect::<Vec<_>>(),
+        vec![out.record_ids[1]]
+    );
+    // the audit chain and versions are the same as a normal capture's
+    assert_eq!(
+        s.get_record(o.id, out.record_ids[1]).await.unwrap().version,
+        2
+    );
+    // unchanged items in bulk name nothing
+    let again = s
+        .capture_bulk(o.id, &[item(a.id, "n1", "ny ett")], "c")
+        .await
+        .unwrap();
+    assert_eq!((again.unchanged, again.search_backfill), (1, None));
+    s.remove_search_backfills(&[backfill.id]).await.unwrap();
+    assert!(s.search_backfills(10).await.unwrap().is_empty());
 }
 
 async fn connections_health_and_alerts(b: &Backend) {

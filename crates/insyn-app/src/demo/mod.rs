@@ -17,7 +17,7 @@ const BATCH_RECORDS: usize = 10_000;
 /// Items per platform response (one raw payload) in the demo.
 pub const PAGE_ITEMS: usize = 100;
 /// Records between search-index updates during the load.
-const INDEX_EVERY: u64 = 100_000;
+const INDEX_EVERY: usize = 100_000;
 
 #[derive(Debug, Clone)]
 pub struct DemoOptions {
@@ -309,29 +309,16 @@ pub async fn load(app: &App, opts: &DemoOptions, progress: &dyn Progress) -> Res
         Ok::<(), AppError>(())
     });
     let mut pick_rng = StdRng::seed_from_u64(opts.seed ^ 0x5eed);
-    let mut since_index = 0;
     let mut edits = Vec::new();
     let mut deletions = Vec::new();
-    let mut indexing: Option<tokio::task::JoinHandle<Result<u64>>> = None;
+    // the new records' search docs are applied from the items, on another task
+    let mut indexer = crate::BulkIndexer::new(app, org.id, INDEX_EVERY).await?;
     while let Some((batch, batch_edits)) = stored_rx.recv().await {
         edits.extend(batch_edits);
-        let (n, picked) = flush(app, org.id, &batch, &mut pick_rng, progress).await?;
-        since_index += n;
+        let picked = flush(app, org.id, &batch, &mut pick_rng, &mut indexer, progress).await?;
         deletions.extend(picked);
-        if since_index >= INDEX_EVERY {
-            if let Some(task) = indexing.take() {
-                task.await
-                    .map_err(|e| AppError::Internal(e.to_string()))??;
-            }
-            let app = app.clone();
-            indexing = Some(tokio::spawn(async move { app.sync_search().await }));
-            since_index = 0;
-        }
     }
-    if let Some(task) = indexing.take() {
-        task.await
-            .map_err(|e| AppError::Internal(e.to_string()))??;
-    }
+    indexer.finish().await?;
     payloads
         .await
         .map_err(|e| AppError::Internal(e.to_string()))??;
@@ -466,17 +453,19 @@ async fn flush(
     org: OrgId,
     batch: &StoredItems,
     rng: &mut StdRng,
+    indexer: &mut crate::BulkIndexer,
     progress: &dyn Progress,
-) -> Result<(u64, Vec<RecordId>)> {
+) -> Result<Vec<RecordId>> {
     if batch.is_empty() {
-        return Ok((0, Vec::new()));
+        return Ok(Vec::new());
     }
     let received: Vec<bool> = batch
         .items()
         .iter()
         .map(|i| i.direction == Direction::Received)
         .collect();
-    let outcome = app.capture_stored(org, batch, "capture").await?;
+    let outcome = app.capture_stored_bulk(org, batch, "capture").await?;
+    indexer.add(batch.items(), &outcome).await?;
     let to_delete = outcome
         .record_ids
         .iter()
@@ -485,7 +474,7 @@ async fn flush(
         .map(|(id, _)| *id)
         .collect();
     progress.advance(outcome.record_ids.len() as u64);
-    Ok((outcome.record_ids.len() as u64, to_delete))
+    Ok(to_delete)
 }
 
 /// Generates the demo's threads: a post and what follows it, as one raw platform response and the
