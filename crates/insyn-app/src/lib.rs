@@ -18,6 +18,7 @@ pub mod screening;
 mod search;
 mod secrets;
 mod verify;
+pub mod webhooks;
 
 pub use backup::{BackupManifest, BackupReport, RestoreReport, restore, sqlite_path};
 pub use capture::{MediaProblem, Observation, PassReport};
@@ -102,6 +103,8 @@ pub struct App {
     screen_lock: Arc<tokio::sync::Mutex<()>>,
     /// The saved answers (svarskarta), loaded and checked at start.
     response_map: Arc<ResponseMap>,
+    /// The Meta app's webhook secrets, when webhooks are set up ([`App::with_meta_webhook`]).
+    meta_webhook: Option<Arc<webhooks::MetaWebhookConfig>>,
 }
 
 impl App {
@@ -119,6 +122,7 @@ impl App {
             screener: Arc::new(insyn_screening::Screener::default_swedish()),
             screen_lock: Arc::default(),
             response_map,
+            meta_webhook: None,
         };
         // New outbox entries must sort after everything the index has applied (an index kept
         // from before a restore, or ids reused by an older schema).

@@ -21,6 +21,7 @@ mod http;
 pub mod instagram;
 pub mod linkedin;
 pub mod mastodon;
+pub mod meta_webhook;
 pub mod x;
 pub mod youtube;
 

@@ -144,6 +144,67 @@ impl GraphFake {
         self.comment(parent, (self.account_id(), name), text)
     }
 
+    /// The webhook delivery Meta sends when `id` is added, edited or removed (`verb`: `add`,
+    /// `edited`, `remove`), in the documented envelope: `feed` changes for a Page, `comments`
+    /// for Instagram (which sends no edits or removals).
+    pub fn webhook_delivery(&self, id: &str, verb: &str) -> Value {
+        let s = self.lock();
+        let item = s.find(id).expect("the item the delivery is about");
+        let time = item.updated.timestamp();
+        let (object, change) = if self.instagram {
+            let media = item.root.clone().unwrap_or_else(|| item.id.clone());
+            let mut value = json!({"id": item.id, "text": item.text,
+                "from": {"id": item.author_id, "username": item.author_name},
+                "media": {"id": media, "media_product_type": "FEED"}});
+            if let Some(p) = item.parent.as_ref().filter(|p| **p != media) {
+                value["parent_id"] = json!(p);
+            }
+            ("instagram", json!({"field": "comments", "value": value}))
+        } else {
+            let mut value = json!({"verb": verb, "created_time": time,
+                "from": {"id": item.author_id, "name": item.author_name}});
+            match &item.root {
+                Some(root) => {
+                    value["item"] = json!("comment");
+                    value["comment_id"] = json!(item.id);
+                    value["post_id"] = json!(root);
+                    value["parent_id"] = json!(item.parent.clone().unwrap_or(root.clone()));
+                }
+                None => {
+                    value["item"] = json!("status");
+                    value["post_id"] = json!(item.id);
+                }
+            }
+            if verb != "remove" {
+                value["message"] = json!(item.text);
+            }
+            ("page", json!({"field": "feed", "value": value}))
+        };
+        json!({"object": object, "entry": [{"id": self.account_id(), "time": time, "changes": [change]}]})
+    }
+
+    /// Posts `delivery` to `url` as Meta does: the raw JSON body signed with
+    /// `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app_secret, body)>`. Returns the status and
+    /// the answer's body.
+    pub async fn send_webhook(url: &str, app_secret: &str, delivery: &Value) -> (u16, String) {
+        use hmac::Mac;
+        let body = serde_json::to_vec(delivery).expect("JSON");
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(app_secret.as_bytes())
+            .expect("any key length");
+        mac.update(&body);
+        let signature = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+        let answer = reqwest::Client::new()
+            .post(url)
+            .header("content-type", "application/json")
+            .header("x-hub-signature-256", signature)
+            .body(body)
+            .send()
+            .await
+            .expect("the webhook endpoint answers");
+        let status = answer.status().as_u16();
+        (status, answer.text().await.unwrap_or_default())
+    }
+
     /// Graph's rate limit: code 32 with the business-use-case usage header (429).
     pub fn rate_limit(&self, minutes: u32) {
         let usage = json!({PAGE_ID: [{"type":"pages","call_count":100,"total_cputime":20,"total_time":25,"estimated_time_to_regain_access":minutes}]});

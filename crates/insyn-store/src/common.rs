@@ -785,6 +785,19 @@ macro_rules! impl_store {
                 row.ok_or_else(|| StoreError::not_found(format!("record {id}")))?.try_into()
             }
 
+            async fn find_record(&self, org: OrgId, account: AccountId, platform_item_id: &str) -> Result<Option<Record>> {
+                let sql = format!(
+                    "SELECT {RECORD_COLUMNS} FROM {RECORD_FROM} WHERE r.org_id = $1 AND r.account_id = $2 AND r.platform_item_id = $3"
+                );
+                let row: Option<RecordRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(org.0)
+                    .bind(account.0)
+                    .bind(platform_item_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
             async fn get_records(&self, org: OrgId, ids: &[RecordId]) -> Result<Vec<Record>> {
                 let mut out = Vec::with_capacity(ids.len());
                 for chunk in ids.chunks(CHUNK) {

@@ -157,6 +157,13 @@ pub trait Store: Send + Sync + 'static {
         actor: &str,
     ) -> Result<Record>;
     async fn get_record(&self, org: OrgId, id: RecordId) -> Result<Record>;
+    /// The record an account's platform item became, if it was captured.
+    async fn find_record(
+        &self,
+        org: OrgId,
+        account: AccountId,
+        platform_item_id: &str,
+    ) -> Result<Option<Record>>;
     async fn get_records(&self, org: OrgId, ids: &[RecordId]) -> Result<Vec<Record>>;
     async fn record_versions(&self, org: OrgId, id: RecordId) -> Result<Vec<RecordVersion>>;
     async fn record_events(&self, org: OrgId, id: RecordId) -> Result<Vec<RecordEvent>>;

@@ -6,6 +6,7 @@ pub mod api;
 mod error;
 mod home;
 pub mod staff;
+mod webhooks;
 
 pub use error::ApiError;
 pub use staff::StaffConfig;
@@ -57,6 +58,7 @@ pub fn router_with(app: App, staff: StaffConfig) -> Router {
     let doc_json = std::sync::Arc::new(doc.to_pretty_json().unwrap_or_else(|_| "{}".into()));
     Router::new()
         .merge(api_router)
+        .merge(webhooks::routes())
         .route("/", axum::routing::get(home::page))
         .route("/health", axum::routing::get(home::health))
         .route(

@@ -26,6 +26,61 @@ pub struct Config {
     /// OpenID Connect identity providers, by organisation slug: `[oidc.ekbacka]`.
     #[serde(default)]
     pub oidc: std::collections::BTreeMap<String, OidcConfig>,
+    /// Webhooks the platforms push to: `[webhooks.meta]`.
+    #[serde(default)]
+    pub webhooks: WebhooksConfig,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhooksConfig {
+    /// The Meta app (Facebook Pages, Instagram) whose webhooks post to `/webhooks/meta`.
+    pub meta: Option<MetaWebhookSettings>,
+}
+
+/// Where the Meta app's secrets are read from (a file, preferred, or an environment variable;
+/// never the configuration file itself).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetaWebhookSettings {
+    pub app_secret_file: Option<PathBuf>,
+    pub app_secret_env: Option<String>,
+    pub verify_token_file: Option<PathBuf>,
+    pub verify_token_env: Option<String>,
+}
+
+/// A secret from exactly one of a file or an environment variable; `what` names the setting.
+fn read_secret(
+    what: &str,
+    file: &Option<PathBuf>,
+    env: &Option<String>,
+) -> Result<String, ConfigError> {
+    let secret = match (file, env) {
+        (Some(path), None) => std::fs::read_to_string(path)
+            .map_err(|e| {
+                ConfigError(format!(
+                    "configuration: cannot read {what}_file {}: {e}",
+                    path.display()
+                ))
+            })?
+            .trim()
+            .to_string(),
+        (None, Some(var)) => std::env::var(var).map_err(|_| {
+            ConfigError(format!(
+                "configuration: {what}_env names {var}, which is not set"
+            ))
+        })?,
+        _ => {
+            let name = what.rsplit('.').next().unwrap_or(what);
+            return Err(ConfigError(format!(
+                "configuration: {what}: give {name}_file or {name}_env (one of them)"
+            )));
+        }
+    };
+    if secret.is_empty() {
+        return Err(ConfigError(format!("configuration: {what} is empty")));
+    }
+    Ok(secret)
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -129,6 +184,7 @@ impl Default for Config {
             },
             web: WebConfig::default(),
             oidc: Default::default(),
+            webhooks: Default::default(),
         }
     }
 }
@@ -175,6 +231,27 @@ impl Config {
             .map_err(|e| ConfigError(format!("configuration: {}", one_line(&e))))
     }
 
+    /// The Meta webhook secrets, when `[webhooks.meta]` is set.
+    pub fn meta_webhook(
+        &self,
+    ) -> Result<Option<insyn_app::webhooks::MetaWebhookConfig>, ConfigError> {
+        let Some(m) = &self.webhooks.meta else {
+            return Ok(None);
+        };
+        Ok(Some(insyn_app::webhooks::MetaWebhookConfig {
+            app_secret: read_secret(
+                "webhooks.meta.app_secret",
+                &m.app_secret_file,
+                &m.app_secret_env,
+            )?,
+            verify_token: read_secret(
+                "webhooks.meta.verify_token",
+                &m.verify_token_file,
+                &m.verify_token_env,
+            )?,
+        }))
+    }
+
     /// The staff web's settings, with each identity provider's client secret read from its file
     /// or environment variable (never from the configuration file itself).
     pub fn staff_config(&self) -> Result<insyn_web::StaffConfig, ConfigError> {
@@ -197,27 +274,11 @@ impl Config {
         }
         let mut oidc = std::collections::HashMap::new();
         for (slug, p) in &self.oidc {
-            let secret = match (&p.client_secret_file, &p.client_secret_env) {
-                (Some(path), None) => std::fs::read_to_string(path)
-                    .map_err(|e| {
-                        ConfigError(format!(
-                            "configuration: cannot read oidc.{slug}.client_secret_file {}: {e}",
-                            path.display()
-                        ))
-                    })?
-                    .trim()
-                    .to_string(),
-                (None, Some(var)) => std::env::var(var).map_err(|_| {
-                    ConfigError(format!(
-                        "configuration: oidc.{slug}.client_secret_env names {var}, which is not set"
-                    ))
-                })?,
-                _ => {
-                    return Err(ConfigError(format!(
-                        "configuration: oidc.{slug} needs client_secret_file or client_secret_env (one of them)"
-                    )));
-                }
-            };
+            let secret = read_secret(
+                &format!("oidc.{slug}.client_secret"),
+                &p.client_secret_file,
+                &p.client_secret_env,
+            )?;
             let base = public_url.clone().ok_or_else(|| {
                 ConfigError(format!(
                     "configuration: oidc.{slug} needs web.public_url (the provider redirects back to it)"
@@ -340,7 +401,53 @@ session_idle_minutes = 480
 # issuer = "https://login.ekbacka.se"
 # client_id = "insyn"
 # client_secret_file = "/run/secrets/insyn-oidc-ekbacka"   # or client_secret_env = "VAR"
+
+# The Meta app (Facebook Pages, Instagram) that posts webhooks to {public_url}/webhooks/meta.
+# [webhooks.meta]
+# app_secret_file = "/run/secrets/insyn-meta-app-secret"     # or app_secret_env = "VAR"
+# verify_token_file = "/run/secrets/insyn-meta-verify-token" # or verify_token_env = "VAR"
 "#;
+
+#[cfg(test)]
+mod webhook_tests {
+    use super::*;
+
+    #[test]
+    fn meta_webhook_secrets_from_files_or_environment() {
+        assert!(Config::default().meta_webhook().unwrap().is_none());
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("app-secret");
+        std::fs::write(&secret, "meta-hemlighet\n").unwrap();
+        let mut c = Config::default();
+        c.webhooks.meta = Some(MetaWebhookSettings {
+            app_secret_file: Some(secret.clone()),
+            app_secret_env: None,
+            verify_token_file: None,
+            verify_token_env: Some("INSYN_TEST_META_VERIFY_TOKEN_UNSET".into()),
+        });
+        let e = c.meta_webhook().unwrap_err();
+        assert!(e.0.contains("webhooks.meta.verify_token_env"), "{}", e.0);
+        let token = dir.path().join("token");
+        std::fs::write(&token, "verifiera-mig").unwrap();
+        let meta = c.webhooks.meta.as_mut().unwrap();
+        meta.verify_token_env = None;
+        meta.verify_token_file = Some(token);
+        let m = c.meta_webhook().unwrap().unwrap();
+        assert_eq!(
+            (m.app_secret.as_str(), m.verify_token.as_str()),
+            ("meta-hemlighet", "verifiera-mig")
+        );
+        assert!(!format!("{m:?}").contains("meta-hemlighet"));
+        // neither, or both, is refused
+        c.webhooks.meta.as_mut().unwrap().app_secret_file = None;
+        let e = c.meta_webhook().unwrap_err();
+        assert!(e.0.contains("app_secret_file or app_secret_env"), "{}", e.0);
+        // an empty secret is refused
+        std::fs::write(&secret, "\n").unwrap();
+        c.webhooks.meta.as_mut().unwrap().app_secret_file = Some(secret);
+        assert!(c.meta_webhook().unwrap_err().0.contains("empty"));
+    }
+}
 
 #[cfg(test)]
 mod staff_tests {

@@ -17,7 +17,11 @@ pub struct Args {
 
 pub async fn run(cx: &Context, args: Args) -> CliResult {
     let staff = cx.config.staff_config()?;
-    let app = cx.open().await?;
+    let meta_webhook = cx.config.meta_webhook()?;
+    let mut app = cx.open().await?;
+    if let Some(meta) = meta_webhook {
+        app = app.with_meta_webhook(meta);
+    }
     if args.demo && app.organisations().await?.is_empty() {
         let opts = insyn_app::demo::DemoOptions {
             records: args.demo_records,

@@ -1,0 +1,55 @@
+//! Webhook endpoints the platforms call: `/webhooks/meta` (Facebook Pages and Instagram). No
+//! session or API key: a delivery is trusted only if its signature over the raw body matches.
+use crate::{ApiError, AppState};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::IntoResponse;
+use insyn_app::webhooks::WebhookReport;
+use serde::Deserialize;
+
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new().route(
+        "/webhooks/meta",
+        axum::routing::get(meta_subscribe).post(meta_delivery),
+    )
+}
+
+#[derive(Deserialize)]
+struct Subscribe {
+    #[serde(rename = "hub.mode")]
+    mode: Option<String>,
+    #[serde(rename = "hub.verify_token")]
+    verify_token: Option<String>,
+    #[serde(rename = "hub.challenge")]
+    challenge: Option<String>,
+}
+
+/// Meta's subscription check: the challenge echoed verbatim as plain text.
+async fn meta_subscribe(
+    State(state): State<AppState>,
+    Query(q): Query<Subscribe>,
+) -> Result<impl IntoResponse, ApiError> {
+    let challenge = state.app.meta_webhook_challenge(
+        q.mode.as_deref(),
+        q.verify_token.as_deref(),
+        q.challenge.as_deref(),
+    )?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        challenge,
+    ))
+}
+
+/// A delivery: 200 with what it did; 401 for a missing or wrong `X-Hub-Signature-256`.
+async fn meta_delivery(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<WebhookReport>, ApiError> {
+    let signature = headers
+        .get("x-hub-signature-256")
+        .and_then(|v| v.to_str().ok());
+    Ok(Json(state.app.receive_meta_webhook(signature, body).await?))
+}
