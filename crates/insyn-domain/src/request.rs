@@ -315,7 +315,7 @@ pub fn normalise_masks(text: &str, masks: &[Mask]) -> Result<Vec<Mask>, DomainEr
             law: check_text("law", &m.law, true)?,
         });
     }
-    out.sort_by(|a, b| (a.start, a.end).cmp(&(b.start, b.end)));
+    out.sort_by_key(|a| (a.start, a.end));
     let mut merged: Vec<Mask> = Vec::with_capacity(out.len());
     for m in out {
         if let Some(last) = merged.last_mut() {

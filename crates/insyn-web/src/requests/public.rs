@@ -196,7 +196,8 @@ fn form_response(status: StatusCode, page: FormPage) -> Response {
     resp
 }
 
-fn parse_record_id(sv: bool, text: &str) -> Result<Option<RecordId>, Response> {
+/// A record id from a form or a path: `Err` holds the message for a 400.
+fn parse_record_id(sv: bool, text: &str) -> Result<Option<RecordId>, String> {
     let t = text.trim();
     if t.is_empty() {
         return Ok(None);
@@ -206,23 +207,27 @@ fn parse_record_id(sv: bool, text: &str) -> Result<Option<RecordId>, Response> {
         .filter(|n| *n > 0)
         .map(|n| Some(RecordId(n)))
         .ok_or_else(|| {
-            error_page(
-                sv,
-                StatusCode::BAD_REQUEST,
-                if sv { "Felaktigt id" } else { "Invalid id" },
-                if sv {
-                    format!(
-                        "'{}' är inget handlings-id (ett positivt heltal).",
-                        truncate(t)
-                    )
-                } else {
-                    format!(
-                        "'{}' is not a record id (a positive whole number).",
-                        truncate(t)
-                    )
-                },
-            )
+            if sv {
+                format!(
+                    "'{}' är inget handlings-id (ett positivt heltal).",
+                    truncate(t)
+                )
+            } else {
+                format!(
+                    "'{}' is not a record id (a positive whole number).",
+                    truncate(t)
+                )
+            }
         })
+}
+
+fn bad_id(sv: bool, message: String) -> Response {
+    error_page(
+        sv,
+        StatusCode::BAD_REQUEST,
+        if sv { "Felaktigt id" } else { "Invalid id" },
+        message,
+    )
 }
 
 fn truncate(s: &str) -> String {
@@ -243,7 +248,7 @@ pub async fn form(
     };
     let record = match parse_record_id(sv, &q.handling) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(m) => return bad_id(sv, m),
     };
     if let Some(id) = record
         && app.store.get_record(org.id, id).await.is_err()
@@ -378,7 +383,7 @@ pub async fn submit(
     };
     let record = match parse_record_id(sv, &field("handling")) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(m) => return bad_id(sv, m),
     };
     let new = NewRequest {
         record_id: record,
@@ -559,7 +564,7 @@ pub async fn record_pdf(
     let id = match parse_record_id(sv, &id) {
         Ok(Some(id)) => id,
         Ok(None) => return app_error(sv, AppError::NotFound("no record".into())),
-        Err(resp) => return resp,
+        Err(m) => return bad_id(sv, m),
     };
     match state.app.app.released_pdf(&slug, id, !sv).await {
         Ok(bytes) => pdf_response(bytes, &format!("handling-{id}.pdf")),

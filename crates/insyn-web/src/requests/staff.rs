@@ -275,7 +275,7 @@ async fn finish(
     id: RequestId,
     result: Result<RecordRequest, AppError>,
 ) -> Response {
-    match after(state, cu, id, result) {
+    match outcome(id, result) {
         Ok(r) => r,
         Err((StatusCode::NOT_FOUND, m)) => app_error(cu.lang, AppError::NotFound(m)),
         Err((StatusCode::INTERNAL_SERVER_ERROR, m)) => app_error(cu.lang, AppError::Internal(m)),
@@ -360,12 +360,13 @@ pub(crate) async fn decide(
         )),
     };
     let result = match input {
+        // the receipt address is not known here (only its token's hash is stored), so the
+        // message to the requester names the request number instead
         Ok(input) => {
-            let receipt = None;
             state
                 .app
                 .app
-                .decide_request(&cu.user, id, &input, receipt)
+                .decide_request(&cu.user, id, &input, None)
                 .await
         }
         Err(e) => Err(e),
