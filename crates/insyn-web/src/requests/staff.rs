@@ -250,13 +250,11 @@ pub(crate) async fn page(
     render(&state, &cu, id, StatusCode::OK, None).await
 }
 
-fn after(
-    state: &StaffState,
-    cu: &CurrentUser,
+/// Where a change leads: back to the request page, or the status and message of the error.
+fn outcome(
     id: RequestId,
     result: Result<RecordRequest, AppError>,
 ) -> Result<Response, (StatusCode, String)> {
-    let _ = (state, cu);
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/personal/begaran/{id}?sparad=1")).into_response()),
         Err(AppError::Invalid { field, reason }) => {
