@@ -43,6 +43,12 @@ pub enum AuditAction {
     AnswerPublished,
     /// The organisation's working-time calendar (extra days off, eves) changed.
     CalendarChanged,
+    /// A request for public records came in (issue 6).
+    RequestReceived,
+    /// A request was assigned, extended, linked to a record or withdrawn.
+    RequestChanged,
+    /// A request was decided: released whole, released masked or refused.
+    RequestDecided,
 }
 
 impl AuditAction {
@@ -74,6 +80,9 @@ impl AuditAction {
             AuditAction::RecordHandlingChanged => "record_handling_changed",
             AuditAction::AnswerPublished => "answer_published",
             AuditAction::CalendarChanged => "calendar_changed",
+            AuditAction::RequestReceived => "request_received",
+            AuditAction::RequestChanged => "request_changed",
+            AuditAction::RequestDecided => "request_decided",
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod handling;
 pub mod ids;
 pub mod org;
 pub mod record;
+pub mod request;
 pub mod search;
 pub mod staff;
 
@@ -26,6 +27,10 @@ pub use org::{NewOrganisation, NewUnit, Organisation, Role, Unit};
 pub use record::{
     CaptureItem, Classification, Direction, ItemKind, NewVersion, Record, RecordEvent,
     RecordEventKind, RecordVersion,
+};
+pub use request::{
+    Decision, Mask, NewRequest, OutboxMessage, RecordRequest, RequestChange, RequestEvent,
+    RequestId, RequestState, Withheld,
 };
 pub use search::{SearchDoc, SearchHit, SearchOrder, SearchQuery, SearchResults};
 pub use staff::{AccountAccess, AccountGrant, NewUser, StaffUser, UserStatus};

@@ -1595,6 +1595,215 @@ macro_rules! impl_store {
                 tx.commit().await?;
                 Ok(())
             }
+
+            // --- requests for public records (issue 6) ---
+
+            async fn create_request(&self, org: OrgId, new: &NewRequest, due_on: chrono::NaiveDate, token_sha256: &str, actor: &str) -> Result<RecordRequest> {
+                let new = new.normalised()?;
+                if token_sha256.len() != 64 || !token_sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(DomainError::invalid("token", "the receipt token's hash must be 64 hex digits").into());
+                }
+                let mut tx = self.begin_write().await?;
+                if let Some(record) = new.record_id {
+                    record_in(&mut tx, org, record).await?;
+                }
+                let now = to_stored_precision(Utc::now());
+                let year = chrono::Datelike::year(&insyn_domain::request::stockholm_date(now));
+                let (n,): (i64,) = sqlx::query_as(
+                    "INSERT INTO request_counters (org_id, year, last) VALUES ($1, $2, 1) \
+                     ON CONFLICT (org_id, year) DO UPDATE SET last = request_counters.last + 1 RETURNING last",
+                )
+                .bind(org.0)
+                .bind(year)
+                .fetch_one(&mut *tx)
+                .await?;
+                let number = insyn_domain::request::request_number(year, n);
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO requests (org_id, number, record_id, description, requester_name, requester_email, \
+                     received_at, due_on, state, token_sha256) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                )
+                .bind(org.0)
+                .bind(&number)
+                .bind(new.record_id.map(|r| r.0))
+                .bind(&new.description)
+                .bind(&new.requester_name)
+                .bind(&new.requester_email)
+                .bind(now)
+                .bind(due_on.to_string())
+                .bind(RequestState::Received.as_str())
+                .bind(token_sha256.to_ascii_lowercase())
+                .fetch_one(&mut *tx)
+                .await?;
+                // the audit entry names what was asked for, not who asked (personal data stays in the row)
+                let detail = serde_json::json!({
+                    "number": number,
+                    "record": new.record_id.map(|r| r.0),
+                    "due_on": due_on.to_string(),
+                    "with_email": new.requester_email.is_some(),
+                });
+                insert_request_event(&mut tx, id, "received", now, actor, &detail).await?;
+                audit(&mut tx, org, vec![entry(org, actor, AuditAction::RequestReceived, format!("request:{id}"), None, detail)]).await?;
+                let request = request_in(&mut tx, org, RequestId(id)).await?;
+                tx.commit().await?;
+                Ok(request)
+            }
+
+            async fn get_request(&self, org: OrgId, id: RequestId) -> Result<RecordRequest> {
+                let sql = format!("SELECT {} FROM requests WHERE org_id = $1 AND id = $2", crate::requests::REQUEST_COLUMNS);
+                let row: Option<crate::requests::RequestRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(org.0)
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.ok_or_else(|| StoreError::not_found(format!("request {id}")))?.try_into()
+            }
+
+            async fn request_by_token(&self, org: OrgId, token_sha256: &str) -> Result<RecordRequest> {
+                let sql = format!("SELECT {} FROM requests WHERE org_id = $1 AND token_sha256 = $2", crate::requests::REQUEST_COLUMNS);
+                let row: Option<crate::requests::RequestRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(org.0)
+                    .bind(token_sha256.to_ascii_lowercase())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.ok_or_else(|| StoreError::not_found("request"))?.try_into()
+            }
+
+            async fn list_requests(&self, org: OrgId, f: &RequestFilter) -> Result<Vec<RecordRequest>> {
+                let mut qb: QueryBuilder<$db> = QueryBuilder::new(format!("SELECT {} FROM requests WHERE org_id = ", crate::requests::REQUEST_COLUMNS));
+                qb.push_bind(org.0);
+                if f.open_only {
+                    qb.push(" AND state IN ('received', 'under_review')");
+                }
+                if let Some(state) = f.state {
+                    qb.push(" AND state = ").push_bind(state.as_str());
+                }
+                if let Some(due) = f.due_by {
+                    qb.push(" AND due_on <= ").push_bind(due.to_string());
+                }
+                if let Some(user) = f.assignee {
+                    qb.push(" AND assignee = ").push_bind(user.0);
+                }
+                qb.push(" ORDER BY due_on, id LIMIT ").push_bind(if f.limit > 0 { f.limit.min(10_000) } else { 1000 });
+                let rows: Vec<crate::requests::RequestRow> = qb.build_query_as().fetch_all(&self.pool).await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn change_request(&self, org: OrgId, id: RequestId, change: &RequestChange, effects: &ChangeEffects, actor: &str) -> Result<RecordRequest> {
+                let mut tx = self.begin_write().await?;
+                let current = request_in(&mut tx, org, id).await?;
+                let now = to_stored_precision(Utc::now());
+                match change {
+                    RequestChange::Assign(Some(user)) => {
+                        let found: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE id = $1 AND org_id = $2")
+                            .bind(user.0)
+                            .bind(org.0)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                        if found.is_none() {
+                            return Err(StoreError::not_found(format!("user {user}")));
+                        }
+                    }
+                    RequestChange::LinkRecord(record) => {
+                        record_in(&mut tx, org, *record).await?;
+                    }
+                    _ => {}
+                }
+                let next = insyn_domain::request::transition(&current, change, actor, now)?;
+                for w in &effects.withheld {
+                    if Some(w.record_id) != next.record_id {
+                        return Err(DomainError::invalid("masks", "a withheld span must be in the request's record").into());
+                    }
+                }
+                sqlx::query(
+                    "UPDATE requests SET record_id = $1, due_on = $2, state = $3, assignee = $4, refusal_reason = $5, \
+                     law = $6, decided_at = $7, decided_by = $8 WHERE id = $9 AND org_id = $10",
+                )
+                .bind(next.record_id.map(|r| r.0))
+                .bind(next.due_on.to_string())
+                .bind(next.state.as_str())
+                .bind(next.assignee.map(|u| u.0))
+                .bind(&next.refusal_reason)
+                .bind(&next.law)
+                .bind(next.decided_at)
+                .bind(&next.decided_by)
+                .bind(id.0)
+                .bind(org.0)
+                .execute(&mut *tx)
+                .await?;
+                for w in &effects.withheld {
+                    sqlx::query(
+                        "INSERT INTO request_withheld (request_id, record_id, version, start_byte, end_byte, reason, law) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(id.0)
+                    .bind(w.record_id.0)
+                    .bind(i32::try_from(w.version).unwrap_or(i32::MAX))
+                    .bind(i64::try_from(w.start).unwrap_or(i64::MAX))
+                    .bind(i64::try_from(w.end).unwrap_or(i64::MAX))
+                    .bind(&w.reason)
+                    .bind(&w.law)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                if let Some((to, subject, body)) = &effects.message {
+                    sqlx::query(
+                        "INSERT INTO request_outbox (org_id, request_id, to_email, subject, body, queued_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(org.0)
+                    .bind(id.0)
+                    .bind(to)
+                    .bind(subject)
+                    .bind(body)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                let detail = request_change_detail(&current, &next, change, effects);
+                insert_request_event(&mut tx, id.0, change.kind(), now, actor, &detail).await?;
+                let action = if matches!(change, RequestChange::Decide(_)) { AuditAction::RequestDecided } else { AuditAction::RequestChanged };
+                audit(&mut tx, org, vec![entry(org, actor, action, format!("request:{id}"), None, detail)]).await?;
+                let request = request_in(&mut tx, org, id).await?;
+                tx.commit().await?;
+                Ok(request)
+            }
+
+            async fn request_events(&self, org: OrgId, id: RequestId) -> Result<Vec<RequestEvent>> {
+                let rows: Vec<crate::requests::RequestEventRow> = sqlx::query_as(
+                    "SELECT e.request_id, e.kind, e.at, e.actor, e.detail FROM request_events e JOIN requests q ON q.id = e.request_id \
+                     WHERE q.org_id = $1 AND q.id = $2 ORDER BY e.id",
+                )
+                .bind(org.0)
+                .bind(id.0)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn request_withheld(&self, org: OrgId, id: RequestId) -> Result<Vec<Withheld>> {
+                let rows: Vec<crate::requests::WithheldRow> = sqlx::query_as(
+                    "SELECT w.record_id, w.version, w.start_byte, w.end_byte, w.reason, w.law FROM request_withheld w \
+                     JOIN requests q ON q.id = w.request_id WHERE q.org_id = $1 AND q.id = $2 ORDER BY w.start_byte, w.id",
+                )
+                .bind(org.0)
+                .bind(id.0)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn request_outbox(&self, org: OrgId, unsent_only: bool, limit: i64) -> Result<Vec<OutboxMessage>> {
+                let sql = if unsent_only {
+                    "SELECT request_id, to_email, subject, body, queued_at, sent_at FROM request_outbox WHERE org_id = $1 AND sent_at IS NULL ORDER BY id LIMIT $2"
+                } else {
+                    "SELECT request_id, to_email, subject, body, queued_at, sent_at FROM request_outbox WHERE org_id = $1 ORDER BY id LIMIT $2"
+                };
+                let rows: Vec<crate::requests::OutboxRow> = sqlx::query_as(sql)
+                    .bind(org.0)
+                    .bind(limit.clamp(0, 10_000))
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
         }
 
         // --- inbox: helpers (issue 5, item 3) ---
@@ -1614,6 +1823,68 @@ macro_rules! impl_store {
                 changed_at: changed_at.unwrap_or(available_at),
                 changed_by: changed_by.clone().unwrap_or_default(),
             })
+        }
+
+        // --- requests: helpers (issue 6) ---
+
+        async fn request_in(tx: &mut Tx, org: OrgId, id: RequestId) -> Result<RecordRequest> {
+            let sql = format!("SELECT {} FROM requests WHERE org_id = $1 AND id = $2", crate::requests::REQUEST_COLUMNS);
+            let row: Option<crate::requests::RequestRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(org.0)
+                .bind(id.0)
+                .fetch_optional(&mut **tx)
+                .await?;
+            row.ok_or_else(|| StoreError::not_found(format!("request {id}")))?.try_into()
+        }
+
+        async fn insert_request_event(tx: &mut Tx, id: i64, kind: &str, at: DateTime<Utc>, actor: &str, detail: &serde_json::Value) -> Result<()> {
+            sqlx::query("INSERT INTO request_events (request_id, kind, at, actor, detail) VALUES ($1, $2, $3, $4, $5)")
+                .bind(id)
+                .bind(kind)
+                .bind(at)
+                .bind(actor)
+                .bind(detail.to_string())
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        }
+
+        /// What an event and its audit entry say about a change (no masked text, no requester data).
+        fn request_change_detail(before: &RecordRequest, after: &RecordRequest, change: &RequestChange, effects: &ChangeEffects) -> serde_json::Value {
+            let mut d = serde_json::json!({
+                "number": after.number,
+                "from": before.state.as_str(),
+                "to": after.state.as_str(),
+            });
+            match change {
+                RequestChange::Assign(user) => d["assignee"] = serde_json::json!(user.map(|u| u.0)),
+                RequestChange::StartReview => {}
+                RequestChange::Extend { due_on, reason } => {
+                    d["due_before"] = serde_json::json!(before.due_on.to_string());
+                    d["due_on"] = serde_json::json!(due_on.to_string());
+                    d["reason"] = serde_json::json!(reason);
+                }
+                RequestChange::LinkRecord(r) => d["record"] = serde_json::json!(r.0),
+                RequestChange::Withdraw { note } => d["note"] = serde_json::json!(note),
+                RequestChange::Decide(decision) => {
+                    d["record"] = serde_json::json!(after.record_id.map(|r| r.0));
+                    match decision {
+                        Decision::ReleaseWhole => {}
+                        Decision::ReleaseMasked { version, .. } => {
+                            d["version"] = serde_json::json!(version);
+                            d["withheld"] = serde_json::json!(effects.withheld.iter().map(|w| serde_json::json!({
+                                "start": w.start, "end": w.end, "reason": w.reason, "law": w.law,
+                            })).collect::<Vec<_>>());
+                        }
+                        Decision::Refuse { reason, law } => {
+                            d["reason"] = serde_json::json!(reason);
+                            d["law"] = serde_json::json!(law);
+                        }
+                    }
+                    d["message_queued"] = serde_json::json!(effects.message.is_some());
+                }
+            }
+            d
         }
 
         // --- staff users: helpers (issue 5) ---

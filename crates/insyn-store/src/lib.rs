@@ -12,6 +12,7 @@
 mod common;
 mod error;
 pub mod postgres;
+mod requests;
 mod rows;
 pub mod sqlite;
 mod types;
@@ -19,6 +20,7 @@ mod users;
 
 pub use error::StoreError;
 pub use insyn_domain::SearchDoc;
+pub use requests::{ChangeEffects, RequestFilter};
 pub use types::*;
 pub use users::{StoredSession, UserCredentials};
 
@@ -365,6 +367,61 @@ pub trait Store: Send + Sync + 'static {
         rules_json: &str,
         actor: &str,
     ) -> Result<()>;
+    // --- requests for public records (issue 6) ---
+    /// Files a request: gives it the next number of the organisation and year, stores the hash
+    /// of its receipt token, writes its first event and an audit entry.
+    async fn create_request(
+        &self,
+        org: OrgId,
+        new: &insyn_domain::NewRequest,
+        due_on: chrono::NaiveDate,
+        token_sha256: &str,
+        actor: &str,
+    ) -> Result<insyn_domain::RecordRequest>;
+    async fn get_request(
+        &self,
+        org: OrgId,
+        id: insyn_domain::RequestId,
+    ) -> Result<insyn_domain::RecordRequest>;
+    /// The request whose receipt token hashes to `token_sha256`.
+    async fn request_by_token(
+        &self,
+        org: OrgId,
+        token_sha256: &str,
+    ) -> Result<insyn_domain::RecordRequest>;
+    async fn list_requests(
+        &self,
+        org: OrgId,
+        filter: &RequestFilter,
+    ) -> Result<Vec<insyn_domain::RecordRequest>>;
+    /// Applies a change (the domain's `transition` decides whether it is allowed) and writes the
+    /// new state, an event, an audit entry, and the effects (withheld log, outbox message), all
+    /// in one transaction.
+    async fn change_request(
+        &self,
+        org: OrgId,
+        id: insyn_domain::RequestId,
+        change: &insyn_domain::RequestChange,
+        effects: &ChangeEffects,
+        actor: &str,
+    ) -> Result<insyn_domain::RecordRequest>;
+    async fn request_events(
+        &self,
+        org: OrgId,
+        id: insyn_domain::RequestId,
+    ) -> Result<Vec<insyn_domain::RequestEvent>>;
+    async fn request_withheld(
+        &self,
+        org: OrgId,
+        id: insyn_domain::RequestId,
+    ) -> Result<Vec<insyn_domain::Withheld>>;
+    /// Messages queued for requesters, oldest first (`unsent_only`: not yet sent).
+    async fn request_outbox(
+        &self,
+        org: OrgId,
+        unsent_only: bool,
+        limit: i64,
+    ) -> Result<Vec<insyn_domain::OutboxMessage>>;
 }
 
 /// Opens the store named by a URL: `sqlite:PATH` (created if missing) or `postgres://...`.

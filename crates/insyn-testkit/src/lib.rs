@@ -6,6 +6,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub mod mastodon;
+pub mod pdf;
 pub mod postgres;
 pub mod s3;
 

@@ -5,6 +5,7 @@
 pub mod api;
 mod error;
 mod home;
+pub mod requests;
 pub mod staff;
 mod webhooks;
 
@@ -50,7 +51,9 @@ pub fn router(app: App) -> Router {
 /// The whole HTTP application.
 pub fn router_with(app: App, staff: StaffConfig) -> Router {
     let state = AppState { app };
-    let staff_routes = staff::routes(state.clone(), std::sync::Arc::new(staff));
+    let staff = std::sync::Arc::new(staff);
+    let request_routes = requests::public::routes(state.clone(), staff.clone());
+    let staff_routes = staff::routes(state.clone(), staff);
     let (api_router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::routes())
         .split_for_parts();
@@ -76,6 +79,7 @@ pub fn router_with(app: App, staff: StaffConfig) -> Router {
         .fallback(error::not_found)
         .with_state(state)
         .merge(staff_routes)
+        .merge(request_routes)
         .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
@@ -114,9 +118,13 @@ pub async fn serve_with(
             }
         })
     };
-    let result = axum::serve(listener, router_with(app, staff))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let result = axum::serve(
+        listener,
+        // the peer address feeds the per-client rate limit of the public request form
+        router_with(app, staff).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
     purger.abort();
     result
 }

@@ -7,11 +7,11 @@
 //! every form, checked on every unsafe request, plus an Origin / Sec-Fetch-Site check; a
 //! [`CurrentUser`] extractor and the domain's authorisation rules; security headers (CSP with
 //! frame-ancestors, X-Content-Type-Options, Referrer-Policy, no caching).
-mod csrf;
+pub(crate) mod csrf;
 pub mod i18n;
 mod inbox;
 mod oidc;
-mod pages;
+pub(crate) mod pages;
 mod session_store;
 mod user;
 
@@ -104,6 +104,17 @@ pub fn routes(state: AppState, config: Arc<StaffConfig>) -> Router {
         )
         .route("/personal/anvandare/{id}/status", post(pages::set_status))
         .route("/personal/stil.css", get(pages::stylesheet))
+        // requests for public records and secrecy review (issue 6)
+        .route("/personal/begaran", get(crate::requests::staff::queue))
+        .route("/personal/begaran/{id}", get(crate::requests::staff::page))
+        .route(
+            "/personal/begaran/{id}/atgard",
+            post(crate::requests::staff::act),
+        )
+        .route(
+            "/personal/begaran/{id}/beslut",
+            post(crate::requests::staff::decide),
+        )
         .route("/auth/oidc/{org}/start", get(oidc::start))
         .route("/auth/oidc/callback", get(oidc::callback))
         .with_state(StaffState { app: state, config })

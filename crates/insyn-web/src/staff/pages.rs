@@ -27,7 +27,7 @@ pub struct Frame {
     pub path: String,
 }
 
-pub(super) async fn frame(cu: &CurrentUser, path: &str) -> Result<Frame, Response> {
+pub(crate) async fn frame(cu: &CurrentUser, path: &str) -> Result<Frame, Response> {
     let csrf = csrf::token(&cu.session)
         .await
         .map_err(|e| session_error(cu.lang, e))?;
@@ -75,7 +75,7 @@ pub fn render_error(lang: Lang, status: StatusCode, kind: ErrorKind) -> Response
     (status, page).into_response()
 }
 
-pub(super) fn app_error(lang: Lang, e: AppError) -> Response {
+pub(crate) fn app_error(lang: Lang, e: AppError) -> Response {
     match e {
         AppError::NotFound(_) => render_error(lang, StatusCode::NOT_FOUND, ErrorKind::NotFound),
         AppError::Forbidden(_) | AppError::Unauthorized(_) => {
@@ -154,11 +154,11 @@ pub async fn sign_in_form(
     .into_response()
 }
 
-pub(super) fn form_fields(body: &[u8]) -> Vec<(String, String)> {
+pub(crate) fn form_fields(body: &[u8]) -> Vec<(String, String)> {
     url::form_urlencoded::parse(body).into_owned().collect()
 }
 
-pub(super) fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+pub(crate) fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
     fields
         .iter()
         .find(|(k, _)| k == name)
@@ -291,7 +291,7 @@ fn excerpt(text: &str) -> String {
     s
 }
 
-pub(super) fn local_time(t: chrono::DateTime<chrono::Utc>) -> String {
+pub(crate) fn local_time(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
