@@ -43,6 +43,8 @@ pub enum AuditAction {
     AnswerPublished,
     /// The organisation's working-time calendar (extra days off, eves) changed.
     CalendarChanged,
+    /// The organisation's release policy for the public portal changed.
+    ReleasePolicyChanged,
 }
 
 impl AuditAction {
@@ -74,6 +76,7 @@ impl AuditAction {
             AuditAction::RecordHandlingChanged => "record_handling_changed",
             AuditAction::AnswerPublished => "answer_published",
             AuditAction::CalendarChanged => "calendar_changed",
+            AuditAction::ReleasePolicyChanged => "release_policy_changed",
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod handling;
 pub mod ids;
 pub mod org;
 pub mod record;
+pub mod release;
 pub mod search;
 pub mod staff;
 
@@ -27,5 +28,6 @@ pub use record::{
     CaptureItem, Classification, Direction, ItemKind, NewVersion, Record, RecordEvent,
     RecordEventKind, RecordVersion,
 };
+pub use release::{AuthorDisplay, Hold, ReleaseDecision, ReleaseFacts, ReleasePolicy, is_public};
 pub use search::{SearchDoc, SearchHit, SearchOrder, SearchQuery, SearchResults};
 pub use staff::{AccountAccess, AccountGrant, NewUser, StaffUser, UserStatus};
