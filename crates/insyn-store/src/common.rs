@@ -1559,6 +1559,7 @@ macro_rules! impl_store {
                      CAST((SELECT COUNT(*) FROM findings f WHERE f.record_id = r.id) AS BIGINT) AS findings, \
                      CAST(CASE WHEN EXISTS (SELECT 1 FROM screening_outbox s WHERE s.record_id = r.id) THEN 0 ELSE 1 END AS BIGINT) AS screened \
                      FROM {RECORD_FROM} WHERE r.org_id = $1 AND r.classification = 'unassessed' AND r.deleted_seen_at IS NULL \
+                     AND NOT EXISTS (SELECT 1 FROM record_events e WHERE e.record_id = r.id AND e.kind = 'classified') \
                      AND r.id > $2 ORDER BY r.id LIMIT $3"
                 );
                 let rows: Vec<CandidateRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -1609,6 +1610,55 @@ macro_rules! impl_store {
                     }
                 }
                 Ok(out)
+            }
+
+            async fn classify_batch(&self, org: OrgId, ids: &[RecordId], from: Classification, to: Classification, reason: &str, actor: &str) -> Result<Vec<RecordId>> {
+                if reason.trim().is_empty() {
+                    return Err(DomainError::invalid("reason", "give a reason for the classification").into());
+                }
+                if ids.is_empty() || from == to {
+                    return Ok(Vec::new());
+                }
+                let mut tx = self.begin_write().await?;
+                let mut changed = Vec::new();
+                for chunk in ids.chunks(CHUNK) {
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new("SELECT id FROM records WHERE org_id = ");
+                    qb.push_bind(org.0).push(" AND classification = ").push_bind(from.as_str()).push(" AND id IN (");
+                    let mut sep = qb.separated(", ");
+                    for id in chunk {
+                        sep.push_bind(id.0);
+                    }
+                    qb.push(")");
+                    let rows: Vec<(i64,)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+                    if rows.is_empty() {
+                        continue;
+                    }
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new("UPDATE records SET classification = ");
+                    qb.push_bind(to.as_str()).push(" WHERE id IN (");
+                    let mut sep = qb.separated(", ");
+                    for (id,) in &rows {
+                        sep.push_bind(*id);
+                    }
+                    qb.push(")");
+                    qb.build().execute(&mut *tx).await?;
+                    changed.extend(rows.into_iter().map(|(id,)| id));
+                }
+                if changed.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let now = to_stored_precision(Utc::now());
+                let detail = serde_json::json!({"from": from.as_str(), "to": to.as_str(), "reason": reason});
+                let events: Vec<(i64, &'static str, DateTime<Utc>, String)> =
+                    changed.iter().map(|id| (*id, "classified", now, detail.to_string())).collect();
+                insert_events(&mut tx, &events, actor).await?;
+                let entries = changed
+                    .iter()
+                    .map(|id| entry(org, actor, AuditAction::RecordClassified, format!("record:{id}"), None, detail.clone()))
+                    .collect();
+                audit(&mut tx, org, entries).await?;
+                enqueue_search(&mut tx, &changed).await?;
+                tx.commit().await?;
+                Ok(changed.into_iter().map(RecordId).collect())
             }
         }
 

@@ -348,7 +348,8 @@ pub trait Store: Send + Sync + 'static {
     async fn release_policy(&self, org: OrgId) -> Result<Option<String>>;
     /// Replaces the organisation's release policy (JSON object), audited.
     async fn set_release_policy(&self, org: OrgId, policy_json: &str, actor: &str) -> Result<()>;
-    /// Unassessed records without a deletion seen, in id order after `after`, with what the
+    /// Unassessed records without a deletion seen that nobody has classified yet (a record a
+    /// person withdrew is never a candidate again), in id order after `after`, with what the
     /// release policy needs to decide on them. At most `limit` (1 to 5,000).
     async fn release_candidates(
         &self,
@@ -365,6 +366,18 @@ pub trait Store: Send + Sync + 'static {
         org: OrgId,
         keys: &[(AccountId, String)],
     ) -> Result<Vec<Record>>;
+    /// Classifies many records in one transaction (the release sweep): for each record whose
+    /// classification is still `from`, the new classification, a `classified` event and an audit
+    /// entry; the others are left alone. Returns the records changed.
+    async fn classify_batch(
+        &self,
+        org: OrgId,
+        ids: &[RecordId],
+        from: Classification,
+        to: Classification,
+        reason: &str,
+        actor: &str,
+    ) -> Result<Vec<RecordId>>;
 }
 
 /// Opens the store named by a URL: `sqlite:PATH` (created if missing) or `postgres://...`.

@@ -261,6 +261,81 @@ async fn release_candidates_carry_findings_and_screening(s: &dyn Store) {
             .unwrap()
             .is_empty()
     );
+    // classify_batch changes only what is still in `from`, with events and audit entries
+    let (seq_before, _) = s.audit_head(a.id).await.unwrap();
+    let changed = s
+        .classify_batch(
+            a.id,
+            &[ids[0], ids[3], ids[1], RecordId(999_999)],
+            Classification::Unassessed,
+            Classification::Released,
+            "policy",
+            "release-policy",
+        )
+        .await
+        .unwrap();
+    assert_eq!(changed, vec![ids[0], ids[1]], "c3 was already released");
+    let entries = s.audit_entries(a.id, seq_before, 10).await.unwrap();
+    assert_eq!(
+        entries
+            .iter()
+            .filter(|e| e.action == "record_classified")
+            .count(),
+        2
+    );
+    let events = s.record_events(a.id, ids[1]).await.unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.kind == RecordEventKind::Classified && e.actor == "release-policy")
+    );
+    assert_eq!(
+        s.get_record(a.id, ids[1]).await.unwrap().classification,
+        Classification::Released
+    );
+    // beta's records cannot be classified through alfa
+    let b_ids: Vec<RecordId> = s
+        .release_candidates(b.id, RecordId(0), 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.record.id)
+        .collect();
+    assert_eq!(b_ids.len(), 1);
+    let none = s
+        .classify_batch(
+            a.id,
+            &b_ids,
+            Classification::Unassessed,
+            Classification::Released,
+            "x",
+            "x",
+        )
+        .await
+        .unwrap();
+    assert!(none.is_empty());
+    assert_eq!(
+        s.get_record(b.id, b_ids[0]).await.unwrap().classification,
+        Classification::Unassessed
+    );
+    // a person withdraws c1: back to unassessed, but never a candidate again
+    s.classify(
+        a.id,
+        ids[1],
+        Classification::Unassessed,
+        "tillbakadragen",
+        "anna",
+    )
+    .await
+    .unwrap();
+    let left: Vec<RecordId> = s
+        .release_candidates(a.id, RecordId(0), 100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.record.id)
+        .collect();
+    assert_eq!(left, vec![ids[2]]);
 }
 
 async fn record_counts_and_thread_starters_stay_in_the_organisation(s: &dyn Store) {
