@@ -278,6 +278,36 @@ impl App {
             .await
     }
 
+    /// The staff action on the record page: release (`true`) or withdraw, by a user allowed to.
+    pub async fn set_release_for_staff(
+        &self,
+        user: &StaffUser,
+        id: RecordId,
+        release: bool,
+        reason: &str,
+    ) -> Result<Record> {
+        let org = user.org_id;
+        let record = self
+            .store
+            .get_record(org, id)
+            .await
+            .map_err(|_| AppError::NotFound("no such record".into()))?;
+        if !insyn_domain::staff::can_release(user, org, record.account_id, record.classification) {
+            return Err(AppError::Forbidden(
+                "only the communicator and the registrar release records to the portal".into(),
+            ));
+        }
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(AppError::invalid("reason", "give a reason"));
+        }
+        if release {
+            self.release_record(org, id, reason, &user.actor()).await
+        } else {
+            self.withdraw_record(org, id, reason, &user.actor()).await
+        }
+    }
+
     // --- public reads ---
 
     /// An organisation by its slug, for the public (same message whether unknown or invalid).

@@ -5,6 +5,7 @@
 pub mod api;
 mod error;
 mod home;
+pub mod portal;
 pub mod staff;
 
 pub use error::ApiError;
@@ -46,10 +47,21 @@ pub fn router(app: App) -> Router {
     router_with(app, StaffConfig::default())
 }
 
-/// The whole HTTP application.
+/// The whole HTTP application; the portal's rate limit comes from the environment
+/// ([`portal::ratelimit::RateLimiter::from_env`]).
 pub fn router_with(app: App, staff: StaffConfig) -> Router {
+    router_full(app, staff, portal::ratelimit::RateLimiter::from_env())
+}
+
+/// The whole HTTP application with the portal's rate limit given (`None`: no limit).
+pub fn router_full(
+    app: App,
+    staff: StaffConfig,
+    portal_limit: Option<portal::ratelimit::RateLimiter>,
+) -> Router {
     let state = AppState { app };
     let staff_routes = staff::routes(state.clone(), std::sync::Arc::new(staff));
+    let portal_routes = portal::routes_with_limit(state.clone(), portal_limit);
     let (api_router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::routes())
         .split_for_parts();
@@ -57,7 +69,6 @@ pub fn router_with(app: App, staff: StaffConfig) -> Router {
     let doc_json = std::sync::Arc::new(doc.to_pretty_json().unwrap_or_else(|_| "{}".into()));
     Router::new()
         .merge(api_router)
-        .route("/", axum::routing::get(home::page))
         .route("/health", axum::routing::get(home::health))
         .route(
             "/api/openapi.json",
@@ -74,6 +85,7 @@ pub fn router_with(app: App, staff: StaffConfig) -> Router {
         .fallback(error::not_found)
         .with_state(state)
         .merge(staff_routes)
+        .merge(portal_routes)
         .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
@@ -112,9 +124,13 @@ pub async fn serve_with(
             }
         })
     };
-    let result = axum::serve(listener, router_with(app, staff))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    // the portal's rate limit is per client address
+    let result = axum::serve(
+        listener,
+        router_with(app, staff).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
     purger.abort();
     result
 }
