@@ -494,20 +494,21 @@ pub async fn search(
         Err(e) => return app_error(lang, e),
     };
     let app = &ps.app.app;
-    let accounts = match app.public_register(&org).await {
-        Ok(r) => r,
+    // the accounts of the register (not planned ones); not the whole register, whose record
+    // counts would cost a scan per search
+    let account_list: Vec<(AccountId, String)> = match app.accounts(org.id).await {
+        Ok(all) => all
+            .iter()
+            .filter(|a| a.status != AccountStatus::Planned)
+            .map(|a| {
+                (
+                    a.id,
+                    format!("{} ({})", a.handle, a.platform.display_name()),
+                )
+            })
+            .collect(),
         Err(e) => return app_error(lang, e),
     };
-    let account_list: Vec<(AccountId, String)> = accounts
-        .accounts
-        .iter()
-        .map(|(a, _)| {
-            (
-                a.id,
-                format!("{} ({})", a.handle, a.platform.display_name()),
-            )
-        })
-        .collect();
     let invalid = |field: &str| {
         let (sv, en) = invalid_message(field);
         bad_request(lang, &sv, &en)
