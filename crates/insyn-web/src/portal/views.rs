@@ -551,7 +551,7 @@ pub async fn search(
     let searched = p.iter().any(|(k, _)| {
         matches!(
             k.as_str(),
-            "q" | "konto" | "riktning" | "fran" | "till" | "sida"
+            "q" | "konto" | "riktning" | "fran" | "till" | "sida" | "ordning"
         )
     });
     let query = PublicQuery {
