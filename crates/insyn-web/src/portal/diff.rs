@@ -69,12 +69,13 @@ pub fn word_diff(old: &str, new: &str) -> Vec<Part> {
                 push(&mut parts, Part::Same(am[i].to_string()));
                 i += 1;
                 j += 1;
-            } else if j < m && (i == n || lcs[i * (m + 1) + j + 1] >= lcs[(i + 1) * (m + 1) + j]) {
-                push(&mut parts, Part::Added(bm[j].to_string()));
-                j += 1;
-            } else {
+            } else if i < n && (j == m || lcs[(i + 1) * (m + 1) + j] >= lcs[i * (m + 1) + j + 1]) {
+                // on a tie, what was removed comes before what was added
                 push(&mut parts, Part::Removed(am[i].to_string()));
                 i += 1;
+            } else {
+                push(&mut parts, Part::Added(bm[j].to_string()));
+                j += 1;
             }
         }
     }
