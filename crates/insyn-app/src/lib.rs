@@ -11,6 +11,7 @@ mod export;
 mod import;
 pub mod inbox;
 mod payloads;
+pub mod portal;
 mod progress;
 pub mod publish;
 pub mod requests;
@@ -38,6 +39,9 @@ pub use insyn_capture as connectors;
 pub use insyn_import::Format as ImportFormat;
 pub use insyn_store::{CaptureOutcome, RecordFilter, RequestFilter};
 pub use payloads::StoredItems;
+pub use portal::{
+    PublicHit, PublicItem, PublicPage, PublicQuery, PublicRecord, PublicRegister, ReleaseSweep,
+};
 pub use progress::{NoProgress, Progress};
 pub use requests::{Copy, DecisionInput, QueueLine, QueueView, Receipt, RequestView};
 pub use response_map::{ResponseMap, SavedAnswer};

@@ -49,6 +49,8 @@ pub enum AuditAction {
     RequestChanged,
     /// A request was decided: released whole, released masked or refused.
     RequestDecided,
+    /// The organisation's release policy for the public portal changed.
+    ReleasePolicyChanged,
 }
 
 impl AuditAction {
@@ -83,6 +85,7 @@ impl AuditAction {
             AuditAction::RequestReceived => "request_received",
             AuditAction::RequestChanged => "request_changed",
             AuditAction::RequestDecided => "request_decided",
+            AuditAction::ReleasePolicyChanged => "release_policy_changed",
         }
     }
 }

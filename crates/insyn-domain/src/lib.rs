@@ -12,6 +12,7 @@ pub mod ids;
 pub mod org;
 pub mod record;
 pub mod request;
+pub mod release;
 pub mod search;
 pub mod staff;
 
@@ -32,5 +33,6 @@ pub use request::{
     Decision, Mask, NewRequest, OutboxMessage, RecordRequest, RequestChange, RequestEvent,
     RequestId, RequestState, Withheld,
 };
+pub use release::{AuthorDisplay, Hold, ReleaseDecision, ReleaseFacts, ReleasePolicy, is_public};
 pub use search::{SearchDoc, SearchHit, SearchOrder, SearchQuery, SearchResults};
 pub use staff::{AccountAccess, AccountGrant, NewUser, StaffUser, UserStatus};

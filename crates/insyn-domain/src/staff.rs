@@ -286,6 +286,18 @@ pub fn can_manage_users(user: &StaffUser, org: OrgId) -> bool {
     same_org(user, org) && user.has_role(Role::Administrator)
 }
 
+/// May the user release records to the public portal, or withdraw them (issue 6)? The
+/// communicator and the registrar, on records they may read.
+pub fn can_release(
+    user: &StaffUser,
+    org: OrgId,
+    account: AccountId,
+    classification: Classification,
+) -> bool {
+    can_read_record(user, org, account, classification)
+        && (user.has_role(Role::Communicator) || user.has_role(Role::Registrar))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

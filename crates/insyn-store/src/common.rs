@@ -1804,6 +1804,155 @@ macro_rules! impl_store {
                     .await?;
                 Ok(rows.into_iter().map(Into::into).collect())
             }
+            // --- public portal (issue 6) ---
+
+            async fn release_policy(&self, org: OrgId) -> Result<Option<String>> {
+                let row: Option<(String,)> = sqlx::query_as("SELECT policy FROM release_policies WHERE org_id = $1")
+                    .bind(org.0)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.map(|r| r.0))
+            }
+
+            async fn set_release_policy(&self, org: OrgId, policy_json: &str, actor: &str) -> Result<()> {
+                let detail: serde_json::Value = match serde_json::from_str::<serde_json::Value>(policy_json) {
+                    Ok(v) if v.is_object() => v,
+                    _ => return Err(DomainError::invalid("release_policy", "the release policy must be a JSON object").into()),
+                };
+                let mut tx = self.begin_write().await?;
+                // the organisation must exist (and the audit head is locked before the write)
+                lock_head(&mut tx, org).await?;
+                let now = to_stored_precision(Utc::now());
+                sqlx::query(
+                    "INSERT INTO release_policies (org_id, policy, changed_at, changed_by) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (org_id) DO UPDATE SET policy = excluded.policy, changed_at = excluded.changed_at, changed_by = excluded.changed_by",
+                )
+                .bind(org.0)
+                .bind(policy_json)
+                .bind(now)
+                .bind(actor)
+                .execute(&mut *tx)
+                .await?;
+                audit(&mut tx, org, vec![entry(org, actor, AuditAction::ReleasePolicyChanged, format!("organisation:{org}"), None, detail)]).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn release_candidates(&self, org: OrgId, after: RecordId, limit: i64) -> Result<Vec<ReleaseCandidate>> {
+                let sql = format!(
+                    "SELECT {RECORD_COLUMNS}, \
+                     CAST((SELECT COUNT(*) FROM findings f WHERE f.record_id = r.id) AS BIGINT) AS findings, \
+                     CAST(CASE WHEN EXISTS (SELECT 1 FROM screening_outbox s WHERE s.record_id = r.id) THEN 0 ELSE 1 END AS BIGINT) AS screened \
+                     FROM {RECORD_FROM} WHERE r.org_id = $1 AND r.classification = 'unassessed' AND r.deleted_seen_at IS NULL \
+                     AND NOT EXISTS (SELECT 1 FROM record_events e WHERE e.record_id = r.id AND e.kind = 'classified') \
+                     AND r.id > $2 ORDER BY r.id LIMIT $3"
+                );
+                let rows: Vec<CandidateRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(org.0)
+                    .bind(after.0)
+                    .bind(limit.clamp(1, 5000))
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.into_iter()
+                    .map(|c| {
+                        Ok(ReleaseCandidate {
+                            record: c.record.try_into()?,
+                            findings: c.findings.max(0) as u64,
+                            screened: c.screened != 0,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn record_counts(&self, org: OrgId) -> Result<Vec<RecordCount>> {
+                let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+                    "SELECT account_id, direction, CAST(COUNT(*) AS BIGINT) FROM records WHERE org_id = $1 \
+                     GROUP BY account_id, direction ORDER BY account_id, direction",
+                )
+                .bind(org.0)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|(a, d, n)| Ok(RecordCount { account_id: AccountId(a), direction: d.parse()?, count: n }))
+                    .collect()
+            }
+
+            async fn records_by_platform_ids(&self, org: OrgId, keys: &[(AccountId, String)]) -> Result<Vec<Record>> {
+                let mut out = Vec::new();
+                for chunk in keys.chunks(200) {
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(format!("SELECT {RECORD_COLUMNS} FROM {RECORD_FROM} WHERE r.org_id = "));
+                    qb.push_bind(org.0).push(" AND (");
+                    for (i, (account, platform_id)) in chunk.iter().enumerate() {
+                        if i > 0 {
+                            qb.push(" OR ");
+                        }
+                        qb.push("(r.account_id = ").push_bind(account.0).push(" AND r.platform_item_id = ").push_bind(platform_id.clone()).push(")");
+                    }
+                    qb.push(")");
+                    let rows: Vec<RecordRow> = qb.build_query_as().fetch_all(&self.pool).await?;
+                    for row in rows {
+                        out.push(row.try_into()?);
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn classify_batch(&self, org: OrgId, ids: &[RecordId], from: Classification, to: Classification, reason: &str, actor: &str) -> Result<Vec<RecordId>> {
+                if reason.trim().is_empty() {
+                    return Err(DomainError::invalid("reason", "give a reason for the classification").into());
+                }
+                if ids.is_empty() || from == to {
+                    return Ok(Vec::new());
+                }
+                let mut tx = self.begin_write().await?;
+                let mut changed = Vec::new();
+                for chunk in ids.chunks(CHUNK) {
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new("SELECT id FROM records WHERE org_id = ");
+                    qb.push_bind(org.0).push(" AND classification = ").push_bind(from.as_str()).push(" AND id IN (");
+                    let mut sep = qb.separated(", ");
+                    for id in chunk {
+                        sep.push_bind(id.0);
+                    }
+                    qb.push(")");
+                    let rows: Vec<(i64,)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+                    if rows.is_empty() {
+                        continue;
+                    }
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new("UPDATE records SET classification = ");
+                    qb.push_bind(to.as_str()).push(" WHERE id IN (");
+                    let mut sep = qb.separated(", ");
+                    for (id,) in &rows {
+                        sep.push_bind(*id);
+                    }
+                    qb.push(")");
+                    qb.build().execute(&mut *tx).await?;
+                    changed.extend(rows.into_iter().map(|(id,)| id));
+                }
+                if changed.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let now = to_stored_precision(Utc::now());
+                let detail = serde_json::json!({"from": from.as_str(), "to": to.as_str(), "reason": reason});
+                let events: Vec<(i64, &'static str, DateTime<Utc>, String)> =
+                    changed.iter().map(|id| (*id, "classified", now, detail.to_string())).collect();
+                insert_events(&mut tx, &events, actor).await?;
+                let entries = changed
+                    .iter()
+                    .map(|id| entry(org, actor, AuditAction::RecordClassified, format!("record:{id}"), None, detail.clone()))
+                    .collect();
+                audit(&mut tx, org, entries).await?;
+                enqueue_search(&mut tx, &changed).await?;
+                tx.commit().await?;
+                Ok(changed.into_iter().map(RecordId).collect())
+            }
+        }
+
+        #[derive(sqlx::FromRow)]
+        struct CandidateRow {
+            #[sqlx(flatten)]
+            record: RecordRow,
+            findings: i64,
+            screened: i64,
         }
 
         // --- inbox: helpers (issue 5, item 3) ---

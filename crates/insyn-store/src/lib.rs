@@ -422,6 +422,42 @@ pub trait Store: Send + Sync + 'static {
         unsent_only: bool,
         limit: i64,
     ) -> Result<Vec<insyn_domain::OutboxMessage>>;
+
+    // --- public portal (issue 6) ---
+    /// The organisation's release policy as stored (JSON), if set.
+    async fn release_policy(&self, org: OrgId) -> Result<Option<String>>;
+    /// Replaces the organisation's release policy (JSON object), audited.
+    async fn set_release_policy(&self, org: OrgId, policy_json: &str, actor: &str) -> Result<()>;
+    /// Unassessed records without a deletion seen that nobody has classified yet (a record a
+    /// person withdrew is never a candidate again), in id order after `after`, with what the
+    /// release policy needs to decide on them. At most `limit` (1 to 5,000).
+    async fn release_candidates(
+        &self,
+        org: OrgId,
+        after: RecordId,
+        limit: i64,
+    ) -> Result<Vec<ReleaseCandidate>>;
+    /// Records per account and direction (every classification), for the register page.
+    async fn record_counts(&self, org: OrgId) -> Result<Vec<RecordCount>>;
+    /// The records with these platform ids on these accounts (thread starters for search
+    /// results), in no particular order; unknown keys are left out.
+    async fn records_by_platform_ids(
+        &self,
+        org: OrgId,
+        keys: &[(AccountId, String)],
+    ) -> Result<Vec<Record>>;
+    /// Classifies many records in one transaction (the release sweep): for each record whose
+    /// classification is still `from`, the new classification, a `classified` event and an audit
+    /// entry; the others are left alone. Returns the records changed.
+    async fn classify_batch(
+        &self,
+        org: OrgId,
+        ids: &[RecordId],
+        from: Classification,
+        to: Classification,
+        reason: &str,
+        actor: &str,
+    ) -> Result<Vec<RecordId>>;
 }
 
 /// Opens the store named by a URL: `sqlite:PATH` (created if missing) or `postgres://...`.

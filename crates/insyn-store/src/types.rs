@@ -84,3 +84,21 @@ pub struct StoredConnection {
     pub cursor: Option<String>,
     pub health: insyn_domain::ConnectionHealth,
 }
+
+/// An unassessed record as the release policy sees it (issue 6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseCandidate {
+    pub record: insyn_domain::Record,
+    /// Screening findings on any version of the record.
+    pub findings: u64,
+    /// Whether no version of the record waits for screening.
+    pub screened: bool,
+}
+
+/// How many records an account holds in one direction (the register page's description).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordCount {
+    pub account_id: AccountId,
+    pub direction: Direction,
+    pub count: i64,
+}

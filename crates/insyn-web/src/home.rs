@@ -1,35 +1,10 @@
-//! The start page and the health check.
+//! The health check. The start page, which lists the organisations' portals, is
+//! [`crate::portal::home_page`].
 use crate::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse};
-
-pub async fn page() -> Html<&'static str> {
-    Html(
-        r#"<!doctype html>
-<html lang="sv">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Insyn</title>
-<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1a1a1a}a{color:#0b5394}</style>
-</head>
-<body>
-<main>
-<h1>Insyn</h1>
-<p>Insyn tar hand om myndighetens sociala medier som allmänna handlingar: insamling, bevarande,
-sökning, uppsikt, diarieföring, arkivering och gallring.</p>
-<ul>
-<li><a href="/logga-in">Logga in för personal</a> (staff sign-in)</li>
-<li><a href="/health">Driftstatus</a> (health)</li>
-<li><a href="/api/openapi.json">API-beskrivning (OpenAPI)</a></li>
-</ul>
-<p lang="en">Insyn keeps an authority's social media as public records. The staff interface and the
-public portal are being built; the JSON API is described in the OpenAPI document above.</p>
-</main>
-</body>
-</html>"#,
-    )
-}
+use axum::response::IntoResponse;
 
 #[derive(serde::Serialize)]
 pub struct Health {

@@ -6,6 +6,7 @@ pub mod api;
 mod error;
 mod home;
 pub mod requests;
+pub mod portal;
 pub mod staff;
 mod webhooks;
 
@@ -48,12 +49,23 @@ pub fn router(app: App) -> Router {
     router_with(app, StaffConfig::default())
 }
 
-/// The whole HTTP application.
+/// The whole HTTP application; the portal's rate limit comes from the environment
+/// ([`portal::ratelimit::RateLimiter::from_env`]).
 pub fn router_with(app: App, staff: StaffConfig) -> Router {
+    router_full(app, staff, portal::ratelimit::RateLimiter::from_env())
+}
+
+/// The whole HTTP application with the portal's rate limit given (`None`: no limit).
+pub fn router_full(
+    app: App,
+    staff: StaffConfig,
+    portal_limit: Option<portal::ratelimit::RateLimiter>,
+) -> Router {
     let state = AppState { app };
     let staff = std::sync::Arc::new(staff);
     let request_routes = requests::public::routes(state.clone(), staff.clone());
     let staff_routes = staff::routes(state.clone(), staff);
+    let portal_routes = portal::routes_with_limit(state.clone(), portal_limit);
     let (api_router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::routes())
         .split_for_parts();
@@ -62,7 +74,6 @@ pub fn router_with(app: App, staff: StaffConfig) -> Router {
     Router::new()
         .merge(api_router)
         .merge(webhooks::routes())
-        .route("/", axum::routing::get(home::page))
         .route("/health", axum::routing::get(home::health))
         .route(
             "/api/openapi.json",
@@ -80,6 +91,7 @@ pub fn router_with(app: App, staff: StaffConfig) -> Router {
         .with_state(state)
         .merge(staff_routes)
         .merge(request_routes)
+        .merge(portal_routes)
         .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
@@ -118,9 +130,9 @@ pub async fn serve_with(
             }
         })
     };
+    // the peer address feeds the per-client rate limits of the portal and the request form
     let result = axum::serve(
         listener,
-        // the peer address feeds the per-client rate limit of the public request form
         router_with(app, staff).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)

@@ -223,6 +223,9 @@ impl Config {
             "test_python",
             "peers_dir",
             "test_node_modules",
+            // the public portal's rate limit, read by insyn-web (docs/PORTAL.md)
+            "portal_rate_per_minute",
+            "portal_rate_burst",
         ]));
         if let Some(dir) = data_dir {
             fig = fig.merge(Serialized::default("data_dir", dir));

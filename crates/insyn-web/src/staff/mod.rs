@@ -12,6 +12,7 @@ pub mod i18n;
 mod inbox;
 mod oidc;
 pub(crate) mod pages;
+mod release;
 mod session_store;
 mod user;
 
@@ -94,6 +95,7 @@ pub fn routes(state: AppState, config: Arc<StaffConfig>) -> Router {
             post(inbox::change_handling),
         )
         .route("/personal/poster/{id}/svar", post(inbox::answer))
+        .route("/personal/poster/{id}/portal", post(release::set_release))
         .route(
             "/personal/anvandare",
             get(pages::users).post(pages::add_user),

@@ -361,6 +361,8 @@ struct RecordPage {
     account: String,
     time: String,
     x: super::inbox::RecordInbox,
+    /// The portal action: `Some(released)` when the user may release or withdraw (issue 6).
+    release: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -418,6 +420,14 @@ pub(super) async fn record_page(
             Err(e) => return app_error(cu.lang, e),
         };
     let time = local_time(record.available_at);
+    // the portal action (issue 6): Some(is released) when the user may release or withdraw
+    let release = insyn_domain::staff::can_release(
+        &cu.user,
+        cu.user.org_id,
+        record.account_id,
+        record.classification,
+    )
+    .then_some(record.classification == insyn_domain::Classification::Released);
     (
         status,
         RecordPage {
@@ -426,6 +436,7 @@ pub(super) async fn record_page(
             account,
             time,
             x,
+            release,
         },
     )
         .into_response()

@@ -47,8 +47,16 @@ pub async fn run(cx: &Context, args: Args) -> CliResult {
     // are screened, within a second.
     let syncing = app.clone();
     let sync_task = tokio::spawn(async move {
+        let mut tick: u64 = 0;
         loop {
             tokio::time::sleep(Duration::from_secs(1)).await;
+            tick += 1;
+            // the portal's release policy, once a minute (issue 6)
+            if tick % 60 == 1
+                && let Err(e) = syncing.apply_release_policies().await
+            {
+                tracing::warn!(error = %e, "applying the release policy failed; retrying");
+            }
             if let Err(e) = syncing.sync_search().await {
                 tracing::warn!(error = %e, "search index update failed; retrying");
             }
