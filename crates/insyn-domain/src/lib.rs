@@ -4,7 +4,9 @@
 pub mod account;
 pub mod audit;
 pub mod connection;
+pub mod delivery;
 pub mod digest;
+pub mod disposal;
 pub mod error;
 pub mod finding;
 pub mod handling;
@@ -17,7 +19,12 @@ pub mod staff;
 pub use account::{Account, AccountStatus, NewAccount, OfficeHours, Platform};
 pub use audit::{AuditAction, AuditEntry, ChainBreak, GENESIS_HASH, NewAuditEntry};
 pub use connection::{AlertLevel, CaptureAlert, ConnectionHealth, ConnectionState, FailureKind};
+pub use delivery::{Delivery, DeliverySchedule, Period};
 pub use digest::Sha256Digest;
+pub use disposal::{
+    CrisisPeriod, DisposalDecision, DisposalFacts, DisposalOrder, DisposalRule, DisposedVersion,
+    HoldScope, KeepReason, LegalHold, NewDisposalRule, ProtocolEntry, RecordClass, Verdict,
+};
 pub use error::DomainError;
 pub use finding::{Finding, ScreeningTask};
 pub use handling::{Handling, HandlingChange, HandlingState, signed_answer};
