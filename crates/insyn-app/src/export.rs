@@ -13,8 +13,8 @@ use insyn_archive::{
     RecordBundle, SourceError,
 };
 use insyn_blobs::{BlobError, BlobStore, BlobStream};
-use insyn_domain::{AccountId, AuditAction, NewAuditEntry, OrgId, Organisation, Sha256Digest};
-use insyn_store::{RecordFilter, Store};
+use insyn_domain::{AccountId, Delivery, OrgId, Organisation, Sha256Digest};
+use insyn_store::{NewDelivery, RecordFilter, Store};
 use serde::Serialize;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -73,8 +73,10 @@ pub struct ExportReport {
     /// commons-ip's verdict, when it was asked.
     pub commons_ip: Option<String>,
     pub timestamps: Vec<TimeStampFile>,
-    /// The delivery log entry (audit chain position).
+    /// The delivery log entry's audit chain position.
     pub audit_seq: i64,
+    /// The delivery log entry (a re-delivery names the first delivery of the same selection).
+    pub delivery: Delivery,
     pub seconds: f64,
 }
 
@@ -252,17 +254,31 @@ impl App {
         let mut mets = [0u8; 32];
         hex::decode_to_slice(&package.mets_sha256, &mut mets)
             .map_err(|e| AppError::Internal(e.to_string()))?;
-        let entry = self
+        let validation = match &commons_ip {
+            Some(verdict) => format!("checksums; commons-ip {verdict}"),
+            None => "checksums".to_string(),
+        };
+        let delivery = self
             .store
-            .append_audit(NewAuditEntry {
-                org_id: org.id,
-                at: Utc::now(),
-                actor: actor.to_string(),
-                action: AuditAction::PackageExported,
-                subject: format!("package:{}", package.objid),
-                digest: Some(Sha256Digest(mets)),
-                detail: detail.to_string(),
-            })
+            .log_delivery(
+                org.id,
+                &NewDelivery {
+                    period_from: selection.from,
+                    period_to: selection.to.unwrap_or(now),
+                    account_id: selection.account,
+                    objid: package.objid.clone(),
+                    destination: package.path.display().to_string(),
+                    format: format.to_string(),
+                    records: package.records as i64,
+                    files: package.files as i64,
+                    bytes: package.bytes as i64,
+                    mets_sha256: Sha256Digest(mets),
+                    records_sha256: package.records_sha256.clone(),
+                    validation,
+                    detail,
+                },
+                actor,
+            )
             .await?;
         progress.finish();
         Ok(ExportReport {
@@ -270,7 +286,8 @@ impl App {
             format,
             commons_ip,
             timestamps,
-            audit_seq: entry.seq,
+            audit_seq: delivery.audit_seq,
+            delivery,
             seconds: started.elapsed().as_secs_f64(),
         })
     }
