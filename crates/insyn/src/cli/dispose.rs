@@ -32,7 +32,12 @@ pub struct Args {
 }
 
 fn actor(by: Option<String>) -> String {
-    by.unwrap_or_else(|| format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "okänd".into())))
+    by.unwrap_or_else(|| {
+        format!(
+            "cli:{}",
+            std::env::var("USER").unwrap_or_else(|_| "okänd".into())
+        )
+    })
 }
 
 fn date(field: &'static str, s: &str) -> Result<NaiveDate, CliError> {
@@ -102,7 +107,11 @@ fn print_report(r: &DisposalReport) {
             d.body
         );
         let ids: Vec<String> = g.record_ids.iter().map(|i| i.to_string()).collect();
-        let more = if g.records as usize > ids.len() { " …" } else { "" };
+        let more = if g.records as usize > ids.len() {
+            " …"
+        } else {
+            ""
+        };
         println!("     handlingar: {}{more}", ids.join(", "));
     }
     for k in &r.kept {
@@ -459,7 +468,9 @@ pub async fn hold(cx: &Context, c: HoldCommand) -> CliResult {
                 }
             };
             let o = app.organisation(&org).await?;
-            let h = app.set_legal_hold(o.id, &scope, &reason, &actor(by)).await?;
+            let h = app
+                .set_legal_hold(o.id, &scope, &reason, &actor(by))
+                .await?;
             println!("Spärr {} är satt på {}.", h.id, h.scope.describe());
         }
         HoldCommand::Lift {
