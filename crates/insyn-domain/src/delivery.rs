@@ -61,10 +61,7 @@ impl DeliverySchedule {
     pub fn complete_periods(&self, now: DateTime<Utc>) -> Vec<Period> {
         let mut out = Vec::new();
         let mut start = self.starts_on;
-        loop {
-            let Some(end) = start.checked_add_months(Months::new(self.interval_months)) else {
-                break;
-            };
+        while let Some(end) = start.checked_add_months(Months::new(self.interval_months)) {
             let p = Period {
                 from: midnight(start),
                 to: midnight(end),

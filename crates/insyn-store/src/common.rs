@@ -1745,7 +1745,7 @@ macro_rules! impl_store {
                 .bind(limit)
                 .fetch_all(&self.pool)
                 .await?;
-                rows.into_iter().map(|r| r.to_domain()).collect()
+                rows.into_iter().map(|r| r.into_domain()).collect()
             }
 
             async fn dispose(&self, org: OrgId, orders: &[DisposalOrder], actor: &str) -> Result<DisposalOutcome> {
@@ -1960,7 +1960,7 @@ macro_rules! impl_store {
                         .bind(limit)
                         .fetch_all(&self.pool)
                         .await?;
-                rows.into_iter().map(|r| r.to_domain()).collect()
+                rows.into_iter().map(|r| r.into_domain()).collect()
             }
 
             async fn disposed_blobs(&self, after: Option<Sha256Digest>, limit: i64) -> Result<Vec<Sha256Digest>> {

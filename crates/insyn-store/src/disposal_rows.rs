@@ -180,7 +180,7 @@ pub(crate) struct FactsRow {
 }
 
 impl FactsRow {
-    pub(crate) fn to_domain(self) -> Result<DisposalFacts, StoreError> {
+    pub(crate) fn into_domain(self) -> Result<DisposalFacts, StoreError> {
         Ok(DisposalFacts {
             record_id: RecordId(self.id),
             account_id: AccountId(self.account_id),
@@ -225,7 +225,7 @@ pub(crate) struct ProtocolRow {
 }
 
 impl ProtocolRow {
-    pub(crate) fn to_domain(self) -> Result<ProtocolEntry, StoreError> {
+    pub(crate) fn into_domain(self) -> Result<ProtocolEntry, StoreError> {
         Ok(ProtocolEntry {
             id: self.id,
             org_id: OrgId(self.org_id),
