@@ -13,8 +13,8 @@ use insyn_archive::{
     RecordBundle, SourceError,
 };
 use insyn_blobs::{BlobError, BlobStore, BlobStream};
-use insyn_domain::{AccountId, AuditAction, NewAuditEntry, OrgId, Organisation, Sha256Digest};
-use insyn_store::{RecordFilter, Store};
+use insyn_domain::{AccountId, Delivery, OrgId, Organisation, Sha256Digest};
+use insyn_store::{NewDelivery, RecordFilter, Store};
 use serde::Serialize;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -73,8 +73,10 @@ pub struct ExportReport {
     /// commons-ip's verdict, when it was asked.
     pub commons_ip: Option<String>,
     pub timestamps: Vec<TimeStampFile>,
-    /// The delivery log entry (audit chain position).
+    /// The delivery log entry's audit chain position.
     pub audit_seq: i64,
+    /// The delivery log entry (a re-delivery names the first delivery of the same selection).
+    pub delivery: Delivery,
     pub seconds: f64,
 }
 
@@ -252,17 +254,31 @@ impl App {
         let mut mets = [0u8; 32];
         hex::decode_to_slice(&package.mets_sha256, &mut mets)
             .map_err(|e| AppError::Internal(e.to_string()))?;
-        let entry = self
+        let validation = match &commons_ip {
+            Some(verdict) => format!("checksums; commons-ip {verdict}"),
+            None => "checksums".to_string(),
+        };
+        let delivery = self
             .store
-            .append_audit(NewAuditEntry {
-                org_id: org.id,
-                at: Utc::now(),
-                actor: actor.to_string(),
-                action: AuditAction::PackageExported,
-                subject: format!("package:{}", package.objid),
-                digest: Some(Sha256Digest(mets)),
-                detail: detail.to_string(),
-            })
+            .log_delivery(
+                org.id,
+                &NewDelivery {
+                    period_from: selection.from,
+                    period_to: selection.to.unwrap_or(now),
+                    account_id: selection.account,
+                    objid: package.objid.clone(),
+                    destination: package.path.display().to_string(),
+                    format: format.to_string(),
+                    records: package.records as i64,
+                    files: package.files as i64,
+                    bytes: package.bytes as i64,
+                    mets_sha256: Sha256Digest(mets),
+                    records_sha256: package.records_sha256.clone(),
+                    validation,
+                    detail,
+                },
+                actor,
+            )
             .await?;
         progress.finish();
         Ok(ExportReport {
@@ -270,7 +286,8 @@ impl App {
             format,
             commons_ip,
             timestamps,
-            audit_seq: entry.seq,
+            audit_seq: delivery.audit_seq,
+            delivery,
             seconds: started.elapsed().as_secs_f64(),
         })
     }
@@ -758,6 +775,152 @@ mod tests {
             head,
             "no delivery logged"
         );
+        assert!(app.deliveries(org.id).await.unwrap().is_empty());
+    }
+
+    /// What an export killed half-way leaves (a `.partial` package, its `.work` folder) is never
+    /// logged; the next export into the folder removes it and delivers a whole package.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_interrupted_export_restarts_cleanly() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = app(dir.path()).await;
+        let (org, _) = fixture(&app, 6, None).await;
+        let out = dir.path().join("out");
+        std::fs::create_dir_all(out.join(".uuid-killed.partial/representations/rep1")).unwrap();
+        std::fs::write(out.join(".uuid-killed.partial/METS.xml"), "<mets:mets").unwrap();
+        std::fs::create_dir_all(out.join(".uuid-killed.work")).unwrap();
+        std::fs::write(out.join(".uuid-killed2.zip.partial"), b"PK\x03\x04").unwrap();
+        let r = app
+            .export(
+                &org,
+                &october(),
+                &out,
+                &ExportOptions::default(),
+                &NoProgress,
+                "arkivarie",
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.package.leftovers_removed, 3);
+        let left: Vec<_> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(left, vec![r.package.path.clone()]);
+        assert!(
+            insyn_archive::verify::verify_package(&r.package.path)
+                .unwrap()
+                .is_empty()
+        );
+        let log = app.deliveries(org.id).await.unwrap();
+        assert_eq!(log.len(), 1);
+        assert_eq!(log[0].objid, r.package.objid);
+    }
+
+    /// The output disk fills up part-way (simulated: the export runs in a child process with a
+    /// file-size limit, `ulimit -f`, SIGXFSZ ignored, so a write past it fails as on a full disk):
+    /// a clear error, nothing left in the folder and nothing logged as delivered.
+    #[test]
+    fn a_full_disk_leaves_nothing_delivered() {
+        const CHILD: &str = "INSYN_APP_FULL_DISK_CHILD";
+        let rt = || {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap()
+        };
+        if let Some(data) = std::env::var_os(CHILD) {
+            let data = std::path::PathBuf::from(data);
+            rt().block_on(async {
+                let app = app(&data).await;
+                let org = app.organisation("ekbacka").await.unwrap();
+                let err = app
+                    .export(
+                        &org,
+                        &october(),
+                        &data.join("out"),
+                        &ExportOptions::default(),
+                        &NoProgress,
+                        "arkivarie",
+                    )
+                    .await
+                    .unwrap_err();
+                eprintln!("EXPORT FAILED: {err}");
+            });
+            return;
+        }
+        if Command::new("bash").arg("--version").output().is_err() {
+            eprintln!("SKIPPED: needs bash (ulimit)");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let video = rt().block_on(async {
+            let app = app(dir.path()).await;
+            let (org, account) = fixture(&app, 5, None).await;
+            // a 6 MiB video on one record: more than the 4 MiB a file may grow to in the child
+            let mut video = b"\0\0\0\x18ftypmp42".to_vec();
+            video.resize(6 << 20, 7);
+            let d = app.blobs.put(bytes::Bytes::from(video)).await.unwrap();
+            let at = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 10, 20, 12, 0, 0).unwrap();
+            app.store
+                .capture(
+                    org.id,
+                    &[CaptureItem {
+                        account_id: account,
+                        platform_item_id: "video".into(),
+                        kind: ItemKind::Post,
+                        direction: Direction::Created,
+                        parent_platform_id: None,
+                        thread_platform_id: None,
+                        author_name: "Ekbacka kommun".into(),
+                        author_platform_id: "1".into(),
+                        available_at: at,
+                        platform_time: Some(at),
+                        text: "Film från invigningen".into(),
+                        media: vec![d],
+                        raw_blob: None,
+                        raw_pointer: String::new(),
+                    }],
+                    "test",
+                )
+                .await
+                .unwrap();
+            d
+        });
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg("trap '' XFSZ; ulimit -f 4096; exec \"$0\" --exact export::tests::a_full_disk_leaves_nothing_delivered --nocapture --test-threads=1")
+            .arg(std::env::current_exe().unwrap())
+            .env(CHILD, dir.path())
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "{text}");
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("EXPORT FAILED: "))
+            .unwrap_or_else(|| panic!("the export failed: {text}"));
+        assert!(line.contains("cannot write"), "{line}");
+        assert!(line.contains("not delivered"), "{line}");
+        assert!(line.contains(&video.to_hex()), "the file is named: {line}");
+        let left: Vec<_> = std::fs::read_dir(dir.path().join("out"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert!(left.is_empty(), "left behind: {left:?}");
+        rt().block_on(async {
+            let app = app(dir.path()).await;
+            let org = app.organisation("ekbacka").await.unwrap();
+            assert!(
+                app.deliveries(org.id).await.unwrap().is_empty(),
+                "nothing delivered"
+            );
+        });
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,7 +5,9 @@ pub mod auth;
 mod backup;
 mod capture;
 pub mod connections;
+mod deliveries;
 pub mod demo;
+pub mod disposal;
 mod error;
 mod export;
 mod import;
@@ -25,6 +27,8 @@ pub mod webhooks;
 pub use backup::{BackupManifest, BackupReport, RestoreReport, restore, sqlite_path};
 pub use capture::{MediaProblem, Observation, PassReport};
 pub use connections::{AccountHealth, ConnectionView};
+pub use deliveries::DueReport;
+pub use disposal::{DisposalReport, KeptGroup, RuleGroup};
 pub use error::AppError;
 pub use export::{
     AdditionalInfo, ExportOptions, ExportReport, ExportSelection, Profile, TimeStampFile,

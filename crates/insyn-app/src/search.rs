@@ -208,6 +208,7 @@ impl BulkIndexer {
                 classification: Classification::Unassessed,
                 available_at: to_stored_precision(item.available_at),
                 deleted: false,
+                disposed: false,
                 author_name: item.author_name.clone(),
                 text: item.text.clone(),
             });

@@ -55,6 +55,8 @@ pub struct VerifyReport {
     pub organisations: u64,
     pub audit_entries: u64,
     pub versions: u64,
+    /// Versions whose content was disposed of under the disposal protocol (R9).
+    pub disposed_versions: u64,
     pub blobs: u64,
     pub blob_bytes: u64,
     pub problem_count: u64,
@@ -134,7 +136,12 @@ impl App {
             for c in &checks {
                 report.versions += 1;
                 let v = &c.version;
-                let problem = if !v.is_intact() {
+                let problem = if c.disposed_under_protocol == Some(false) {
+                    Some(
+                        "its content is gone but no disposal protocol entry vouches for it"
+                            .to_string(),
+                    )
+                } else if c.disposed_under_protocol.is_none() && !v.is_intact() {
                     Some(
                         "its content does not match its digest (changed after capture)".to_string(),
                     )
@@ -151,6 +158,9 @@ impl App {
                 } else {
                     None
                 };
+                if problem.is_none() && c.disposed_under_protocol == Some(true) {
+                    report.disposed_versions += 1;
+                }
                 if let Some(detail) = problem {
                     report.add(VerifyProblem::Version {
                         record: v.record_id.0,

@@ -59,6 +59,9 @@ pub struct PackageReport {
     /// SHA-256 (hex) over the lines `<record id> <SHA-256 of its file>` in the order written: one
     /// fingerprint of the record content (the same selection of unchanged records gives the same).
     pub records_sha256: String,
+    /// Leftovers of earlier exports to the same folder that stopped half-way (killed, power
+    /// lost), removed before this one started.
+    pub leftovers_removed: u64,
 }
 
 const REP_DATA: &str = "representations/rep1/data";
@@ -81,6 +84,10 @@ pub fn build_package(
             format!("{} is not a folder", dest.display()),
         ));
     }
+    // One export at a time per folder; whatever an earlier one left half-way goes first (it was
+    // never renamed to a package name, so it was never checked nor logged as delivered).
+    let _lock = crate::sink::lock_folder(dest)?;
+    let leftovers_removed = crate::sink::remove_leftovers(dest)?;
     let work = dest.join(format!(".{}.work", info.objid));
     std::fs::create_dir_all(&work).map_err(|e| ArchiveError::write(&work, e))?;
     let sink = match output {
@@ -90,7 +97,10 @@ pub fn build_package(
     let result = sink.and_then(|sink| {
         let mut b = Builder::new(sink, info, &work, options)?;
         match b.run(source, progress) {
-            Ok(report) => Ok(report),
+            Ok(report) => Ok(PackageReport {
+                leftovers_removed,
+                ..report
+            }),
             Err(e) => {
                 b.sink.abandon();
                 Err(e)
@@ -392,6 +402,7 @@ impl<'a> Builder<'a> {
             bytes: self.bytes,
             mets_sha256: hex::encode(mets.sha256),
             records_sha256: hex::encode(std::mem::take(&mut self.records_hasher).finalize()),
+            leftovers_removed: 0,
         })
     }
 

@@ -252,3 +252,61 @@ fn zip_err(path: &Path, e: zip::result::ZipError) -> ArchiveError {
         },
     }
 }
+
+/// Takes the output folder's export lock (an advisory lock on the folder itself, released when
+/// the handle is dropped; nothing is written). A second export into the same folder at the same
+/// time is refused rather than allowed to remove the first one's work in progress.
+pub(crate) fn lock_folder(dest: &Path) -> Result<File, ArchiveError> {
+    let f = File::open(dest).map_err(|e| ArchiveError::write(dest, e))?;
+    // A lock can be held for a moment by a child process forked elsewhere in this process
+    // before it execs (the descriptor is close-on-exec): wait a little before refusing.
+    let mut result = f.try_lock();
+    for _ in 0..40 {
+        if !matches!(result, Err(std::fs::TryLockError::WouldBlock)) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        result = f.try_lock();
+    }
+    match result {
+        Ok(()) => Ok(f),
+        Err(std::fs::TryLockError::WouldBlock) => Err(ArchiveError::invalid(
+            "out",
+            format!(
+                "en annan export skriver redan till {} / another export is writing to this folder; wait for it or choose another folder",
+                dest.display()
+            ),
+        )),
+        Err(std::fs::TryLockError::Error(e)) => Err(ArchiveError::write(dest, e)),
+    }
+}
+
+/// Whether a name in an output folder is the work of an export that did not finish.
+pub(crate) fn is_leftover(name: &str) -> bool {
+    name.starts_with('.')
+        && (name.ends_with(".partial") || name.ends_with(".work"))
+        && name.len() > ".partial".len() + 1
+}
+
+/// Removes what exports that stopped half-way left in `dest` (only names an export writes:
+/// `.<objid>.partial`, `.<objid>.zip.partial`, `.<objid>.work`). The caller holds the lock.
+pub(crate) fn remove_leftovers(dest: &Path) -> Result<u64, ArchiveError> {
+    let mut removed = 0;
+    for e in std::fs::read_dir(dest).map_err(|e| ArchiveError::write(dest, e))? {
+        let e = e.map_err(|e| ArchiveError::write(dest, e))?;
+        let name = e.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if !is_leftover(name) {
+            continue;
+        }
+        let path = e.path();
+        let r = if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        r.map_err(|e| ArchiveError::write(&path, e))?;
+        removed += 1;
+    }
+    Ok(removed)
+}

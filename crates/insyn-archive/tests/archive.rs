@@ -11,6 +11,7 @@ use insyn_domain::*;
 use serde_json::Value;
 use std::cell::Cell;
 use std::collections::HashMap;
+use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -796,4 +797,67 @@ fn a_write_that_fails_part_way_fails_the_package_and_leaves_nothing() {
         }
         eprintln!("write failed as expected: {msg}");
     }
+}
+
+/// An export killed half-way leaves `.<objid>.partial` (folder or zip) and `.<objid>.work`; the
+/// next export into the folder removes them first and builds a whole new package. Names that
+/// are not an export's work stay. A second export into a folder that is being written to is
+/// refused.
+#[test]
+fn an_interrupted_export_is_cleaned_up_by_the_next_and_exports_do_not_overlap() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join(".uuid-dead.partial/representations")).unwrap();
+    std::fs::write(d.join(".uuid-dead.partial/METS.xml"), "<mets").unwrap();
+    std::fs::write(d.join(".uuid-dead2.zip.partial"), b"PK\x03\x04half").unwrap();
+    std::fs::create_dir_all(d.join(".uuid-dead.work")).unwrap();
+    std::fs::write(d.join("notes.txt"), "keep").unwrap();
+    std::fs::write(d.join(".partial"), "not an export's name").unwrap();
+
+    let folder = File::open(d).unwrap();
+    folder.lock().unwrap();
+    let mut src = MemSource::fixture(3);
+    let err = build_package(
+        &mut src,
+        &info(&PackageInfo::new_objid()),
+        d,
+        Output::Zip,
+        BuildOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("another export"), "{err}");
+    assert!(
+        d.join(".uuid-dead.partial").exists(),
+        "nothing removed while locked"
+    );
+    drop(folder);
+
+    let report = build_package(
+        &mut src,
+        &info(&PackageInfo::new_objid()),
+        d,
+        Output::Zip,
+        BuildOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(report.leftovers_removed, 3);
+    let mut left: Vec<String> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    let mut want = vec![
+        ".partial".to_string(),
+        format!("{}.zip", report.objid),
+        "notes.txt".to_string(),
+    ];
+    want.sort();
+    assert_eq!(left, want);
+    assert!(
+        insyn_archive::verify::verify_package(&report.path)
+            .unwrap()
+            .is_empty()
+    );
 }

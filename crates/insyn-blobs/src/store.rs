@@ -67,8 +67,9 @@ pub struct BlobMeta {
 /// A content-addressed, write-once store of blobs (media, raw observations, archive packages).
 ///
 /// Every blob is stored under the SHA-256 of its content; storing the same content twice stores it
-/// once. There is no way to overwrite or delete a blob through this trait. Every read verifies the
-/// content against its digest.
+/// once. There is no way to overwrite a blob through this trait, and the only way to remove one is
+/// [`BlobStore::dispose`], which disposal (R9) calls after the protocol entry is committed. Every
+/// read verifies the content against its digest.
 #[async_trait]
 pub trait BlobStore: Send + Sync + 'static {
     /// Stores `bytes` (if not stored already) and returns their digest.
@@ -103,6 +104,11 @@ pub trait BlobStore: Send + Sync + 'static {
     /// Where the blobs are, for people: `folder /var/lib/insyn/blobs`,
     /// `s3://bucket/prefix at http://127.0.0.1:9000`. Never contains secrets.
     fn describe(&self) -> String;
+
+    /// Removes a blob that was disposed of under a disposal protocol entry (R9). Only the
+    /// disposal use case calls this, after the entry is committed. Removing a blob that is
+    /// already gone succeeds (a disposal interrupted after its commit can be finished again).
+    async fn dispose(&self, digest: &Sha256Digest) -> Result<(), BlobError>;
 }
 
 /// The key a blob is stored under: `sha256/ab/cd/abcd…` (64 lower-case hex digits).
@@ -396,6 +402,13 @@ impl BlobStore for ObjectBlobStore {
             });
         }
         Ok(size)
+    }
+
+    async fn dispose(&self, digest: &Sha256Digest) -> Result<(), BlobError> {
+        match self.store.delete(&Path::from(blob_key(digest))).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(self.err(e)),
+        }
     }
 
     async fn exists(&self, digest: &Sha256Digest) -> Result<bool, BlobError> {

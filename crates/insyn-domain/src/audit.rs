@@ -43,6 +43,19 @@ pub enum AuditAction {
     AnswerPublished,
     /// The organisation's working-time calendar (extra days off, eves) changed.
     CalendarChanged,
+    /// A disposal rule (bound to a disposal decision) was added.
+    DisposalRuleAdded,
+    /// A legal hold was set or lifted.
+    LegalHoldSet,
+    LegalHoldLifted,
+    /// A crisis period was marked (its records are kept from disposal, R9.3).
+    CrisisPeriodMarked,
+    /// A person decided that R9.3's protection does not apply to a record.
+    DisposalProtectionOverridden,
+    /// A record's content was disposed of under a rule (the protocol holds what).
+    RecordDisposed,
+    /// The delivery schedule changed.
+    DeliveryScheduleSet,
     /// A request for public records came in (issue 6).
     RequestReceived,
     /// A request was assigned, extended, linked to a record or withdrawn.
@@ -74,6 +87,13 @@ impl AuditAction {
             AuditAction::UserCreated => "user_created",
             AuditAction::UserAccessChanged => "user_access_changed",
             AuditAction::UserStatusChanged => "user_status_changed",
+            AuditAction::DisposalRuleAdded => "disposal_rule_added",
+            AuditAction::LegalHoldSet => "legal_hold_set",
+            AuditAction::LegalHoldLifted => "legal_hold_lifted",
+            AuditAction::CrisisPeriodMarked => "crisis_period_marked",
+            AuditAction::DisposalProtectionOverridden => "disposal_protection_overridden",
+            AuditAction::RecordDisposed => "record_disposed",
+            AuditAction::DeliveryScheduleSet => "delivery_schedule_set",
             AuditAction::UserPasswordSet => "user_password_set",
             AuditAction::ExternalIdentityLinked => "external_identity_linked",
             AuditAction::SignedIn => "signed_in",

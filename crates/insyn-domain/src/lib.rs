@@ -4,22 +4,29 @@
 pub mod account;
 pub mod audit;
 pub mod connection;
+pub mod delivery;
 pub mod digest;
+pub mod disposal;
 pub mod error;
 pub mod finding;
 pub mod handling;
 pub mod ids;
 pub mod org;
 pub mod record;
-pub mod request;
 pub mod release;
+pub mod request;
 pub mod search;
 pub mod staff;
 
 pub use account::{Account, AccountStatus, NewAccount, OfficeHours, Platform};
 pub use audit::{AuditAction, AuditEntry, ChainBreak, GENESIS_HASH, NewAuditEntry};
 pub use connection::{AlertLevel, CaptureAlert, ConnectionHealth, ConnectionState, FailureKind};
+pub use delivery::{Delivery, DeliverySchedule, Period};
 pub use digest::Sha256Digest;
+pub use disposal::{
+    CrisisPeriod, DisposalDecision, DisposalFacts, DisposalOrder, DisposalRule, DisposedVersion,
+    HoldScope, KeepReason, LegalHold, NewDisposalRule, ProtocolEntry, RecordClass, Verdict,
+};
 pub use error::DomainError;
 pub use finding::{Finding, ScreeningTask};
 pub use handling::{Handling, HandlingChange, HandlingState, signed_answer};
@@ -29,10 +36,10 @@ pub use record::{
     CaptureItem, Classification, Direction, ItemKind, NewVersion, Record, RecordEvent,
     RecordEventKind, RecordVersion,
 };
+pub use release::{AuthorDisplay, Hold, ReleaseDecision, ReleaseFacts, ReleasePolicy, is_public};
 pub use request::{
     Decision, Mask, NewRequest, OutboxMessage, RecordRequest, RequestChange, RequestEvent,
     RequestId, RequestState, Withheld,
 };
-pub use release::{AuthorDisplay, Hold, ReleaseDecision, ReleaseFacts, ReleasePolicy, is_public};
 pub use search::{SearchDoc, SearchHit, SearchOrder, SearchQuery, SearchResults};
 pub use staff::{AccountAccess, AccountGrant, NewUser, StaffUser, UserStatus};

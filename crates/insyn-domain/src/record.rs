@@ -277,6 +277,8 @@ pub enum RecordEventKind {
     Screened,
     /// Its handling in the inbox changed (state, assignee, answer; R5.2).
     HandlingChanged,
+    /// Its content was disposed of under a disposal rule (R9; the protocol holds what).
+    Disposed,
 }
 
 impl RecordEventKind {
@@ -288,6 +290,7 @@ impl RecordEventKind {
             RecordEventKind::Classified => "classified",
             RecordEventKind::Screened => "screened",
             RecordEventKind::HandlingChanged => "handling_changed",
+            RecordEventKind::Disposed => "disposed",
         }
     }
 }
@@ -302,6 +305,7 @@ impl FromStr for RecordEventKind {
             "classified" => Ok(RecordEventKind::Classified),
             "screened" => Ok(RecordEventKind::Screened),
             "handling_changed" => Ok(RecordEventKind::HandlingChanged),
+            "disposed" => Ok(RecordEventKind::Disposed),
             other => Err(DomainError::invalid(
                 "event",
                 format!("unknown record event '{other}'"),

@@ -19,6 +19,9 @@ pub struct SearchDoc {
     pub deleted: bool,
     pub author_name: String,
     pub text: String,
+    /// The record was disposed of (R9): the index drops it instead of storing it.
+    #[serde(default)]
+    pub disposed: bool,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

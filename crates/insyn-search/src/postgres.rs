@@ -202,8 +202,19 @@ impl SearchIndex for PgSearch {
     async fn apply(&self, docs: Vec<SearchDoc>, watermark: i64) -> Result<(), SearchError> {
         let started = std::time::Instant::now();
         let count = docs.len();
+        // disposed records (R9) leave the index instead of being stored
+        let (gone, docs): (Vec<SearchDoc>, Vec<SearchDoc>) =
+            docs.into_iter().partition(|d| d.disposed);
+        let gone: Vec<i64> = gone.iter().map(|d| d.record_id.0).collect();
         let rows = tokio::task::spawn_blocking(move || rows(docs)).await?;
         let mut tx = self.pool.begin().await?;
+        if !gone.is_empty() {
+            sqlx::query("DELETE FROM search_docs WHERE record_id = ANY($1) AND applied <= $2")
+                .bind(&gone)
+                .bind(watermark)
+                .execute(&mut *tx)
+                .await?;
+        }
         for chunk in rows.chunks(CHUNK) {
             let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(
                 "INSERT INTO search_docs (record_id, org_id, account_id, unit_id, kind, direction, \

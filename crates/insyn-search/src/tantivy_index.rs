@@ -289,6 +289,10 @@ impl Inner {
                     None => {}
                 }
             }
+            // a disposed record leaves the index (R9): deleted above, not added again
+            if doc.disposed {
+                continue;
+            }
             w.writer.add_document(self.document(doc, watermark))?;
         }
         let new_watermark = w.watermark.max(watermark);

@@ -107,6 +107,7 @@ conformance!(
     invalid_queries,
     nasty_input,
     concurrent_applies,
+    disposed_records_leave,
 );
 
 // --- fixtures ------------------------------------------------------------------------------
@@ -132,6 +133,7 @@ fn doc(id: i64, text: &str) -> SearchDoc {
         deleted: false,
         author_name: "Kim Berg".to_string(),
         text: text.to_string(),
+        disposed: false,
     }
 }
 
@@ -603,6 +605,20 @@ async fn replace_on_reapply(b: &Backend) {
     assert_eq!(found(&*ix, "tredje").await, vec![3]);
     assert_eq!(found(&*ix, "andra").await, Vec::<i64>::new());
     assert_eq!(found(&*ix, "första").await, Vec::<i64>::new());
+}
+
+async fn disposed_records_leave(b: &Backend) {
+    let ix = b.open().await;
+    ix.apply(vec![doc(1, "Skolan stänger"), doc(2, "Skolan öppnar")], 1)
+        .await
+        .unwrap();
+    let mut gone = doc(1, "");
+    gone.disposed = true;
+    ix.apply(vec![gone], 2).await.unwrap();
+    assert_eq!(found(&*ix, "skola").await, vec![2]);
+    assert_eq!(ix.doc_count(ORG).await.unwrap(), 1);
+    // not even a filter-only search lists it
+    assert_eq!(ids(&*ix, &q("")).await, vec![2]);
 }
 
 async fn older_apply_does_not_overwrite(b: &Backend) {

@@ -138,6 +138,16 @@ macro_rules! impl_store {
             row.ok_or_else(|| StoreError::not_found(format!("record {id}")))?.try_into()
         }
 
+        /// Fails unless the account is the organisation's (disposal, deliveries).
+        async fn account_in(tx: &mut Tx, org: OrgId, id: AccountId) -> Result<()> {
+            let found: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE org_id = $1 AND id = $2")
+                .bind(org.0)
+                .bind(id.0)
+                .fetch_optional(&mut **tx)
+                .await?;
+            found.map(|_| ()).ok_or_else(|| StoreError::not_found(format!("account {id}")))
+        }
+
         struct Existing {
             id: i64,
             head_version: i64,
@@ -1034,9 +1044,11 @@ macro_rules! impl_store {
 
             async fn versions_for_verify(&self, after_id: i64, limit: i64) -> Result<Vec<VersionCheck>> {
                 let rows: Vec<VersionCheckRow> = sqlx::query_as(
-                    "SELECT v.*, r.org_id, a.digest AS audited_digest FROM record_versions v \
+                    "SELECT v.*, r.org_id, a.digest AS audited_digest, r.disposed_at, p.versions AS protocol_versions \
+                     FROM record_versions v \
                      JOIN records r ON r.id = v.record_id \
                      LEFT JOIN audit_log a ON a.org_id = r.org_id AND a.seq = v.audit_seq \
+                     LEFT JOIN disposal_protocol p ON p.record_id = v.record_id \
                      WHERE v.id > $1 ORDER BY v.id LIMIT $2",
                 )
                 .bind(after_id)
@@ -1051,6 +1063,12 @@ macro_rules! impl_store {
                             version: r.version.to_domain()?,
                             audit_seq: r.version.audit_seq,
                             audited_digest: r.audited_digest.as_deref().map(digest).transpose()?,
+                            disposed_under_protocol: crate::disposal_rows::disposed_under_protocol(
+                                r.disposed_at,
+                                r.protocol_versions.as_deref(),
+                                r.version.number,
+                                &r.version.content_digest,
+                            ),
                         })
                     })
                     .collect()
@@ -1084,7 +1102,7 @@ macro_rules! impl_store {
 
             async fn search_outbox(&self, after: i64, limit: i64) -> Result<OutboxBatch> {
                 let sql = "SELECT r.id, r.org_id, r.account_id, a.unit_id, r.kind, r.direction, r.classification, \
-                    r.available_at, r.deleted_seen_at, v.author_name, v.text, o.id AS outbox_id \
+                    r.available_at, r.deleted_seen_at, v.author_name, v.text, o.id AS outbox_id, r.disposed_at \
                     FROM search_outbox o JOIN records r ON r.id = o.record_id \
                     JOIN record_versions v ON v.record_id = r.id AND v.number = r.head_version \
                     JOIN accounts a ON a.id = r.account_id WHERE o.id > $1 ORDER BY o.id LIMIT $2";
@@ -1147,7 +1165,7 @@ macro_rules! impl_store {
 
             async fn search_docs_after(&self, after: RecordId, limit: i64) -> Result<Vec<SearchDoc>> {
                 let sql = "SELECT r.id, r.org_id, r.account_id, a.unit_id, r.kind, r.direction, r.classification, \
-                    r.available_at, r.deleted_seen_at, v.author_name, v.text \
+                    r.available_at, r.deleted_seen_at, v.author_name, v.text, r.disposed_at \
                     FROM records r JOIN record_versions v ON v.record_id = r.id AND v.number = r.head_version \
                     JOIN accounts a ON a.id = r.account_id WHERE r.id > $1 ORDER BY r.id LIMIT $2";
                 let rows: Vec<SearchDocRow> = sqlx::query_as(sql).bind(after.0).bind(limit).fetch_all(&self.pool).await?;
@@ -1944,6 +1962,545 @@ macro_rules! impl_store {
                 enqueue_search(&mut tx, &changed).await?;
                 tx.commit().await?;
                 Ok(changed.into_iter().map(RecordId).collect())
+            }
+
+            // --- disposal (issue 7, R9) ---
+
+            async fn add_disposal_rule(&self, org: OrgId, new: &NewDisposalRule, actor: &str) -> Result<DisposalRule> {
+                new.validate(Utc::now().date_naive())?;
+                let mut tx = self.begin_write().await?;
+                if let Some(a) = new.account {
+                    account_in(&mut tx, org, a).await?;
+                }
+                let now = to_stored_precision(Utc::now());
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO disposal_rules (org_id, decision_reference, decided_on, decision_body, record_class, \
+                     account_id, retention_months, only_after_archived, created_at, created_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                )
+                .bind(org.0)
+                .bind(new.decision.reference.trim())
+                .bind(new.decision.decided_on)
+                .bind(new.decision.body.trim())
+                .bind(new.class.as_str())
+                .bind(new.account.map(|a| a.0))
+                .bind(i64::from(new.retention_months))
+                .bind(new.only_after_archived)
+                .bind(now)
+                .bind(actor)
+                .fetch_one(&mut *tx)
+                .await?;
+                let detail = serde_json::to_value(new).unwrap_or_default();
+                audit(&mut tx, org, vec![entry(org, actor, AuditAction::DisposalRuleAdded, format!("disposal_rule:{id}"), None, detail)]).await?;
+                let row: crate::disposal_rows::RuleRow = sqlx::query_as("SELECT * FROM disposal_rules WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                row.to_domain()
+            }
+
+            async fn disposal_rules(&self, org: OrgId) -> Result<Vec<DisposalRule>> {
+                let rows: Vec<crate::disposal_rows::RuleRow> =
+                    sqlx::query_as("SELECT * FROM disposal_rules WHERE org_id = $1 ORDER BY id")
+                        .bind(org.0)
+                        .fetch_all(&self.pool)
+                        .await?;
+                rows.iter().map(|r| r.to_domain()).collect()
+            }
+
+            async fn set_legal_hold(&self, org: OrgId, scope: &HoldScope, reason: &str, actor: &str) -> Result<LegalHold> {
+                insyn_domain::disposal::check_reason(reason)?;
+                let mut tx = self.begin_write().await?;
+                match scope {
+                    HoldScope::Record { record } => {
+                        record_in(&mut tx, org, *record).await?;
+                    }
+                    HoldScope::Thread { account, thread } => {
+                        account_in(&mut tx, org, *account).await?;
+                        if thread.trim().is_empty() || thread.len() > 512 {
+                            return Err(DomainError::invalid("thread", "trådens id saknas eller är för långt / the thread id is missing or too long").into());
+                        }
+                    }
+                    HoldScope::Account { account } => {
+                        account_in(&mut tx, org, *account).await?;
+                    }
+                }
+                let (kind, record, account, thread) = crate::disposal_rows::scope_columns(scope);
+                let now = to_stored_precision(Utc::now());
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO legal_holds (org_id, scope, record_id, account_id, thread, reason, set_at, set_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                )
+                .bind(org.0)
+                .bind(kind)
+                .bind(record)
+                .bind(account)
+                .bind(thread)
+                .bind(reason.trim())
+                .bind(now)
+                .bind(actor)
+                .fetch_one(&mut *tx)
+                .await?;
+                let detail = serde_json::json!({"scope": scope, "reason": reason.trim()});
+                audit(&mut tx, org, vec![entry(org, actor, AuditAction::LegalHoldSet, format!("legal_hold:{id}"), None, detail)]).await?;
+                let row: crate::disposal_rows::HoldRow = sqlx::query_as("SELECT * FROM legal_holds WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                row.to_domain()
+            }
+
+            async fn lift_legal_hold(&self, org: OrgId, id: i64, reason: &str, actor: &str) -> Result<LegalHold> {
+                insyn_domain::disposal::check_reason(reason)?;
+                let mut tx = self.begin_write().await?;
+                let row: Option<crate::disposal_rows::HoldRow> =
+                    sqlx::query_as("SELECT * FROM legal_holds WHERE id = $1 AND org_id = $2")
+                        .bind(id)
+                        .bind(org.0)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let row = row.ok_or_else(|| StoreError::not_found(format!("legal hold {id}")))?;
+                if row.lifted_at.is_some() {
+                    return Err(StoreError::Conflict(format!(
+                        "spärren {id} är redan hävd / legal hold {id} was lifted already"
+                    )));
+                }
+                let now = to_stored_precision(Utc::now());
+                sqlx::query("UPDATE legal_holds SET lifted_at = $1, lifted_by = $2, lift_reason = $3 WHERE id = $4")
+                    .bind(now)
+                    .bind(actor)
+                    .bind(reason.trim())
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                let detail = serde_json::json!({"reason": reason.trim()});
+                audit(&mut tx, org, vec![entry(org, actor, AuditAction::LegalHoldLifted, format!("legal_hold:{id}"), None, detail)]).await?;
+                let row: crate::disposal_rows::HoldRow = sqlx::query_as("SELECT * FROM legal_holds WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                row.to_domain()
+            }
+
+            async fn legal_holds(&self, org: OrgId, include_lifted: bool) -> Result<Vec<LegalHold>> {
+                let rows: Vec<crate::disposal_rows::HoldRow> = sqlx::query_as(
+                    "SELECT * FROM legal_holds WHERE org_id = $1 AND ($2 OR lifted_at IS NULL) ORDER BY id",
+                )
+                .bind(org.0)
+                .bind(include_lifted)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(|r| r.to_domain()).collect()
+            }
+
+            async fn mark_crisis_period(&self, org: OrgId, from: DateTime<Utc>, to: DateTime<Utc>, reason: &str, actor: &str) -> Result<CrisisPeriod> {
+                insyn_domain::disposal::check_reason(reason)?;
+                if from >= to {
+                    return Err(DomainError::invalid("from", "krisperioden måste börja innan den slutar / the crisis period must start before it ends").into());
+                }
+                let mut tx = self.begin_write().await?;
+                let now = to_stored_precision(Utc::now());
+                let (from, to) = (to_stored_precision(from), to_stored_precision(to));
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO crisis_periods (org_id, starts_at, ends_at, reason, set_at, set_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(org.0)
+                .bind(from)
+                .bind(to)
+                .bind(reason.trim())
+                .bind(now)
+                .bind(actor)
+                .fetch_one(&mut *tx)
+                .await?;
+                let detail = serde_json::json!({"from": from, "to": to, "reason": reason.trim()});
+                audit(&mut tx, org, vec![entry(org, actor, AuditAction::CrisisPeriodMarked, format!("crisis_period:{id}"), None, detail)]).await?;
+                tx.commit().await?;
+                Ok(CrisisPeriod { id, org_id: org, from, to, reason: reason.trim().to_string(), set_at: now, set_by: actor.to_string() })
+            }
+
+            async fn crisis_periods(&self, org: OrgId) -> Result<Vec<CrisisPeriod>> {
+                let rows: Vec<crate::disposal_rows::CrisisRow> =
+                    sqlx::query_as("SELECT * FROM crisis_periods WHERE org_id = $1 ORDER BY starts_at, id")
+                        .bind(org.0)
+                        .fetch_all(&self.pool)
+                        .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn override_disposal_protection(&self, org: OrgId, record: RecordId, reason: &str, actor: &str) -> Result<()> {
+                insyn_domain::disposal::check_reason(reason)?;
+                let mut tx = self.begin_write().await?;
+                record_in(&mut tx, org, record).await?;
+                let now = to_stored_precision(Utc::now());
+                sqlx::query(
+                    "INSERT INTO disposal_overrides (record_id, org_id, reason, decided_at, decided_by) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (record_id) DO UPDATE SET reason = excluded.reason, decided_at = excluded.decided_at, decided_by = excluded.decided_by",
+                )
+                .bind(record.0)
+                .bind(org.0)
+                .bind(reason.trim())
+                .bind(now)
+                .bind(actor)
+                .execute(&mut *tx)
+                .await?;
+                let detail = serde_json::json!({"reason": reason.trim()});
+                audit(&mut tx, org, vec![entry(org, actor, AuditAction::DisposalProtectionOverridden, format!("record:{record}"), None, detail)]).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn disposal_facts(&self, org: OrgId, after: RecordId, limit: i64) -> Result<Vec<DisposalFacts>> {
+                let rows: Vec<crate::disposal_rows::FactsRow> = sqlx::query_as(
+                    "SELECT r.id, r.account_id, r.platform_item_id, r.kind, r.direction, r.thread_platform_id, r.available_at, \
+                     EXISTS (SELECT 1 FROM deliveries d WHERE d.org_id = r.org_id \
+                        AND (d.account_id IS NULL OR d.account_id = r.account_id) \
+                        AND (d.period_from IS NULL OR d.period_from <= r.available_at) AND r.available_at < d.period_to \
+                        AND d.delivered_at >= (SELECT MAX(v.captured_at) FROM record_versions v WHERE v.record_id = r.id)) AS archived, \
+                     EXISTS (SELECT 1 FROM crisis_periods c WHERE c.org_id = r.org_id \
+                        AND c.starts_at <= r.available_at AND r.available_at < c.ends_at) AS crisis, \
+                     (a.status = 'closed' AND r.available_at = (SELECT MAX(r2.available_at) FROM records r2 WHERE r2.account_id = r.account_id)) AS last_of_closed, \
+                     EXISTS (SELECT 1 FROM disposal_overrides o WHERE o.record_id = r.id) AS overridden \
+                     FROM records r JOIN accounts a ON a.id = r.account_id \
+                     WHERE r.org_id = $1 AND r.id > $2 AND r.disposed_at IS NULL ORDER BY r.id LIMIT $3",
+                )
+                .bind(org.0)
+                .bind(after.0)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(|r| r.into_domain()).collect()
+            }
+
+            async fn dispose(&self, org: OrgId, orders: &[DisposalOrder], actor: &str) -> Result<DisposalOutcome> {
+                use std::collections::{BTreeMap, BTreeSet};
+                if orders.is_empty() {
+                    return Ok(DisposalOutcome::default());
+                }
+                if orders.len() > CHUNK {
+                    return Err(StoreError::Unsupported(format!("at most {CHUNK} records per disposal call")));
+                }
+                let mut seen = BTreeSet::new();
+                for o in orders {
+                    if o.rule.org_id != org {
+                        return Err(StoreError::not_found(format!("disposal rule {}", o.rule.id)));
+                    }
+                    if !seen.insert(o.record_id.0) {
+                        return Err(DomainError::invalid("record", format!("record {} is named twice", o.record_id)).into());
+                    }
+                }
+                let mut tx = self.begin_write().await?;
+                let now = to_stored_precision(Utc::now());
+                let ids: Vec<i64> = orders.iter().map(|o| o.record_id.0).collect();
+                let id_list = ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ");
+
+                // 1. the records and their versions
+                type Rec = (i64, String, String, String, DateTime<Utc>, Option<DateTime<Utc>>);
+                let mut items = Vec::with_capacity(orders.len());
+                for o in orders {
+                    let rec: Option<Rec> = sqlx::query_as(
+                        "SELECT account_id, platform_item_id, kind, direction, available_at, disposed_at FROM records WHERE id = $1 AND org_id = $2",
+                    )
+                    .bind(o.record_id.0)
+                    .bind(org.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let rec = rec.ok_or_else(|| StoreError::not_found(format!("record {}", o.record_id)))?;
+                    if rec.5.is_some() {
+                        return Err(StoreError::Conflict(format!(
+                            "handling {} är redan gallrad / record {} was disposed of already",
+                            o.record_id, o.record_id
+                        )));
+                    }
+                    let versions: Vec<VersionRow> =
+                        sqlx::query_as("SELECT * FROM record_versions WHERE record_id = $1 ORDER BY number")
+                            .bind(o.record_id.0)
+                            .fetch_all(&mut *tx)
+                            .await?;
+                    let mut disposed = Vec::with_capacity(versions.len());
+                    let mut blobs = BTreeSet::new();
+                    for v in &versions {
+                        let d = v.to_domain()?;
+                        for b in crate::disposal_rows::version_blobs(v.raw_blob.as_deref(), &v.media)? {
+                            blobs.insert(b);
+                        }
+                        disposed.push(DisposedVersion {
+                            number: d.number,
+                            content_digest: d.content_digest,
+                            raw_blob: d.raw_blob,
+                            media: d.media,
+                            captured_at: d.captured_at,
+                        });
+                    }
+                    items.push((o, rec, disposed, blobs));
+                }
+
+                // 2. which blobs a record outside this batch still refers to (reference counting
+                // over what remains: disposed records refer to nothing)
+                let mut kept_blobs = BTreeSet::new();
+                let candidates: BTreeSet<Sha256Digest> = items.iter().flat_map(|i| i.3.iter().copied()).collect();
+                for c in &candidates {
+                    let hex = c.to_hex();
+                    let raw: Option<i32> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                        "SELECT 1 FROM record_versions WHERE raw_blob = $1 AND record_id NOT IN ({id_list}) LIMIT 1"
+                    )))
+                    .bind(&hex)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let used = if raw.is_some() {
+                        true
+                    } else {
+                        let media: Option<i32> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                            "SELECT 1 FROM record_versions WHERE media <> '[]' AND media LIKE $1 AND record_id NOT IN ({id_list}) LIMIT 1"
+                        )))
+                        .bind(format!("%{hex}%"))
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        media.is_some()
+                    };
+                    if used {
+                        kept_blobs.insert(*c);
+                    }
+                }
+
+                // 3. audit entries, one per record
+                let mut news = Vec::with_capacity(items.len());
+                for (o, _, versions, blobs) in &items {
+                    let removed: Vec<&Sha256Digest> = blobs.iter().filter(|b| !kept_blobs.contains(b)).collect();
+                    let kept: Vec<&Sha256Digest> = blobs.iter().filter(|b| kept_blobs.contains(b)).collect();
+                    let detail = serde_json::json!({
+                        "rule": o.rule.id,
+                        "decision": o.rule.rule.decision,
+                        "versions": versions.iter().map(|v| serde_json::json!({"number": v.number, "content_digest": v.content_digest})).collect::<Vec<_>>(),
+                        "blobs_removed": removed,
+                        "blobs_kept": kept,
+                    });
+                    news.push(entry(org, actor, AuditAction::RecordDisposed, format!("record:{}", o.record_id), None, detail));
+                }
+                let sealed = audit(&mut tx, org, news).await?;
+
+                // 4. protocol entries, then the content goes (the trigger lets it only now)
+                let mut entries = Vec::with_capacity(items.len());
+                let mut blob_protocol: BTreeMap<Sha256Digest, i64> = BTreeMap::new();
+                let mut events = Vec::with_capacity(items.len());
+                for ((o, rec, versions, blobs), sealed) in items.into_iter().zip(&sealed) {
+                    let removed: Vec<Sha256Digest> = blobs.iter().filter(|b| !kept_blobs.contains(b)).copied().collect();
+                    let kept: Vec<Sha256Digest> = blobs.iter().filter(|b| kept_blobs.contains(b)).copied().collect();
+                    let d = &o.rule.rule.decision;
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO disposal_protocol (org_id, record_id, account_id, platform_item_id, kind, direction, available_at, \
+                         versions, blobs_removed, blobs_kept, rule_id, decision_reference, decided_on, decision_body, disposed_at, disposed_by, audit_seq) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
+                    )
+                    .bind(org.0)
+                    .bind(o.record_id.0)
+                    .bind(rec.0)
+                    .bind(&rec.1)
+                    .bind(&rec.2)
+                    .bind(&rec.3)
+                    .bind(rec.4)
+                    .bind(crate::common::to_json(&versions))
+                    .bind(crate::common::to_json(&removed))
+                    .bind(crate::common::to_json(&kept))
+                    .bind(o.rule.id)
+                    .bind(&d.reference)
+                    .bind(d.decided_on)
+                    .bind(&d.body)
+                    .bind(now)
+                    .bind(actor)
+                    .bind(sealed.seq)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    sqlx::query("UPDATE record_versions SET text = '', author_name = '', media = '[]', raw_blob = NULL WHERE record_id = $1")
+                        .bind(o.record_id.0)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("UPDATE records SET disposed_at = $1, author_platform_id = '' WHERE id = $2")
+                        .bind(now)
+                        .bind(o.record_id.0)
+                        .execute(&mut *tx)
+                        .await?;
+                    for b in &removed {
+                        blob_protocol.entry(*b).or_insert(id);
+                    }
+                    events.push((
+                        o.record_id.0,
+                        RecordEventKind::Disposed.as_str(),
+                        now,
+                        serde_json::json!({"rule": o.rule.id, "decision": d.reference, "protocol": id}).to_string(),
+                    ));
+                    entries.push(ProtocolEntry {
+                        id,
+                        org_id: org,
+                        record_id: o.record_id,
+                        account_id: AccountId(rec.0),
+                        platform_item_id: rec.1,
+                        kind: rec.2.parse()?,
+                        direction: rec.3.parse()?,
+                        available_at: rec.4,
+                        versions,
+                        blobs_removed: removed,
+                        blobs_kept: kept,
+                        rule_id: o.rule.id,
+                        decision: d.clone(),
+                        disposed_at: now,
+                        disposed_by: actor.to_string(),
+                        audit_seq: sealed.seq,
+                    });
+                }
+                insert_events(&mut tx, &events, actor).await?;
+                enqueue_search(&mut tx, &ids).await?;
+
+                // 5. blobs no remaining record refers to leave the catalogue, noted as disposed
+                for (b, protocol) in &blob_protocol {
+                    let hex = b.to_hex();
+                    let meta: Option<(i64, String)> = sqlx::query_as("SELECT size, media_type FROM blobs WHERE sha256 = $1")
+                        .bind(&hex)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    let (size, media_type) = meta.unwrap_or((0, "application/octet-stream".into()));
+                    sqlx::query(
+                        "INSERT INTO disposed_blobs (sha256, size, media_type, disposed_at, protocol_id) VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT (sha256) DO NOTHING",
+                    )
+                    .bind(&hex)
+                    .bind(size)
+                    .bind(media_type)
+                    .bind(now)
+                    .bind(*protocol)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query("DELETE FROM blobs WHERE sha256 = $1").bind(&hex).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(DisposalOutcome { entries, blobs_to_remove: blob_protocol.into_keys().collect() })
+            }
+
+            async fn disposal_protocol(&self, org: OrgId, after: i64, limit: i64) -> Result<Vec<ProtocolEntry>> {
+                let rows: Vec<crate::disposal_rows::ProtocolRow> =
+                    sqlx::query_as("SELECT * FROM disposal_protocol WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3")
+                        .bind(org.0)
+                        .bind(after)
+                        .bind(limit)
+                        .fetch_all(&self.pool)
+                        .await?;
+                rows.into_iter().map(|r| r.into_domain()).collect()
+            }
+
+            async fn disposed_blobs(&self, after: Option<Sha256Digest>, limit: i64) -> Result<Vec<Sha256Digest>> {
+                let rows: Vec<String> = sqlx::query_scalar("SELECT sha256 FROM disposed_blobs WHERE sha256 > $1 ORDER BY sha256 LIMIT $2")
+                    .bind(after.map(|d| d.to_hex()).unwrap_or_default())
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(|s| digest(s)).collect()
+            }
+
+            // --- deliveries (issue 7, R8.1, R8.3) ---
+
+            async fn set_delivery_schedule(&self, org: OrgId, schedule: &DeliverySchedule, actor: &str) -> Result<()> {
+                // re-validated: the type may have been built by hand
+                DeliverySchedule::new(schedule.interval_months, schedule.starts_on)?;
+                let mut tx = self.begin_write().await?;
+                let now = to_stored_precision(Utc::now());
+                sqlx::query(
+                    "INSERT INTO delivery_schedules (org_id, interval_months, starts_on, changed_at, changed_by) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (org_id) DO UPDATE SET interval_months = excluded.interval_months, starts_on = excluded.starts_on, \
+                     changed_at = excluded.changed_at, changed_by = excluded.changed_by",
+                )
+                .bind(org.0)
+                .bind(i64::from(schedule.interval_months))
+                .bind(schedule.starts_on)
+                .bind(now)
+                .bind(actor)
+                .execute(&mut *tx)
+                .await?;
+                let detail = serde_json::to_value(schedule).unwrap_or_default();
+                audit(&mut tx, org, vec![entry(org, actor, AuditAction::DeliveryScheduleSet, format!("organisation:{org}"), None, detail)]).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn delivery_schedule(&self, org: OrgId) -> Result<Option<DeliverySchedule>> {
+                let row: Option<crate::disposal_rows::ScheduleRow> =
+                    sqlx::query_as("SELECT interval_months, starts_on FROM delivery_schedules WHERE org_id = $1")
+                        .bind(org.0)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                row.map(|r| r.to_domain()).transpose()
+            }
+
+            async fn log_delivery(&self, org: OrgId, new: &NewDelivery, actor: &str) -> Result<Delivery> {
+                let mut tx = self.begin_write().await?;
+                if let Some(a) = new.account_id {
+                    account_in(&mut tx, org, a).await?;
+                }
+                let period_from = new.period_from.map(to_stored_precision);
+                let period_to = to_stored_precision(new.period_to);
+                let first: Option<(i64, String)> = sqlx::query_as(
+                    "SELECT id, records_sha256 FROM deliveries WHERE org_id = $1 AND redelivery_of IS NULL AND period_to = $2 \
+                     AND ((period_from IS NULL AND $3 IS NULL) OR period_from = $3) \
+                     AND ((account_id IS NULL AND $4 IS NULL) OR account_id = $4) ORDER BY id LIMIT 1",
+                )
+                .bind(org.0)
+                .bind(period_to)
+                .bind(period_from)
+                .bind(new.account_id.map(|a| a.0))
+                .fetch_optional(&mut *tx)
+                .await?;
+                let redelivery_of = first.as_ref().map(|f| f.0);
+                let same_content = first.as_ref().map(|f| f.1 == new.records_sha256);
+                let mut detail = new.detail.clone();
+                if let serde_json::Value::Object(m) = &mut detail {
+                    m.insert("redelivery_of".into(), serde_json::json!(redelivery_of));
+                    m.insert("same_content".into(), serde_json::json!(same_content));
+                }
+                let sealed = audit(&mut tx, org, vec![entry(org, actor, AuditAction::PackageExported, format!("package:{}", new.objid), Some(new.mets_sha256), detail)]).await?;
+                let seq = sealed.last().map(|e| e.seq).unwrap_or_default();
+                let now = to_stored_precision(Utc::now());
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO deliveries (org_id, period_from, period_to, account_id, objid, destination, format, records, files, bytes, \
+                     mets_sha256, records_sha256, validation, delivered_at, delivered_by, redelivery_of, same_content, audit_seq) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id",
+                )
+                .bind(org.0)
+                .bind(period_from)
+                .bind(period_to)
+                .bind(new.account_id.map(|a| a.0))
+                .bind(&new.objid)
+                .bind(&new.destination)
+                .bind(&new.format)
+                .bind(new.records)
+                .bind(new.files)
+                .bind(new.bytes)
+                .bind(new.mets_sha256.to_hex())
+                .bind(&new.records_sha256)
+                .bind(&new.validation)
+                .bind(now)
+                .bind(actor)
+                .bind(redelivery_of)
+                .bind(same_content)
+                .bind(seq)
+                .fetch_one(&mut *tx)
+                .await?;
+                let row: crate::disposal_rows::DeliveryRow = sqlx::query_as("SELECT * FROM deliveries WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(row.into())
+            }
+
+            async fn deliveries(&self, org: OrgId) -> Result<Vec<Delivery>> {
+                let rows: Vec<crate::disposal_rows::DeliveryRow> =
+                    sqlx::query_as("SELECT * FROM deliveries WHERE org_id = $1 ORDER BY id")
+                        .bind(org.0)
+                        .fetch_all(&self.pool)
+                        .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
             }
         }
 

@@ -10,6 +10,7 @@
 //! version and the time a deletion was seen.
 
 mod common;
+mod disposal_rows;
 mod error;
 pub mod postgres;
 mod requests;
@@ -458,6 +459,112 @@ pub trait Store: Send + Sync + 'static {
         reason: &str,
         actor: &str,
     ) -> Result<Vec<RecordId>>;
+
+    // --- disposal (issue 7, R9) ---
+    /// Adds a disposal rule bound to its decision (validated; the account must be the
+    /// organisation's), audited.
+    async fn add_disposal_rule(
+        &self,
+        org: OrgId,
+        new: &insyn_domain::NewDisposalRule,
+        actor: &str,
+    ) -> Result<insyn_domain::DisposalRule>;
+    async fn disposal_rules(&self, org: OrgId) -> Result<Vec<insyn_domain::DisposalRule>>;
+    /// Sets a legal hold on a record, thread or account (which must be the organisation's),
+    /// audited.
+    async fn set_legal_hold(
+        &self,
+        org: OrgId,
+        scope: &insyn_domain::HoldScope,
+        reason: &str,
+        actor: &str,
+    ) -> Result<insyn_domain::LegalHold>;
+    /// Lifts an active hold (it stays listed with who lifted it, when and why), audited.
+    async fn lift_legal_hold(
+        &self,
+        org: OrgId,
+        id: i64,
+        reason: &str,
+        actor: &str,
+    ) -> Result<insyn_domain::LegalHold>;
+    /// Holds in id order; lifted ones too when `include_lifted`.
+    async fn legal_holds(
+        &self,
+        org: OrgId,
+        include_lifted: bool,
+    ) -> Result<Vec<insyn_domain::LegalHold>>;
+    /// Marks a crisis period (R9.3), audited.
+    async fn mark_crisis_period(
+        &self,
+        org: OrgId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        reason: &str,
+        actor: &str,
+    ) -> Result<insyn_domain::CrisisPeriod>;
+    async fn crisis_periods(&self, org: OrgId) -> Result<Vec<insyn_domain::CrisisPeriod>>;
+    /// A person's decision that R9.3's protection does not apply to this record, audited.
+    async fn override_disposal_protection(
+        &self,
+        org: OrgId,
+        record: RecordId,
+        reason: &str,
+        actor: &str,
+    ) -> Result<()>;
+    /// Records not yet disposed of, in id order after `after`, with what disposal must know:
+    /// archived (in a delivered package covering its account and time, delivered after its
+    /// newest version), in a crisis period, the last capture of a closed account, overridden.
+    async fn disposal_facts(
+        &self,
+        org: OrgId,
+        after: RecordId,
+        limit: i64,
+    ) -> Result<Vec<insyn_domain::DisposalFacts>>;
+    /// Disposes of records in one transaction: per record a protocol entry, its versions'
+    /// content emptied (text, author, media, raw payload), a `disposed` event, an audit entry,
+    /// and its search document queued for removal. Blobs that no remaining record refers to
+    /// leave the catalogue (noted as disposed); the caller removes their bytes after this returns.
+    async fn dispose(
+        &self,
+        org: OrgId,
+        orders: &[insyn_domain::DisposalOrder],
+        actor: &str,
+    ) -> Result<DisposalOutcome>;
+    /// The disposal protocol in id order after `after`.
+    async fn disposal_protocol(
+        &self,
+        org: OrgId,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<insyn_domain::ProtocolEntry>>;
+    /// Admin: blobs disposed of under the protocol, in digest order after `after`.
+    async fn disposed_blobs(
+        &self,
+        after: Option<Sha256Digest>,
+        limit: i64,
+    ) -> Result<Vec<Sha256Digest>>;
+
+    // --- deliveries (issue 7, R8.1, R8.3) ---
+    /// Sets the organisation's delivery schedule, audited.
+    async fn set_delivery_schedule(
+        &self,
+        org: OrgId,
+        schedule: &insyn_domain::DeliverySchedule,
+        actor: &str,
+    ) -> Result<()>;
+    async fn delivery_schedule(&self, org: OrgId)
+    -> Result<Option<insyn_domain::DeliverySchedule>>;
+    /// Logs a delivered package (and its `package_exported` audit entry) in one transaction. A
+    /// delivery of a selection delivered before is logged as a re-delivery of the first, with
+    /// whether its records are the same.
+    async fn log_delivery(
+        &self,
+        org: OrgId,
+        new: &NewDelivery,
+        actor: &str,
+    ) -> Result<insyn_domain::Delivery>;
+    /// The delivery log, oldest first.
+    async fn deliveries(&self, org: OrgId) -> Result<Vec<insyn_domain::Delivery>>;
 }
 
 /// Opens the store named by a URL: `sqlite:PATH` (created if missing) or `postgres://...`.

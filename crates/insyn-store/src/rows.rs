@@ -204,6 +204,8 @@ pub(crate) struct VersionCheckRow {
     pub version: VersionRow,
     pub org_id: i64,
     pub audited_digest: Option<String>,
+    pub disposed_at: Option<DateTime<Utc>>,
+    pub protocol_versions: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -275,6 +277,8 @@ pub(crate) struct SearchDocRow {
     pub text: String,
     #[sqlx(default)]
     pub outbox_id: i64,
+    #[sqlx(default)]
+    pub disposed_at: Option<DateTime<Utc>>,
 }
 
 impl TryFrom<SearchDocRow> for insyn_domain::SearchDoc {
@@ -292,6 +296,7 @@ impl TryFrom<SearchDocRow> for insyn_domain::SearchDoc {
             deleted: r.deleted_seen_at.is_some(),
             author_name: r.author_name,
             text: r.text,
+            disposed: r.disposed_at.is_some(),
         })
     }
 }

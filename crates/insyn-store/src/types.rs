@@ -59,6 +59,9 @@ pub struct VersionCheck {
     pub audit_seq: i64,
     /// The digest recorded in the audit entry at `audit_seq`, if that entry exists.
     pub audited_digest: Option<Sha256Digest>,
+    /// `None` when the record is not disposed of; else whether its disposal protocol entry
+    /// lists this version with this digest (content emptied under the protocol, not lost).
+    pub disposed_under_protocol: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -101,4 +104,31 @@ pub struct RecordCount {
     pub account_id: AccountId,
     pub direction: Direction,
     pub count: i64,
+}
+
+/// What [`crate::Store::dispose`] did: one protocol entry per record, and the blobs no kept record
+/// refers to any more, which the caller removes from the blob store once this is committed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DisposalOutcome {
+    pub entries: Vec<insyn_domain::ProtocolEntry>,
+    pub blobs_to_remove: Vec<Sha256Digest>,
+}
+
+/// A package to log as delivered (the delivery log, R8.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewDelivery {
+    pub period_from: Option<DateTime<Utc>>,
+    pub period_to: DateTime<Utc>,
+    pub account_id: Option<AccountId>,
+    pub objid: String,
+    pub destination: String,
+    pub format: String,
+    pub records: i64,
+    pub files: i64,
+    pub bytes: i64,
+    pub mets_sha256: Sha256Digest,
+    pub records_sha256: String,
+    pub validation: String,
+    /// Extra JSON detail for the audit entry (time-stamps, commons-ip verdict).
+    pub detail: serde_json::Value,
 }

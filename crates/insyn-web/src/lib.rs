@@ -5,8 +5,8 @@
 pub mod api;
 mod error;
 mod home;
-pub mod requests;
 pub mod portal;
+pub mod requests;
 pub mod staff;
 mod webhooks;
 

@@ -2,7 +2,7 @@
 //! organisation's records for a period and/or an account, checked before it counts as delivered;
 //! and `insyn verify-package`: re-reads a package and names the first file that does not match.
 use super::{CliError, CliResult, Context, print_json};
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use insyn_app::{AdditionalInfo, ExportOptions, ExportSelection, Party, Profile};
 use insyn_domain::AccountId;
 use std::path::PathBuf;
@@ -13,6 +13,10 @@ pub struct Args {
     /// The organisation (its short name, see `insyn org list`).
     #[arg(long)]
     org: String,
+    /// Build every package the delivery schedule has due (complete periods not yet delivered),
+    /// instead of one selection.
+    #[arg(long, conflicts_with_all = ["from", "to", "account"])]
+    due: bool,
     /// First day of the period (YYYY-MM-DD, Swedish time), inclusive.
     #[arg(long)]
     from: Option<String>,
@@ -149,6 +153,47 @@ pub async fn run(cx: &Context, a: Args) -> CliResult {
             "insyn: varning: inga scheman (--schemas / INSYN_ARCHIVE_SCHEMAS); paketet får ingen schemas/-mapp / warning: no schemas given, the package carries no schemas/"
         );
     }
+    if a.due {
+        let due = app
+            .export_due(
+                &org,
+                &a.out,
+                &options,
+                Utc::now(),
+                &crate::progress::Bar::new(),
+                "cli",
+            )
+            .await?;
+        if a.json {
+            print_json(&due)?;
+        } else {
+            if due.default_schedule {
+                println!(
+                    "Inget leveransschema är satt; standard är varje månad från {} (se `insyn deliveries schedule`).",
+                    due.schedule.starts_on
+                );
+            }
+            for r in &due.delivered {
+                println!(
+                    "Levererad: {} ({} handlingar, leverans {}).",
+                    r.package.path.display(),
+                    r.package.records,
+                    r.delivery.id
+                );
+            }
+            for p in &due.empty {
+                println!(
+                    "Inga handlingar {} – {}: inget att leverera.",
+                    p.from.format("%Y-%m-%d"),
+                    p.to.format("%Y-%m-%d")
+                );
+            }
+            if due.delivered.is_empty() && due.empty.is_empty() {
+                println!("Inga leveranser är förfallna.");
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let report = app
         .export(
             &org,
@@ -185,9 +230,111 @@ pub async fn run(cx: &Context, a: Args) -> CliResult {
             );
         }
         println!(
-            "Leveransen är loggad i granskningsloggen (post {}).",
-            report.audit_seq
+            "Leveransen är loggad som leverans {} (granskningsloggens post {}).",
+            report.delivery.id, report.audit_seq
         );
+        if let Some(first) = report.delivery.redelivery_of {
+            println!(
+                "Det är en ny leverans av samma urval som leverans {first}; handlingarna är {}.",
+                if report.delivery.same_content == Some(true) {
+                    "desamma"
+                } else {
+                    "ändrade sedan dess"
+                }
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(clap::Subcommand)]
+pub enum DeliveriesCommand {
+    /// The delivery log: what went where, when, with which checksums.
+    List {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the delivery schedule, or set it with --every-months (1 to 6) and --from.
+    Schedule {
+        #[arg(long)]
+        org: String,
+        /// Months per delivery (at least twice a year: 1 to 6).
+        #[arg(long)]
+        every_months: Option<u32>,
+        /// First month of the first period (YYYY-MM); default this month.
+        #[arg(long, requires = "every_months")]
+        from: Option<String>,
+    },
+}
+
+pub async fn deliveries(cx: &Context, c: DeliveriesCommand) -> CliResult {
+    let app = cx.open().await?;
+    match c {
+        DeliveriesCommand::List { org, json } => {
+            let o = app.organisation(&org).await?;
+            let log = app.deliveries(o.id).await?;
+            if json {
+                print_json(&log)?;
+            } else {
+                for d in &log {
+                    let period = format!(
+                        "{} – {}",
+                        d.period_from
+                            .map_or("början".to_string(), |f| f.format("%Y-%m-%d").to_string()),
+                        d.period_to.format("%Y-%m-%d")
+                    );
+                    let again = match (d.redelivery_of, d.same_content) {
+                        (Some(f), Some(true)) => format!("	ny leverans av {f}, samma innehåll"),
+                        (Some(f), _) => format!("	ny leverans av {f}, ändrat innehåll"),
+                        _ => String::new(),
+                    };
+                    println!(
+                        "{}	{}	{period}	{}	{} handlingar	{}	METS {}	{}	{}{again}",
+                        d.id,
+                        d.delivered_at.format("%Y-%m-%d %H:%M"),
+                        d.account_id
+                            .map_or("alla konton".to_string(), |a| format!("konto {a}")),
+                        d.records,
+                        d.destination,
+                        d.mets_sha256,
+                        d.validation,
+                        d.delivered_by
+                    );
+                }
+            }
+        }
+        DeliveriesCommand::Schedule {
+            org,
+            every_months,
+            from,
+        } => {
+            let o = app.organisation(&org).await?;
+            if let Some(n) = every_months {
+                let start = match from {
+                    Some(m) => {
+                        NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").map_err(|_| {
+                            CliError::App(insyn_app::AppError::invalid(
+                                "from",
+                                format!("'{m}' is not a month like 2026-01"),
+                            ))
+                        })?
+                    }
+                    None => Utc::now().date_naive().with_day(1).unwrap_or_default(),
+                };
+                let schedule = insyn_domain::DeliverySchedule::new(n, start)
+                    .map_err(insyn_app::AppError::from)?;
+                app.set_delivery_schedule(o.id, &schedule, "cli").await?;
+            }
+            let (s, default) = app.delivery_schedule(o.id, Utc::now()).await?;
+            println!(
+                "Leverans var {} månad(er) från {}{}.",
+                s.interval_months,
+                s.starts_on,
+                if default { " (standard)" } else { "" }
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

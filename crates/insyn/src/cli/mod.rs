@@ -4,6 +4,7 @@ mod account;
 mod backup;
 mod capture;
 mod demo;
+mod dispose;
 mod export;
 mod import;
 mod org;
@@ -61,6 +62,18 @@ enum Command {
     Export(export::Args),
     /// Re-read an archive package and name the first file that does not match its METS.
     VerifyPackage(export::VerifyArgs),
+    /// Disposal (gallring): --dry-run reports what would go and what is kept and why;
+    /// --execute removes the due records' content and blobs and keeps a protocol entry each.
+    Dispose(dispose::Args),
+    /// Disposal rules bound to decisions, crisis periods, overrides and the disposal protocol.
+    #[command(subcommand)]
+    Disposal(dispose::DisposalCommand),
+    /// Legal holds: keep records, threads or accounts from disposal.
+    #[command(subcommand)]
+    Hold(dispose::HoldCommand),
+    /// The delivery log and the delivery schedule (archive packages).
+    #[command(subcommand)]
+    Deliveries(export::DeliveriesCommand),
     /// Copy the database and every blob to a folder, with a checksum manifest.
     Backup(backup::BackupArgs),
     /// Restore a backup into an empty installation, checking every checksum.
@@ -172,6 +185,10 @@ pub async fn run(cli: Cli) -> CliResult {
         }
         Command::Export(a) => export::run(&cx, a).await,
         Command::VerifyPackage(a) => export::verify_package(a).await,
+        Command::Dispose(a) => dispose::run(&cx, a).await,
+        Command::Disposal(c) => dispose::disposal(&cx, c).await,
+        Command::Hold(c) => dispose::hold(&cx, c).await,
+        Command::Deliveries(c) => export::deliveries(&cx, c).await,
         Command::Backup(a) => backup::backup(&cx, a).await,
         Command::Restore(a) => backup::restore(&cx, a).await,
         Command::Org(c) => org::run(&cx, c).await,

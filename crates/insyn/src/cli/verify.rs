@@ -25,6 +25,12 @@ pub async fn run(cx: &Context, a: Args) -> CliResult {
             report.blobs,
             mb / secs
         );
+        if report.disposed_versions > 0 {
+            println!(
+                "Varav {} versioner gallrade enligt gallringsprotokollet (innehållet borttaget, kontrollsumman kvar).",
+                report.disposed_versions
+            );
+        }
         if report.ok() {
             println!("Allt stämmer: kedjan är obruten och varje kontrollsumma matchar.");
         } else {
