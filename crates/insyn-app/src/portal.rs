@@ -144,6 +144,8 @@ pub struct PublicRegister {
     pub counts: BTreeMap<AccountId, (i64, i64)>,
     pub released: u64,
     pub policy: ReleasePolicy,
+    /// The disposal rules in force (R9), for the description of the records kept.
+    pub disposal_rules: Vec<insyn_domain::DisposalRule>,
 }
 
 /// What a release sweep did.
@@ -481,6 +483,7 @@ impl App {
             counts,
             released,
             policy: self.release_policy(org.id).await?,
+            disposal_rules: self.store.disposal_rules(org.id).await?,
         })
     }
 }

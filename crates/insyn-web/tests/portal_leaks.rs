@@ -753,6 +753,47 @@ async fn register_page_describes_accounts_records_and_profile_texts() {
 }
 
 #[tokio::test]
+async fn register_page_names_the_disposal_rules_in_force() {
+    let w = world().await;
+    w.app
+        .store
+        .add_disposal_rule(
+            w.a.id,
+            &NewDisposalRule {
+                decision: DisposalDecision {
+                    reference: "KS 2026/123".into(),
+                    decided_on: chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
+                    body: "Kommunstyrelsen".into(),
+                },
+                class: RecordClass::ReceivedComments,
+                account: Some(w.acc.id),
+                retention_months: 24,
+                only_after_archived: true,
+            },
+            "test",
+        )
+        .await
+        .unwrap();
+    let page = get(&w, "/org/alfa").await;
+    for text in [
+        "Gallring enligt beslut KS 2026/123 (Kommunstyrelsen, 2026-03-02)",
+        "inkomna inlägg och kommentarer på kontot alfa-badhuset gallras 24 månader",
+        "först när de har levererats till e-arkivet",
+    ] {
+        assert!(page.body.contains(text), "register page lacks {text}");
+    }
+    assert!(!page.body.contains("Inga gallringsbeslut"));
+    let en = get(&w, "/org/alfa?lang=en").await;
+    assert!(
+        en.body.contains("Disposal under decision KS 2026/123"),
+        "English"
+    );
+    // another organisation's rules are not shown
+    let beta = get(&w, "/org/beta").await;
+    assert!(!beta.body.contains("KS 2026/123") && beta.body.contains("Inga gallringsbeslut"));
+}
+
+#[tokio::test]
 async fn staff_release_and_withdraw_follow_at_once() {
     let w = world().await;
     for (email, roles) in [

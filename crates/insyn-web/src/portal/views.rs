@@ -334,6 +334,56 @@ pub async fn register(
     .into_response()
 }
 
+/// One disposal rule in force, in words: what goes, from which accounts, when, under which
+/// decision.
+fn describe_disposal(
+    lang: Lang,
+    rule: &insyn_domain::DisposalRule,
+    reg: &insyn_app::PublicRegister,
+) -> String {
+    let r = &rule.rule;
+    let d = &r.decision;
+    let account = r
+        .account
+        .and_then(|id| reg.accounts.iter().find(|(a, _)| a.id == id))
+        .map(|(a, _)| a.handle.clone());
+    let sv = lang == Lang::Sv;
+    let whose = match (&account, sv) {
+        (Some(h), true) => format!("på kontot {h}"),
+        (Some(h), false) => format!("on the account {h}"),
+        (None, true) => "på alla konton".to_string(),
+        (None, false) => "on every account".to_string(),
+    };
+    let what = if sv {
+        r.class.swedish().to_string()
+    } else {
+        match r.class {
+            insyn_domain::RecordClass::ReceivedComments => {
+                "received posts and comments".to_string()
+            }
+            insyn_domain::RecordClass::Messages => "messages".to_string(),
+            insyn_domain::RecordClass::OwnPosts => "our own posts and answers".to_string(),
+            insyn_domain::RecordClass::All => "all records".to_string(),
+        }
+    };
+    let archived = match (r.only_after_archived, sv) {
+        (true, true) => ", och först när de har levererats till e-arkivet",
+        (true, false) => ", and only once they have been delivered to the e-archive",
+        (false, _) => "",
+    };
+    if sv {
+        format!(
+            "Gallring enligt beslut {} ({}, {}): {what} {whose} gallras {} månader efter att de kom in{archived}. Varje gallrad handling antecknas i ett gallringsprotokoll.",
+            d.reference, d.body, d.decided_on, r.retention_months
+        )
+    } else {
+        format!(
+            "Disposal under decision {} ({}, {}): {what} {whose} are disposed of {} months after they arrived{archived}. Every record disposed of is entered in a disposal protocol.",
+            d.reference, d.body, d.decided_on, r.retention_months
+        )
+    }
+}
+
 /// The description of the records kept (R1.3, E §5), generated from the data.
 fn describe(lang: Lang, reg: &insyn_app::PublicRegister, accounts: &[AccountLine]) -> Vec<String> {
     let created: i64 = accounts.iter().map(|a| a.created).sum();
@@ -366,12 +416,17 @@ fn describe(lang: Lang, reg: &insyn_app::PublicRegister, accounts: &[AccountLine
     } else {
         "The records are archived in information packages in Riksarkivet's and E-ARK's format (FGS/E-ARK) with checksums for every file, and delivered to the e-archive at least twice a year.".to_string()
     });
-    out.push(if sv {
-        "Inga gallringsbeslut är fattade för handlingarna ännu; ingenting gallras.".to_string()
-    } else {
-        "No disposal rules have been decided for these records yet; nothing is disposed of."
-            .to_string()
-    });
+    if reg.disposal_rules.is_empty() {
+        out.push(if sv {
+            "Inga gallringsbeslut är fattade för handlingarna ännu; ingenting gallras.".to_string()
+        } else {
+            "No disposal rules have been decided for these records yet; nothing is disposed of."
+                .to_string()
+        });
+    }
+    for rule in &reg.disposal_rules {
+        out.push(describe_disposal(lang, rule, reg));
+    }
     let auto = match (
         policy.auto_release_created,
         policy.auto_release_received_clean,
