@@ -431,6 +431,12 @@ async fn masking_is_burned_into_the_html_and_the_pdf() {
         .id;
     let mut staff = Browser::new(&w.router);
     staff.sign_in("alfa", "reg@alfa.se", PASSWORD).await;
+    // the queue is one click from every staff page
+    let home = staff.get("/personal").await;
+    assert!(
+        home.body
+            .contains("<a href=\"/personal/begaran\">Begäran om handlingar</a>")
+    );
     let queue = staff.get("/personal/begaran?vy=oppna").await;
     assert_eq!(queue.status, StatusCode::OK);
     assert!(queue.body.contains(&format!("/personal/begaran/{id}")));
