@@ -5,57 +5,14 @@ use chrono::{Duration, NaiveDate, Utc};
 use insyn_domain::audit::ChainVerifier;
 use insyn_domain::*;
 use insyn_store::*;
-use std::sync::Arc;
 
-struct Backend {
-    store: Arc<dyn Store>,
-    url: String,
-    _guard: Option<tempfile::TempDir>,
-}
-
-async fn sqlite() -> Backend {
-    let (dir, url) = insyn_testkit::sqlite_url();
-    Backend {
-        store: connect(&url).await.expect("sqlite opens"),
-        url,
-        _guard: Some(dir),
-    }
-}
-
-async fn postgres(test: &str) -> Option<Backend> {
-    let url = insyn_testkit::postgres::fresh_database(test)?;
-    Some(Backend {
-        store: connect(&url).await.expect("postgres opens"),
-        url,
-        _guard: None,
-    })
-}
-
-macro_rules! suite {
-    ($($name:ident),* $(,)?) => {
-        mod on_sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let b = super::sqlite().await;
-                    super::$name(&b).await;
-                }
-            )*
-        }
-        mod on_postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    if let Some(b) = super::postgres(concat!("disposal_", stringify!($name))).await {
-                        super::$name(&b).await;
-                    }
-                }
-            )*
-        }
-    };
-}
+#[macro_use]
+mod support;
+use support::Backend;
 
 suite!(
+    prefix = "disposal_",
+    pass = backend;
     rules_holds_and_periods_are_stored_and_audited,
     facts_know_archived_crisis_and_closed_accounts,
     dispose_keeps_a_protocol_and_shared_blobs,

@@ -4,55 +4,10 @@
 use chrono::{Duration, Utc};
 use insyn_domain::*;
 use insyn_store::*;
-use std::sync::Arc;
 
-struct Backend {
-    store: Arc<dyn Store>,
-    url: String,
-    _guard: Option<tempfile::TempDir>,
-}
-
-async fn sqlite() -> Backend {
-    let (dir, url) = insyn_testkit::sqlite_url();
-    Backend {
-        store: connect(&url).await.expect("sqlite opens"),
-        url,
-        _guard: Some(dir),
-    }
-}
-
-async fn postgres(test: &str) -> Option<Backend> {
-    let url = insyn_testkit::postgres::fresh_database(test)?;
-    Some(Backend {
-        store: connect(&url).await.expect("postgres opens"),
-        url,
-        _guard: None,
-    })
-}
-
-macro_rules! suite {
-    ($($name:ident),* $(,)?) => {
-        mod on_sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let b = super::sqlite().await;
-                    super::$name(&*b.store).await;
-                }
-            )*
-        }
-        mod on_postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    if let Some(b) = super::postgres(concat!("requests_", stringify!($name))).await {
-                        super::$name(&*b.store).await;
-                    }
-                }
-            )*
-        }
-    };
-}
+#[macro_use]
+mod support;
+use support::Backend;
 
 async fn org(s: &dyn Store, slug: &str) -> (Organisation, Account) {
     let o = s
@@ -121,6 +76,8 @@ fn item(account: AccountId, id: &str, direction: Direction, minutes: i64) -> Cap
 }
 
 suite!(
+    prefix = "requests_",
+    pass = store;
     requests_are_numbered_and_found_by_token,
     queue_lists_open_requests_soonest_due_first,
     decisions_write_events_audit_withheld_and_outbox,
@@ -130,12 +87,12 @@ suite!(
 
 #[tokio::test]
 async fn history_is_append_only_on_sqlite() {
-    history_is_append_only(&sqlite().await).await;
+    history_is_append_only(&support::sqlite().await).await;
 }
 
 #[tokio::test]
 async fn history_is_append_only_on_postgres() {
-    if let Some(b) = postgres("requests_history_is_append_only").await {
+    if let Some(b) = support::postgres("requests_history_is_append_only").await {
         history_is_append_only(&b).await;
     }
 }

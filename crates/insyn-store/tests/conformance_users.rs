@@ -3,54 +3,13 @@
 use chrono::{Duration, Utc};
 use insyn_domain::*;
 use insyn_store::*;
-use std::sync::Arc;
 
-struct Backend {
-    store: Arc<dyn Store>,
-    _guard: Option<tempfile::TempDir>,
-}
-
-async fn sqlite() -> Backend {
-    let (dir, url) = insyn_testkit::sqlite_url();
-    Backend {
-        store: connect(&url).await.expect("sqlite opens"),
-        _guard: Some(dir),
-    }
-}
-
-async fn postgres(test: &str) -> Option<Backend> {
-    let url = insyn_testkit::postgres::fresh_database(test)?;
-    Some(Backend {
-        store: connect(&url).await.expect("postgres opens"),
-        _guard: None,
-    })
-}
-
-macro_rules! suite {
-    ($($name:ident),* $(,)?) => {
-        mod on_sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let b = super::sqlite().await;
-                    super::$name(&*b.store).await;
-                }
-            )*
-        }
-        mod on_postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    if let Some(b) = super::postgres(concat!("users_", stringify!($name))).await {
-                        super::$name(&*b.store).await;
-                    }
-                }
-            )*
-        }
-    };
-}
+#[macro_use]
+mod support;
 
 suite!(
+    prefix = "users_",
+    pass = store;
     users_roles_and_permissions,
     users_tenant_wall,
     bad_users_write_nothing,
