@@ -185,15 +185,20 @@ impl App {
         let digest = kept.expect("the file is kept");
 
         // 3. deletions the export itself records
-        for (record, at, pointer) in deleted {
-            let evidence = format!(
-                "listed as deleted at {} in the {format} export stored as blob {digest} ({pointer})",
-                at.to_rfc3339(),
-            );
-            self.store
-                .record_deletion_seen(org, record, at, &evidence, actor)
-                .await?;
-            report.deletions_seen += 1;
+        // (one transaction per thousand: a large export lists many)
+        for chunk in deleted.chunks(1_000) {
+            let seen: Vec<insyn_store::DeletionSeen> = chunk
+                .iter()
+                .map(|(record, at, pointer)| insyn_store::DeletionSeen {
+                    record: *record,
+                    seen_at: *at,
+                    evidence: format!(
+                        "listed as deleted at {} in the {format} export stored as blob {digest} ({pointer})",
+                        at.to_rfc3339(),
+                    ),
+                })
+                .collect();
+            report.deletions_seen += self.store.record_deletions_seen(org, &seen, actor).await?;
         }
         progress.finish();
         self.sync_search().await?;

@@ -38,10 +38,10 @@ macro_rules! impl_store {
         use chrono::{DateTime, Utc};
         use insyn_domain::audit::to_stored_precision;
         use insyn_domain::*;
-        use sqlx::{QueryBuilder, Transaction};
+        use sqlx::QueryBuilder;
         use std::collections::HashMap;
 
-        type Tx = Transaction<'static, $db>;
+        type Tx = crate::write_tx::WriteTx<$db>;
 
         async fn lock_head(tx: &mut Tx, org: OrgId) -> Result<(i64, Sha256Digest)> {
             let row: Option<(i64, String)> =
@@ -50,32 +50,42 @@ macro_rules! impl_store {
             Ok((seq, digest(&hash)?))
         }
 
+        /// The INSERT of up to [`CHUNK`] sealed audit entries.
+        fn audit_insert(entries: &[AuditEntry]) -> QueryBuilder<$db> {
+            let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                "INSERT INTO audit_log (org_id, seq, at, actor, action, subject, digest, detail, prev_hash, hash) ",
+            );
+            qb.push_values(entries, |mut b, e| {
+                b.push_bind(e.org_id.0)
+                    .push_bind(e.seq)
+                    .push_bind(e.at)
+                    .push_bind(e.actor.clone())
+                    .push_bind(e.action.clone())
+                    .push_bind(e.subject.clone())
+                    .push_bind(e.digest.map(|d| d.to_hex()))
+                    .push_bind(e.detail.clone())
+                    .push_bind(e.prev_hash.to_hex())
+                    .push_bind(e.hash.to_hex());
+            });
+            qb
+        }
+
+        async fn set_audit_head(tx: &mut Tx, org: OrgId, seq: i64, hash: &Sha256Digest) -> Result<()> {
+            sqlx::query("UPDATE audit_heads SET seq = $1, hash = $2 WHERE org_id = $3")
+                .bind(seq)
+                .bind(hash.to_hex())
+                .bind(org.0)
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        }
+
         async fn insert_audit(tx: &mut Tx, entries: &[AuditEntry]) -> Result<()> {
             for chunk in entries.chunks(CHUNK) {
-                let mut qb: QueryBuilder<$db> = QueryBuilder::new(
-                    "INSERT INTO audit_log (org_id, seq, at, actor, action, subject, digest, detail, prev_hash, hash) ",
-                );
-                qb.push_values(chunk, |mut b, e| {
-                    b.push_bind(e.org_id.0)
-                        .push_bind(e.seq)
-                        .push_bind(e.at)
-                        .push_bind(e.actor.clone())
-                        .push_bind(e.action.clone())
-                        .push_bind(e.subject.clone())
-                        .push_bind(e.digest.map(|d| d.to_hex()))
-                        .push_bind(e.detail.clone())
-                        .push_bind(e.prev_hash.to_hex())
-                        .push_bind(e.hash.to_hex());
-                });
-                qb.build().execute(&mut **tx).await?;
+                audit_insert(chunk).build().execute(&mut **tx).await?;
             }
             if let Some(last) = entries.last() {
-                sqlx::query("UPDATE audit_heads SET seq = $1, hash = $2 WHERE org_id = $3")
-                    .bind(last.seq)
-                    .bind(last.hash.to_hex())
-                    .bind(last.org_id.0)
-                    .execute(&mut **tx)
-                    .await?;
+                set_audit_head(tx, last.org_id, last.seq, &last.hash).await?;
             }
             Ok(())
         }
@@ -154,6 +164,124 @@ macro_rules! impl_store {
             head_digest: String,
         }
 
+    /// What one chunk of a capture writes besides its new records rows.
+    struct ChunkWrites {
+        /// versions, events, screening queue, search outbox, audit entries: in that order
+        statements: Vec<QueryBuilder<$db>>,
+        /// (record id, new head version, its digest) of edited records
+        edited: Vec<(i64, i64, String)>,
+    }
+
+    /// Seals the chunk's audit entries after `head` and builds its statements. Every item of
+    /// `chunk` is in `existing` (new records with `head_version` 0).
+    #[allow(clippy::too_many_arguments)]
+    fn chunk_writes(
+        chunk: &[CaptureItem],
+        digests: &[Sha256Digest],
+        existing: &HashMap<(i64, String), Existing>,
+        org: OrgId,
+        actor: &str,
+        bulk: bool,
+        head: &mut (i64, Sha256Digest),
+        outcome: &mut CaptureOutcome,
+        backfill: &mut Option<(i64, i64)>,
+    ) -> ChunkWrites {
+        let mut versions: Vec<(usize, i64, i64)> = Vec::new(); // (chunk index, record id, number)
+        let mut edited: Vec<(i64, i64, String)> = Vec::new();
+        for (idx, item) in chunk.iter().enumerate() {
+            let ex = &existing[&(item.account_id.0, item.platform_item_id.clone())];
+            outcome.record_ids.push(RecordId(ex.id));
+            outcome.is_new.push(ex.head_version == 0);
+            if ex.head_version == 0 {
+                versions.push((idx, ex.id, 1));
+            } else if ex.head_digest != digests[idx].to_hex() {
+                versions.push((idx, ex.id, ex.head_version + 1));
+                edited.push((ex.id, ex.head_version + 1, digests[idx].to_hex()));
+            } else {
+                outcome.unchanged += 1;
+            }
+        }
+        outcome.new_versions += versions.len() as u64;
+        let mut statements = Vec::new();
+        if versions.is_empty() {
+            return ChunkWrites { statements, edited };
+        }
+        let mut sealed = Vec::with_capacity(versions.len());
+        for (idx, rid, number) in &versions {
+            let item = &chunk[*idx];
+            let (action, kind) = if *number == 1 {
+                (AuditAction::RecordCaptured, "captured")
+            } else {
+                (AuditAction::RecordEdited, "edited")
+            };
+            let detail = serde_json::json!({"version": number, "account": item.account_id, "platform_item_id": item.platform_item_id});
+            let e = entry(org, actor, action, format!("record:{rid}"), Some(digests[*idx]), detail).seal(head.0, head.1);
+            *head = (e.seq, e.hash);
+            sealed.push((e, kind));
+        }
+        // a chunk holds at most CHUNK items: one statement per table
+        let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+            "INSERT INTO record_versions (record_id, number, text, author_name, media, raw_blob, raw_pointer, \
+             captured_at, content_digest, audit_seq) ",
+        );
+        qb.push_values(versions.iter().zip(&sealed), |mut b, ((idx, rid, number), (e, _))| {
+            let item = &chunk[*idx];
+            b.push_bind(*rid)
+                .push_bind(*number)
+                .push_bind(item.text.clone())
+                .push_bind(item.author_name.clone())
+                .push_bind(serde_json::to_string(&item.media).unwrap_or_else(|_| "[]".into()))
+                .push_bind(item.raw_blob.map(|d| d.to_hex()))
+                .push_bind(item.raw_pointer.clone())
+                .push_bind(e.at)
+                .push_bind(digests[*idx].to_hex())
+                .push_bind(e.seq);
+        });
+        statements.push(qb);
+        let mut qb: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO record_events (record_id, kind, at, actor, detail) ");
+        qb.push_values(versions.iter().zip(&sealed), |mut b, ((_, rid, number), (e, kind))| {
+            b.push_bind(*rid)
+                .push_bind(*kind)
+                .push_bind(e.at)
+                .push_bind(actor.to_string())
+                .push_bind(format!("{{\"version\":{number}}}"));
+        });
+        statements.push(qb);
+        let to_screen: Vec<(i64, i64)> = versions
+            .iter()
+            .filter(|(idx, _, _)| chunk[*idx].direction == Direction::Received)
+            .map(|(_, rid, number)| (*rid, *number))
+            .collect();
+        if !to_screen.is_empty() {
+            let mut qb: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO screening_outbox (record_id, version) ");
+            qb.push_values(&to_screen, |mut b, (rid, number)| {
+                b.push_bind(*rid).push_bind(*number);
+            });
+            statements.push(qb);
+        }
+        let mut touched: Vec<i64> = Vec::new();
+        for (_, rid, number) in &versions {
+            if bulk && *number == 1 {
+                *backfill = Some(match *backfill {
+                    Some((first, last)) => (first.min(*rid), last.max(*rid)),
+                    None => (*rid, *rid),
+                });
+            } else {
+                touched.push(*rid);
+            }
+        }
+        if !touched.is_empty() {
+            let mut qb: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO search_outbox (record_id) ");
+            qb.push_values(&touched, |mut b, id| {
+                b.push_bind(*id);
+            });
+            statements.push(qb);
+        }
+        let entries: Vec<AuditEntry> = sealed.into_iter().map(|(e, _)| e).collect();
+        statements.push(audit_insert(&entries));
+        ChunkWrites { statements, edited }
+    }
+
     /// The capture of [`Store::capture`] and [`Store::capture_bulk`]: with `bulk`, new records
     /// are named in one `search_backfill` row instead of one outbox entry each.
     async fn capture_items(store: &$store, org: OrgId, items: &[CaptureItem], actor: &str, bulk: bool) -> Result<CaptureOutcome> {
@@ -183,7 +311,7 @@ macro_rules! impl_store {
         } else {
             0
         };
-        let mut all_audit: Vec<AuditEntry> = Vec::new();
+        let start_seq = seq;
         // (first, last) record id of the new records, in bulk mode
         let mut backfill: Option<(i64, i64)> = None;
         for range in unique_chunks(items) {
@@ -218,7 +346,8 @@ macro_rules! impl_store {
                 .enumerate()
                 .filter(|(_, i)| !existing.contains_key(&(i.account_id.0, i.platform_item_id.clone())))
                 .collect();
-            if !new_items.is_empty() {
+            outcome.new_records += new_items.len() as u64;
+            let new_rows = (!new_items.is_empty()).then(|| {
                 let first_id = next_id;
                 next_id += new_items.len() as i64;
                 let mut qb: QueryBuilder<$db> = QueryBuilder::new(if explicit_ids {
@@ -246,81 +375,42 @@ macro_rules! impl_store {
                         .push_bind(digests[*idx].to_hex())
                         .push_bind(Classification::Unassessed.as_str());
                 });
-                // head_version 0 marks "new": its first version is number 1
-                if explicit_ids {
-                    qb.build().execute(&mut *tx).await?;
+                (first_id, qb)
+            });
+            // head_version 0 marks "new": its first version is number 1
+            let mut head = (seq, hash);
+            let writes = match new_rows {
+                Some((first_id, mut qb)) if explicit_ids => {
                     for (n, (_, i)) in new_items.iter().enumerate() {
-                        let id = first_id + n as i64;
-                        existing.insert((i.account_id.0, i.platform_item_id.clone()), Existing { id, head_version: 0, head_digest: String::new() });
+                        existing.insert((i.account_id.0, i.platform_item_id.clone()), Existing { id: first_id + n as i64, head_version: 0, head_digest: String::new() });
                     }
-                } else {
+                    // The rows of the other tables are built while SQLite inserts the records
+                    // (the execute future hands the statement to sqlx's worker thread when first
+                    // polled; `join` polls it before the builder runs).
+                    let (inserted, writes) = futures::future::join(qb.build().execute(&mut *tx), async {
+                        chunk_writes(chunk, &digests, &existing, org, actor, bulk, &mut head, &mut outcome, &mut backfill)
+                    })
+                    .await;
+                    inserted?;
+                    writes
+                }
+                Some((_, mut qb)) => {
                     qb.push(" RETURNING id, account_id, platform_item_id");
                     let inserted: Vec<(i64, i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
                     for (id, acc, pid) in inserted {
                         existing.insert((acc, pid), Existing { id, head_version: 0, head_digest: String::new() });
                     }
+                    chunk_writes(chunk, &digests, &existing, org, actor, bulk, &mut head, &mut outcome, &mut backfill)
                 }
-                outcome.new_records += new_items.len() as u64;
-            }
+                None => chunk_writes(chunk, &digests, &existing, org, actor, bulk, &mut head, &mut outcome, &mut backfill),
+            };
+            (seq, hash) = head;
 
-            // 3. versions for new and changed items
-            let mut versions: Vec<(usize, i64, i64)> = Vec::new(); // (chunk index, record id, number)
-            let mut edited: Vec<(i64, i64, String)> = Vec::new();
-            for (idx, item) in chunk.iter().enumerate() {
-                let ex = &existing[&(item.account_id.0, item.platform_item_id.clone())];
-                outcome.record_ids.push(RecordId(ex.id));
-                outcome.is_new.push(ex.head_version == 0);
-                if ex.head_version == 0 {
-                    versions.push((idx, ex.id, 1));
-                } else if ex.head_digest != digests[idx].to_hex() {
-                    versions.push((idx, ex.id, ex.head_version + 1));
-                    edited.push((ex.id, ex.head_version + 1, digests[idx].to_hex()));
-                } else {
-                    outcome.unchanged += 1;
-                }
-            }
-            outcome.new_versions += versions.len() as u64;
-            let mut sealed = Vec::with_capacity(versions.len());
-            for (idx, rid, number) in &versions {
-                let item = &chunk[*idx];
-                let (action, kind) = if *number == 1 {
-                    (AuditAction::RecordCaptured, "captured")
-                } else {
-                    (AuditAction::RecordEdited, "edited")
-                };
-                let detail = serde_json::json!({"version": number, "account": item.account_id, "platform_item_id": item.platform_item_id});
-                let e = entry(org, actor, action, format!("record:{rid}"), Some(digests[*idx]), detail).seal(seq, hash);
-                seq = e.seq;
-                hash = e.hash;
-                sealed.push((e, kind));
-            }
-            for (vchunk, achunk) in versions.chunks(CHUNK).zip(sealed.chunks(CHUNK)) {
-                let mut qb: QueryBuilder<$db> = QueryBuilder::new(
-                    "INSERT INTO record_versions (record_id, number, text, author_name, media, raw_blob, raw_pointer, \
-                     captured_at, content_digest, audit_seq) ",
-                );
-                qb.push_values(vchunk.iter().zip(achunk), |mut b, ((idx, rid, number), (e, _))| {
-                    let item = &chunk[*idx];
-                    b.push_bind(*rid)
-                        .push_bind(*number)
-                        .push_bind(item.text.clone())
-                        .push_bind(item.author_name.clone())
-                        .push_bind(serde_json::to_string(&item.media).unwrap_or_else(|_| "[]".into()))
-                        .push_bind(item.raw_blob.map(|d| d.to_hex()))
-                        .push_bind(item.raw_pointer.clone())
-                        .push_bind(e.at)
-                        .push_bind(digests[*idx].to_hex())
-                        .push_bind(e.seq);
-                });
+            // 3. versions, events, head updates of edited records, the queues, the audit entries
+            for mut qb in writes.statements {
                 qb.build().execute(&mut *tx).await?;
             }
-            let events: Vec<(i64, &'static str, DateTime<Utc>, String)> = versions
-                .iter()
-                .zip(&sealed)
-                .map(|((_, rid, number), (e, kind))| (*rid, *kind, e.at, format!("{{\"version\":{number}}}")))
-                .collect();
-            insert_events(&mut tx, &events, actor).await?;
-            for (id, number, digest) in &edited {
+            for (id, number, digest) in &writes.edited {
                 sqlx::query("UPDATE records SET head_version = $1, head_digest = $2 WHERE id = $3")
                     .bind(*number)
                     .bind(digest)
@@ -328,37 +418,10 @@ macro_rules! impl_store {
                     .execute(&mut *tx)
                     .await?;
             }
-            let to_screen: Vec<(i64, i64)> = versions
-                .iter()
-                .filter(|(idx, _, _)| chunk[*idx].direction == Direction::Received)
-                .map(|(_, rid, number)| (*rid, *number))
-                .collect();
-            for part in to_screen.chunks(CHUNK) {
-                let mut qb: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO screening_outbox (record_id, version) ");
-                qb.push_values(part, |mut b, (rid, number)| {
-                    b.push_bind(*rid).push_bind(*number);
-                });
-                qb.build().execute(&mut *tx).await?;
-            }
-            let touched: Vec<i64> = versions
-                .iter()
-                .filter(|(_, rid, number)| {
-                    if bulk && *number == 1 {
-                        backfill = Some(match backfill {
-                            Some((first, last)) => (std::cmp::min(first, *rid), std::cmp::max(last, *rid)),
-                            None => (*rid, *rid),
-                        });
-                        false
-                    } else {
-                        true
-                    }
-                })
-                .map(|(_, rid, _)| *rid)
-                .collect();
-            enqueue_search(&mut tx, &touched).await?;
-            all_audit.extend(sealed.into_iter().map(|(e, _)| e));
         }
-        insert_audit(&mut tx, &all_audit).await?;
+        if seq > start_seq {
+            set_audit_head(&mut tx, org, seq, &hash).await?;
+        }
         if let Some((first, last)) = backfill {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO search_backfill (first_record_id, last_record_id, created_at) VALUES ($1, $2, $3) RETURNING id",
@@ -760,6 +823,54 @@ macro_rules! impl_store {
                 let record = record_in(&mut tx, org, id).await?;
                 tx.commit().await?;
                 Ok(record)
+            }
+
+            async fn record_deletions_seen(&self, org: OrgId, seen: &[DeletionSeen], actor: &str) -> Result<u64> {
+                if seen.is_empty() {
+                    return Ok(0);
+                }
+                let mut tx = self.begin_write().await?;
+                // which of them are in this organisation, and which are not yet marked
+                let mut open: HashMap<i64, bool> = HashMap::with_capacity(seen.len());
+                let ids: Vec<i64> = seen.iter().map(|s| s.record.0).collect();
+                for chunk in ids.chunks(CHUNK) {
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new("SELECT id, deleted_seen_at IS NULL FROM records WHERE +org_id = ");
+                    qb.push_bind(org.0).push(" AND id IN (");
+                    let mut sep = qb.separated(", ");
+                    for id in chunk {
+                        sep.push_bind(*id);
+                    }
+                    qb.push(")");
+                    let rows: Vec<(i64, bool)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+                    open.extend(rows);
+                }
+                if let Some(missing) = seen.iter().find(|s| !open.contains_key(&s.record.0)) {
+                    return Err(StoreError::not_found(format!("record {}", missing.record)));
+                }
+                let mut events = Vec::new();
+                let mut news = Vec::new();
+                let mut touched = Vec::new();
+                for s in seen {
+                    // the first sighting of a record in the batch counts
+                    if open.insert(s.record.0, false) != Some(true) {
+                        continue;
+                    }
+                    let seen_at = to_stored_precision(s.seen_at);
+                    sqlx::query("UPDATE records SET deleted_seen_at = $1 WHERE id = $2")
+                        .bind(seen_at)
+                        .bind(s.record.0)
+                        .execute(&mut *tx)
+                        .await?;
+                    let detail = serde_json::json!({"evidence": s.evidence});
+                    events.push((s.record.0, "deletion_seen", seen_at, detail.to_string()));
+                    news.push(entry(org, actor, AuditAction::RecordDeletionSeen, format!("record:{}", s.record), None, detail));
+                    touched.push(s.record.0);
+                }
+                insert_events(&mut tx, &events, actor).await?;
+                audit(&mut tx, org, news).await?;
+                enqueue_search(&mut tx, &touched).await?;
+                tx.commit().await?;
+                Ok(touched.len() as u64)
             }
 
             async fn classify(&self, org: OrgId, id: RecordId, to: Classification, reason: &str, actor: &str) -> Result<Record> {

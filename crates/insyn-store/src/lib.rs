@@ -18,6 +18,7 @@ mod rows;
 pub mod sqlite;
 mod types;
 mod users;
+mod write_tx;
 
 pub use error::StoreError;
 pub use insyn_domain::SearchDoc;
@@ -151,6 +152,15 @@ pub trait Store: Send + Sync + 'static {
         evidence: &str,
         actor: &str,
     ) -> Result<Record>;
+    /// Records many deletions seen in one transaction (a poll or an import that saw them
+    /// together). Records already marked deleted are left as they are; an id outside the
+    /// organisation fails the whole batch. Returns how many records were newly marked.
+    async fn record_deletions_seen(
+        &self,
+        org: OrgId,
+        seen: &[DeletionSeen],
+        actor: &str,
+    ) -> Result<u64>;
     async fn classify(
         &self,
         org: OrgId,

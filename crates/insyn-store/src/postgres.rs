@@ -1,7 +1,8 @@
 //! The scale-out backend: PostgreSQL, shared by any number of Insyn processes.
+use crate::write_tx::WriteTx;
 use crate::{Result, StoreError, redact_url};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{PgPool, Postgres};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -28,8 +29,8 @@ impl PgStore {
         &self.pool
     }
 
-    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Postgres>> {
-        Ok(self.pool.begin().await?)
+    pub(crate) async fn begin_write(&self) -> Result<WriteTx<Postgres>> {
+        Ok(WriteTx::new(self.pool.begin().await?, None))
     }
 
     pub(crate) async fn snapshot(&self, _path: &std::path::Path) -> Result<()> {

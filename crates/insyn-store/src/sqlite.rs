@@ -1,12 +1,16 @@
 //! The embedded backend: one SQLite file in WAL mode.
+use crate::write_tx::WriteTx;
 use crate::{Result, StoreError};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{Sqlite, SqlitePool};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
+    /// Write transactions take turns here instead of in SQLite's sleeping busy handler.
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl SqliteStore {
@@ -27,7 +31,10 @@ impl SqliteStore {
             .await
             .map_err(|e| StoreError::Unavailable(format!("cannot open {url}: {e}")))?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore {
+            pool,
+            writer: Arc::new(tokio::sync::Mutex::new(())),
+        })
     }
 
     /// The pool, for tests and tools that need raw SQL (tamper tests, the bench ceiling).
@@ -35,10 +42,13 @@ impl SqliteStore {
         &self.pool
     }
 
-    /// SQLite allows one writer; taking the write lock at BEGIN avoids a deadlock when two
-    /// deferred transactions both try to upgrade.
-    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    /// SQLite allows one writer: writers of this process wait their turn (see
+    /// [`crate::write_tx`]), and taking the write lock at BEGIN avoids a deadlock when two
+    /// deferred transactions both try to upgrade (another process still meets the busy timeout).
+    pub(crate) async fn begin_write(&self) -> Result<WriteTx<Sqlite>> {
+        let turn = self.writer.clone().lock_owned().await;
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(WriteTx::new(tx, Some(turn)))
     }
 
     pub(crate) async fn snapshot(&self, path: &std::path::Path) -> Result<()> {

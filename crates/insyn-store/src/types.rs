@@ -5,6 +5,14 @@ use insyn_domain::{
 };
 use serde::{Deserialize, Serialize};
 
+/// Positive evidence that an item was deleted on the platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletionSeen {
+    pub record: RecordId,
+    pub seen_at: DateTime<Utc>,
+    pub evidence: String,
+}
+
 /// What a capture batch did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaptureOutcome {

@@ -29,6 +29,8 @@ suite!(
     list_filters_and_paging,
     screening_queue_and_findings,
     queue_all_for_screening_again,
+    deletions_seen_in_one_batch,
+    concurrent_writers_all_land,
 );
 
 async fn org(s: &dyn Store, slug: &str) -> (Organisation, Unit, Account) {
@@ -952,4 +954,141 @@ async fn queue_all_for_screening_again(b: &Backend) {
         1,
         "the earlier finding is kept"
     );
+}
+
+async fn deletions_seen_in_one_batch(b: &Backend) {
+    let s = &*b.store;
+    let (o, _, a) = org(s, "alfa").await;
+    let (other, _, oa) = org(s, "beta").await;
+    let ids = s
+        .capture(
+            o.id,
+            &[
+                item(a.id, "d1", "ett"),
+                item(a.id, "d2", "två"),
+                item(a.id, "d3", "tre"),
+            ],
+            "capture",
+        )
+        .await
+        .unwrap()
+        .record_ids;
+    let foreign = s
+        .capture(other.id, &[item(oa.id, "x1", "annan")], "capture")
+        .await
+        .unwrap()
+        .record_ids[0];
+    let seen = |id: RecordId| DeletionSeen {
+        record: id,
+        seen_at: Utc::now(),
+        evidence: format!("HTTP 404 for {id}"),
+    };
+    s.record_deletion_seen(o.id, ids[2], Utc::now(), "404", "capture")
+        .await
+        .unwrap();
+    let (_, head_before) = s.audit_head(o.id).await.unwrap();
+    // a record of another organisation fails the whole batch: nothing is marked
+    let err = s
+        .record_deletions_seen(o.id, &[seen(ids[0]), seen(foreign)], "capture")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains(&foreign.to_string()), "{err}");
+    assert!(
+        s.get_record(o.id, ids[0])
+            .await
+            .unwrap()
+            .deleted_seen_at
+            .is_none()
+    );
+    assert_eq!(s.audit_head(o.id).await.unwrap().1, head_before);
+    // the same record twice and one already marked: each new one once
+    let marked = s
+        .record_deletions_seen(
+            o.id,
+            &[seen(ids[0]), seen(ids[1]), seen(ids[0]), seen(ids[2])],
+            "capture",
+        )
+        .await
+        .unwrap();
+    assert_eq!(marked, 2);
+    for id in &ids {
+        let r = s.get_record(o.id, *id).await.unwrap();
+        assert!(r.deleted_seen_at.is_some(), "{id}");
+        let deletions = s
+            .record_events(o.id, *id)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|e| e.kind == RecordEventKind::DeletionSeen)
+            .count();
+        assert_eq!(deletions, 1, "{id}");
+    }
+    assert!(
+        s.get_record(other.id, foreign)
+            .await
+            .unwrap()
+            .deleted_seen_at
+            .is_none()
+    );
+    let mut v = insyn_domain::audit::ChainVerifier::new(o.id);
+    for e in &s.audit_entries(o.id, 0, 1000).await.unwrap() {
+        v.check(e).unwrap();
+    }
+    assert_eq!(s.audit_head(o.id).await.unwrap(), v.head());
+    assert_eq!(s.record_deletions_seen(o.id, &[], "c").await.unwrap(), 0);
+}
+
+/// Many writers at once (capture batches, blob registrations, classifications): every write
+/// lands, none fails on a locked database, and the audit chain stays one unbroken line.
+async fn concurrent_writers_all_land(b: &Backend) {
+    let (o, _, a) = org(&*b.store, "alfa").await;
+    let mut tasks = Vec::new();
+    for t in 0..24 {
+        let s = b.store.clone();
+        tasks.push(tokio::spawn(async move {
+            let items: Vec<CaptureItem> = (0..40)
+                .map(|n| {
+                    item(
+                        a.id,
+                        &format!("w{t}-{n}"),
+                        &format!("skrivare {t} text {n}"),
+                    )
+                })
+                .collect();
+            let out = if t % 2 == 0 {
+                s.capture(o.id, &items, "capture").await.unwrap()
+            } else {
+                s.capture_bulk(o.id, &items, "capture").await.unwrap()
+            };
+            s.register_blobs(&[BlobMeta {
+                sha256: Sha256Digest::of(format!("blob {t}").as_bytes()),
+                size: 6,
+                media_type: "text/plain".into(),
+            }])
+            .await
+            .unwrap();
+            s.classify(
+                o.id,
+                out.record_ids[0],
+                Classification::Released,
+                "egen publicering",
+                "anna",
+            )
+            .await
+            .unwrap();
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let s = &*b.store;
+    assert_eq!(s.count_records(o.id).await.unwrap(), 24 * 40);
+    let entries = s.audit_entries(o.id, 0, 10_000).await.unwrap();
+    let mut v = insyn_domain::audit::ChainVerifier::new(o.id);
+    for e in &entries {
+        v.check(e).unwrap();
+    }
+    assert_eq!(s.audit_head(o.id).await.unwrap(), v.head());
+    // one entry per record captured and per classification, after the set-up's own
+    assert!(entries.len() >= 24 * 40 + 24, "{}", entries.len());
 }

@@ -356,13 +356,23 @@ pub async fn load(app: &App, opts: &DemoOptions, progress: &dyn Progress) -> Res
     // Deletions seen on a later check, with positive evidence.
     progress.start("registrerar raderingar", deletions.len().min(2_000) as u64);
     let mut deleted = 0;
-    for id in deletions.iter().take(2_000) {
-        let evidence = format!("HTTP 404 Not Found when record {id} was fetched again");
-        app.store
-            .record_deletion_seen(org.id, *id, Utc::now(), &evidence, "capture")
+    let seen_at = Utc::now();
+    let seen: Vec<insyn_store::DeletionSeen> = deletions
+        .iter()
+        .take(2_000)
+        .map(|id| insyn_store::DeletionSeen {
+            record: *id,
+            seen_at,
+            evidence: format!("HTTP 404 Not Found when record {id} was fetched again"),
+        })
+        .collect();
+    // as a later poll sees them: together, a transaction per hundred
+    for chunk in seen.chunks(100) {
+        deleted += app
+            .store
+            .record_deletions_seen(org.id, chunk, "capture")
             .await?;
-        deleted += 1;
-        progress.advance(1);
+        progress.advance(chunk.len() as u64);
     }
     app.sync_search().await?;
     progress.finish();
