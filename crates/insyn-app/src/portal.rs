@@ -232,6 +232,55 @@ impl App {
         Ok(sweep)
     }
 
+    /// Takes back from the portal what the release policy released on its own when a later
+    /// screening (an edit, or new rules) finds something in it: the policy never releases a
+    /// record with findings, so it must not keep one released either. A record a person
+    /// released stays as the person decided; its findings reach the inbox like any other.
+    /// Returns the records withdrawn.
+    pub async fn withdraw_after_findings(&self, found: &[RecordId]) -> Result<Vec<RecordId>> {
+        let mut ids: Vec<RecordId> = found.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut withdrawn = Vec::new();
+        if ids.is_empty() {
+            return Ok(withdrawn);
+        }
+        for org in self.store.list_organisations().await? {
+            for record in self.store.get_records(org.id, &ids).await? {
+                if record.classification != Classification::Released {
+                    continue;
+                }
+                let events = self.store.record_events(org.id, record.id).await?;
+                let released_by_policy = events
+                    .iter()
+                    .rev()
+                    .find(|e| e.kind == insyn_domain::RecordEventKind::Classified)
+                    .is_some_and(|e| e.actor == POLICY_ACTOR);
+                if !released_by_policy {
+                    continue;
+                }
+                self.store
+                    .classify(
+                        org.id,
+                        record.id,
+                        Classification::Unassessed,
+                        "withdrawn from the portal by the release policy: a later screening found something that needs a person's assessment",
+                        POLICY_ACTOR,
+                    )
+                    .await?;
+                withdrawn.push(record.id);
+            }
+        }
+        if !withdrawn.is_empty() {
+            tracing::info!(
+                records = withdrawn.len(),
+                "withdrew policy-released records after new findings"
+            );
+            self.sync_search().await?;
+        }
+        Ok(withdrawn)
+    }
+
     /// Runs the release sweep for every organisation (the server's background loop).
     pub async fn apply_release_policies(&self) -> Result<u64> {
         let mut released = 0;

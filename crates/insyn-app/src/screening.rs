@@ -123,6 +123,8 @@ impl App {
             self.store
                 .save_screening(&tasks, &findings, "screening")
                 .await?;
+            let found: Vec<insyn_domain::RecordId> = findings.iter().map(|f| f.record_id).collect();
+            self.withdraw_after_findings(&found).await?;
             screened += tasks.len() as u64;
             progress.advance(tasks.len() as u64);
         }

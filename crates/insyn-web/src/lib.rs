@@ -3,6 +3,7 @@
 //! and a message in one place ([`error`]).
 
 pub mod api;
+pub mod client_addr;
 mod error;
 mod home;
 pub mod portal;
@@ -101,6 +102,18 @@ pub fn router_full(
 }
 
 /// Serves until `shutdown` completes.
+/// The router with the client address taken from trusted proxies' `X-Forwarded-For` (a no-op
+/// when none are trusted).
+pub fn behind(router: Router, proxies: client_addr::TrustedProxies) -> Router {
+    if proxies.is_empty() {
+        return router;
+    }
+    router.layer(axum::middleware::from_fn_with_state(
+        std::sync::Arc::new(proxies),
+        client_addr::forwarded_client,
+    ))
+}
+
 pub async fn serve(
     app: App,
     listener: tokio::net::TcpListener,
@@ -114,6 +127,25 @@ pub async fn serve(
 pub async fn serve_with(
     app: App,
     staff: StaffConfig,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serve_behind(
+        app,
+        staff,
+        client_addr::TrustedProxies::default(),
+        listener,
+        shutdown,
+    )
+    .await
+}
+
+/// [`serve_with`] behind reverse proxies: requests from `proxies` are credited to the client
+/// address they forward (see [`client_addr`]).
+pub async fn serve_behind(
+    app: App,
+    staff: StaffConfig,
+    proxies: client_addr::TrustedProxies,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
@@ -133,7 +165,8 @@ pub async fn serve_with(
     // the peer address feeds the per-client rate limits of the portal and the request form
     let result = axum::serve(
         listener,
-        router_with(app, staff).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        behind(router_with(app, staff), proxies)
+            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await;

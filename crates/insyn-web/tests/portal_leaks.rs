@@ -911,3 +911,64 @@ async fn staff_release_and_withdraw_follow_at_once() {
     w.app.apply_release_policy(w.a.id).await.unwrap();
     assert!(!results(&get(&w, &search).await.body).contains(word));
 }
+
+/// Behind a trusted reverse proxy each client has its own bucket (from `X-Forwarded-For`);
+/// without trust, the header changes nothing and a flood is still one client.
+#[tokio::test]
+async fn rate_limits_follow_the_client_behind_a_trusted_proxy() {
+    use axum::extract::ConnectInfo;
+    use insyn_web::client_addr::TrustedProxies;
+    use tower::ServiceExt;
+    let w = world().await;
+    async fn hit(router: &Router, peer: &str, forwarded: &str) -> StatusCode {
+        let mut req = axum::http::Request::get("/org/alfa/sok?q=badhuset")
+            .header("x-forwarded-for", forwarded)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        req.extensions_mut()
+            .insert(ConnectInfo(peer.parse::<std::net::SocketAddr>().unwrap()));
+        router.clone().oneshot(req).await.unwrap().status()
+    }
+    let limited = || {
+        insyn_web::router_full(
+            w.app.clone(),
+            StaffConfig::default(),
+            RateLimiter::new(60, 3),
+        )
+    };
+
+    let proxied = insyn_web::behind(limited(), TrustedProxies::parse(&["127.0.0.1"]).unwrap());
+    for _ in 0..3 {
+        assert_eq!(
+            hit(&proxied, "127.0.0.1:4000", "203.0.113.1").await,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(
+        hit(&proxied, "127.0.0.1:4000", "203.0.113.1").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // another member of the public behind the same proxy is not held back
+    assert_eq!(
+        hit(&proxied, "127.0.0.1:4000", "203.0.113.2").await,
+        StatusCode::OK
+    );
+    // a client cannot dodge its bucket by sending its own header through the proxy
+    assert_eq!(
+        hit(&proxied, "127.0.0.1:4000", "198.51.100.99, 203.0.113.1").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    // nobody trusted: a direct client inventing addresses is still one client
+    let direct = insyn_web::behind(limited(), TrustedProxies::default());
+    for n in 0..3 {
+        assert_eq!(
+            hit(&direct, "198.51.100.7:5000", &format!("192.0.2.{n}")).await,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(
+        hit(&direct, "198.51.100.7:5000", "192.0.2.200").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}

@@ -92,6 +92,9 @@ pub struct WebConfig {
     pub public_url: Option<String>,
     /// A staff session ends after this many minutes without a request.
     pub session_idle_minutes: i64,
+    /// Reverse proxies (addresses or networks) whose `X-Forwarded-For` names the client, for
+    /// the per-client limits of the portal and the request form. Empty: the peer is the client.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for WebConfig {
@@ -99,6 +102,7 @@ impl Default for WebConfig {
         WebConfig {
             public_url: None,
             session_idle_minutes: 8 * 60,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -307,6 +311,12 @@ impl Config {
         })
     }
 
+    /// The reverse proxies to believe (`[web] trusted_proxies`); a bad entry is named.
+    pub fn trusted_proxies(&self) -> Result<insyn_web::client_addr::TrustedProxies, ConfigError> {
+        insyn_web::client_addr::TrustedProxies::parse(&self.web.trusted_proxies)
+            .map_err(|e| ConfigError(format!("configuration: web.trusted_proxies: {e}")))
+    }
+
     pub fn app_config(&self) -> Result<AppConfig, ConfigError> {
         let data = &self.data_dir;
         let secret = match (&self.s3.secret_access_key, &self.s3.secret_access_key_file) {
@@ -398,6 +408,8 @@ allow_http = false
 # Secure cookie flag.
 # public_url = "https://insyn.kommun.se"
 session_idle_minutes = 480
+# Reverse proxies whose X-Forwarded-For names the client (for the portal's per-client limits).
+# trusted_proxies = ["127.0.0.1", "10.0.0.0/8"]
 
 # An organisation's identity provider (OpenID Connect), by organisation slug.
 # [oidc.ekbacka]
@@ -486,6 +498,20 @@ mod staff_tests {
         );
         // plain local use: no Secure flag
         assert!(!Config::default().staff_config().unwrap().secure_cookies);
+    }
+
+    #[test]
+    fn trusted_proxies_are_parsed_and_a_bad_one_named() {
+        let mut c = Config::default();
+        assert!(c.trusted_proxies().unwrap().is_empty());
+        c.web.trusted_proxies = vec!["127.0.0.1".into(), "10.0.0.0/8".into()];
+        assert!(!c.trusted_proxies().unwrap().is_empty());
+        c.web.trusted_proxies.push("10.0.0.0/40".into());
+        let err = c.trusted_proxies().unwrap_err().to_string();
+        assert!(
+            err.contains("web.trusted_proxies") && err.contains("10.0.0.0/40"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub struct Args {
 
 pub async fn run(cx: &Context, args: Args) -> CliResult {
     let staff = cx.config.staff_config()?;
+    let proxies = cx.config.trusted_proxies()?;
     let meta_webhook = cx.config.meta_webhook()?;
     let mut app = cx.open().await?;
     if let Some(meta) = meta_webhook {
@@ -77,7 +78,7 @@ pub async fn run(cx: &Context, args: Args) -> CliResult {
             }
         }
     });
-    let result = insyn_web::serve_with(app, staff, listener, shutdown_signal()).await;
+    let result = insyn_web::serve_behind(app, staff, proxies, listener, shutdown_signal()).await;
     sync_task.abort();
     capture_task.abort();
     result.map_err(|e| CliError::Io(format!("the server stopped: {e}")))?;
