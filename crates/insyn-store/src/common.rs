@@ -2009,7 +2009,10 @@ macro_rules! impl_store {
             async fn records_by_platform_ids(&self, org: OrgId, keys: &[(AccountId, String)]) -> Result<Vec<Record>> {
                 let mut out = Vec::new();
                 for chunk in keys.chunks(200) {
-                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(format!("SELECT {RECORD_COLUMNS} FROM {RECORD_FROM} WHERE r.org_id = "));
+                    // `+r.org_id`: with more than a few keys SQLite's planner otherwise walks the
+                    // organisation's whole classification index and tests every row against the
+                    // ORs (190 ms at 200k records, instead of 0.2 ms through the unique index)
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(format!("SELECT {RECORD_COLUMNS} FROM {RECORD_FROM} WHERE +r.org_id = "));
                     qb.push_bind(org.0).push(" AND (");
                     for (i, (account, platform_id)) in chunk.iter().enumerate() {
                         if i > 0 {
