@@ -70,6 +70,8 @@ pub enum AuditAction {
     DiaryCaseOpened,
     /// A record was registered as a document in a case.
     DiaryDocumentRegistered,
+    /// A case was closed or opened again.
+    DiaryCaseStatusChanged,
     /// A registration was exported (by e-mail or as a file for a case system).
     DiaryExported,
     /// An e-mail was queued, sent, or refused for good by the mail server.
@@ -121,6 +123,7 @@ impl AuditAction {
             AuditAction::DiarySettingsChanged => "diary_settings_changed",
             AuditAction::DiaryCaseOpened => "diary_case_opened",
             AuditAction::DiaryDocumentRegistered => "diary_document_registered",
+            AuditAction::DiaryCaseStatusChanged => "diary_case_status_changed",
             AuditAction::DiaryExported => "diary_exported",
             AuditAction::MailQueued => "mail_queued",
             AuditAction::MailSent => "mail_sent",
