@@ -525,17 +525,19 @@ mod smtp_tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("smtp");
         std::fs::write(&file, "post-hemlighet\n").unwrap();
-        let mut c = Config::default();
-        c.smtp = Some(SmtpConfig {
-            host: "smtp.kommun.se".into(),
-            port: None,
-            tls: insyn_app::SmtpTls::Starttls,
-            from: "Insyn <noreply@kommun.se>".into(),
-            user: Some("insyn".into()),
-            password_file: Some(file),
-            password_env: None,
-            timeout_secs: None,
-        });
+        let mut c = Config {
+            smtp: Some(SmtpConfig {
+                host: "smtp.kommun.se".into(),
+                port: None,
+                tls: insyn_app::SmtpTls::Starttls,
+                from: "Insyn <noreply@kommun.se>".into(),
+                user: Some("insyn".into()),
+                password_file: Some(file),
+                password_env: None,
+                timeout_secs: None,
+            }),
+            ..Default::default()
+        };
         let s = c.smtp().unwrap().unwrap();
         assert_eq!(
             (s.port, s.password.as_deref()),
