@@ -18,6 +18,7 @@ mod session_store;
 mod user;
 
 pub use csrf::CSRF_FIELD;
+pub(crate) use diary::mail_status;
 pub use session_store::InsynSessionStore;
 pub use user::CurrentUser;
 
