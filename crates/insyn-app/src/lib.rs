@@ -7,11 +7,13 @@ mod capture;
 pub mod connections;
 mod deliveries;
 pub mod demo;
+pub mod diary;
 pub mod disposal;
 mod error;
 mod export;
 mod import;
 pub mod inbox;
+pub mod mail;
 mod payloads;
 pub mod portal;
 mod progress;
@@ -28,6 +30,7 @@ pub use backup::{BackupManifest, BackupReport, RestoreReport, restore, sqlite_pa
 pub use capture::{MediaProblem, Observation, PassReport};
 pub use connections::{AccountHealth, ConnectionView};
 pub use deliveries::DueReport;
+pub use diary::{CaseQuery, CaseView, ExportFile};
 pub use disposal::{DisposalReport, KeptGroup, RuleGroup};
 pub use error::AppError;
 pub use export::{
@@ -41,7 +44,8 @@ pub use insyn_blobs::S3Settings;
 pub use insyn_calendar as calendar;
 pub use insyn_capture as connectors;
 pub use insyn_import::Format as ImportFormat;
-pub use insyn_store::{CaptureOutcome, RecordFilter, RequestFilter};
+pub use insyn_store::{CaptureOutcome, MailFilter, RecordFilter, RequestFilter};
+pub use mail::{MailReport, SmtpSettings, SmtpTls};
 pub use payloads::StoredItems;
 pub use portal::{
     PublicHit, PublicItem, PublicPage, PublicQuery, PublicRecord, PublicRegister, ReleaseSweep,
@@ -115,6 +119,8 @@ pub struct App {
     response_map: Arc<ResponseMap>,
     /// The Meta app's webhook secrets, when webhooks are set up ([`App::with_meta_webhook`]).
     meta_webhook: Option<Arc<webhooks::MetaWebhookConfig>>,
+    /// The SMTP transport, when a mail server is configured ([`App::with_smtp`]).
+    mailer: Option<Arc<mail::Mailer>>,
 }
 
 impl App {
@@ -133,6 +139,7 @@ impl App {
             screen_lock: Arc::default(),
             response_map,
             meta_webhook: None,
+            mailer: None,
         };
         // New outbox entries must sort after everything the index has applied (an index kept
         // from before a restore, or ids reused by an older schema).

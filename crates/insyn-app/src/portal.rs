@@ -132,6 +132,8 @@ pub struct PublicRecord {
     /// The thread's other public records, oldest first.
     pub thread: Vec<PublicItem>,
     pub versions: Vec<PublicVersion>,
+    /// The diary number where the record is registered (R6.2), e.g. "KS 2026/0042-1".
+    pub diary_number: Option<String>,
 }
 
 /// The register page's data (R1.3).
@@ -487,12 +489,14 @@ impl App {
                 content_digest: v.content_digest.to_hex(),
             })
             .collect();
+        let diary_number = self.diary_number(org, record.id).await?;
         Ok(PublicRecord {
             item: PublicItem::of(&record, &policy),
             account,
             parent,
             thread: thread.iter().map(|r| PublicItem::of(r, &policy)).collect(),
             versions,
+            diary_number,
         })
     }
 

@@ -81,6 +81,8 @@ pub struct Copy {
     pub text_sha256: String,
     /// Released records of the same thread (portal copies only).
     pub thread: Vec<Record>,
+    /// The diary number where the record is registered (R6.2), e.g. "KS 2026/0042-1".
+    pub diary_number: Option<String>,
 }
 
 /// What the requester's receipt page shows.
@@ -478,6 +480,7 @@ impl App {
             (record.version, record.text.clone(), false)
         };
         let text_sha256 = Sha256Digest::of(text.as_bytes()).to_hex();
+        let diary_number = self.diary_number(org, record.id).await?;
         Ok(Copy {
             organisation: organisation.clone(),
             account,
@@ -486,6 +489,7 @@ impl App {
             masked,
             text_sha256,
             thread: Vec::new(),
+            diary_number,
             record,
         })
     }
@@ -525,6 +529,7 @@ impl App {
             None => Vec::new(),
         };
         let text_sha256 = Sha256Digest::of(record.text.as_bytes()).to_hex();
+        let diary_number = self.diary_number(org, record.id).await?;
         Ok(Copy {
             organisation,
             account,
@@ -533,6 +538,7 @@ impl App {
             masked: false,
             text_sha256,
             thread,
+            diary_number,
             record,
         })
     }
@@ -631,7 +637,7 @@ pub fn copy_pdf(copy: &Copy, english: bool, request: Option<&RecordRequest>) -> 
             direction: direction(r.direction),
             available_at: r.available_at,
             platform_time: r.platform_time,
-            diary_number: None,
+            diary_number: copy.diary_number.clone(),
             record_id: r.id.0,
             version: copy.version,
             text_sha256: copy.text_sha256.clone(),

@@ -64,6 +64,20 @@ pub enum AuditAction {
     RequestDecided,
     /// The organisation's release policy for the public portal changed.
     ReleasePolicyChanged,
+    /// The diary's number format or registers changed (R6).
+    DiarySettingsChanged,
+    /// A case was opened in the diary.
+    DiaryCaseOpened,
+    /// A record was registered as a document in a case.
+    DiaryDocumentRegistered,
+    /// A case was closed or opened again.
+    DiaryCaseStatusChanged,
+    /// A registration was exported (by e-mail or as a file for a case system).
+    DiaryExported,
+    /// An e-mail was queued, sent, or refused for good by the mail server.
+    MailQueued,
+    MailSent,
+    MailFailed,
 }
 
 impl AuditAction {
@@ -106,6 +120,14 @@ impl AuditAction {
             AuditAction::RequestChanged => "request_changed",
             AuditAction::RequestDecided => "request_decided",
             AuditAction::ReleasePolicyChanged => "release_policy_changed",
+            AuditAction::DiarySettingsChanged => "diary_settings_changed",
+            AuditAction::DiaryCaseOpened => "diary_case_opened",
+            AuditAction::DiaryDocumentRegistered => "diary_document_registered",
+            AuditAction::DiaryCaseStatusChanged => "diary_case_status_changed",
+            AuditAction::DiaryExported => "diary_exported",
+            AuditAction::MailQueued => "mail_queued",
+            AuditAction::MailSent => "mail_sent",
+            AuditAction::MailFailed => "mail_failed",
         }
     }
 }

@@ -5,12 +5,14 @@ pub mod account;
 pub mod audit;
 pub mod connection;
 pub mod delivery;
+pub mod diary;
 pub mod digest;
 pub mod disposal;
 pub mod error;
 pub mod finding;
 pub mod handling;
 pub mod ids;
+pub mod mail;
 pub mod org;
 pub mod record;
 pub mod release;
@@ -22,6 +24,10 @@ pub use account::{Account, AccountStatus, NewAccount, OfficeHours, Platform};
 pub use audit::{AuditAction, AuditEntry, ChainBreak, GENESIS_HASH, NewAuditEntry};
 pub use connection::{AlertLevel, CaptureAlert, ConnectionHealth, ConnectionState, FailureKind};
 pub use delivery::{Delivery, DeliverySchedule, Period};
+pub use diary::{
+    CaseId, CaseStatus, DiaryCase, DiaryDocument, DiaryNumber, DiarySettings, NewCase,
+    NewRegistration, NumberFormat, Register, RegistrationTarget,
+};
 pub use digest::Sha256Digest;
 pub use disposal::{
     CrisisPeriod, DisposalDecision, DisposalFacts, DisposalOrder, DisposalRule, DisposedVersion,
@@ -31,6 +37,7 @@ pub use error::DomainError;
 pub use finding::{Finding, ScreeningTask};
 pub use handling::{Handling, HandlingChange, HandlingState, signed_answer};
 pub use ids::{AccountId, OrgId, RecordId, UnitId, UserId};
+pub use mail::{MailAttachment, MailMessage, MailPurpose, MailState, NewMail};
 pub use org::{NewOrganisation, NewUnit, Organisation, Role, Unit};
 pub use record::{
     CaptureItem, Classification, Direction, ItemKind, NewVersion, Record, RecordEvent,

@@ -279,6 +279,8 @@ pub enum RecordEventKind {
     HandlingChanged,
     /// Its content was disposed of under a disposal rule (R9; the protocol holds what).
     Disposed,
+    /// It was registered in the diary as a document in a case (R6).
+    Registered,
 }
 
 impl RecordEventKind {
@@ -291,6 +293,7 @@ impl RecordEventKind {
             RecordEventKind::Screened => "screened",
             RecordEventKind::HandlingChanged => "handling_changed",
             RecordEventKind::Disposed => "disposed",
+            RecordEventKind::Registered => "registered",
         }
     }
 }
@@ -306,6 +309,7 @@ impl FromStr for RecordEventKind {
             "screened" => Ok(RecordEventKind::Screened),
             "handling_changed" => Ok(RecordEventKind::HandlingChanged),
             "disposed" => Ok(RecordEventKind::Disposed),
+            "registered" => Ok(RecordEventKind::Registered),
             other => Err(DomainError::invalid(
                 "event",
                 format!("unknown record event '{other}'"),

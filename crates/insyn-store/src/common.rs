@@ -1875,8 +1875,8 @@ macro_rules! impl_store {
                     .await?;
                 }
                 if let Some((to, subject, body)) = &effects.message {
-                    sqlx::query(
-                        "INSERT INTO request_outbox (org_id, request_id, to_email, subject, body, queued_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                    let (outbox_id,): (i64,) = sqlx::query_as(
+                        "INSERT INTO request_outbox (org_id, request_id, to_email, subject, body, queued_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
                     )
                     .bind(org.0)
                     .bind(id.0)
@@ -1884,8 +1884,24 @@ macro_rules! impl_store {
                     .bind(subject)
                     .bind(body)
                     .bind(now)
-                    .execute(&mut *tx)
+                    .fetch_one(&mut *tx)
                     .await?;
+                    // sent by SMTP through the one mail outbox (retried while the server is down)
+                    let mail = NewMail {
+                        to: to.clone(),
+                        subject: subject.clone(),
+                        body: body.clone(),
+                        purpose: MailPurpose::Request,
+                        subject_ref: Some(format!("request:{id}")),
+                        attachments: Vec::new(),
+                    };
+                    match mail.normalised() {
+                        Ok(mail) => {
+                            insert_mail(&mut tx, org, &mail, now, Some(outbox_id)).await?;
+                        }
+                        // the decision stands; the message stays unsent in the request outbox
+                        Err(e) => tracing::warn!(request = id.0, error = %e, "the message to the requester cannot be sent by e-mail"),
+                    }
                 }
                 let detail = request_change_detail(&current, &next, change, effects);
                 insert_request_event(&mut tx, id.0, change.kind(), now, actor, &detail).await?;
@@ -2616,6 +2632,457 @@ macro_rules! impl_store {
                         .await?;
                 Ok(rows.into_iter().map(Into::into).collect())
             }
+
+            // --- the diary (issue 5 item 5, R6) ---
+
+            async fn diary_settings(&self, org: OrgId) -> Result<DiarySettings> {
+                let prefix: Option<(String,)> = sqlx::query_as("SELECT diary_prefix FROM organisations WHERE id = $1")
+                    .bind(org.0)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let prefix = prefix.ok_or_else(|| StoreError::not_found(format!("organisation {org}")))?.0;
+                let format: Option<(String,)> = sqlx::query_as("SELECT number_format FROM diary_settings WHERE org_id = $1")
+                    .bind(org.0)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let format = match format {
+                    Some((f,)) => NumberFormat::parse(&f).map_err(|e| StoreError::Corrupt(format!("diary number format: {e}")))?,
+                    None => NumberFormat::default(),
+                };
+                let rows: Vec<(String, String)> = sqlx::query_as("SELECT code, name FROM diary_registers WHERE org_id = $1 ORDER BY code")
+                    .bind(org.0)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(DiarySettings {
+                    format,
+                    default_register: insyn_domain::diary::normalise_register(&prefix).unwrap_or(prefix),
+                    registers: rows.into_iter().map(|(code, name)| Register { org_id: org, code, name }).collect(),
+                })
+            }
+
+            async fn set_diary_format(&self, org: OrgId, format: &NumberFormat, actor: &str) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                let now = to_stored_precision(Utc::now());
+                sqlx::query(
+                    "INSERT INTO diary_settings (org_id, number_format, changed_at, changed_by) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (org_id) DO UPDATE SET number_format = excluded.number_format, changed_at = excluded.changed_at, \
+                     changed_by = excluded.changed_by",
+                )
+                .bind(org.0)
+                .bind(format.template())
+                .bind(now)
+                .bind(actor)
+                .execute(&mut *tx)
+                .await?;
+                let detail = serde_json::json!({ "number_format": format.template() });
+                audit(&mut tx, org, vec![entry(org, actor, AuditAction::DiarySettingsChanged, format!("organisation:{org}"), None, detail)]).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn add_diary_register(&self, org: OrgId, code: &str, name: &str, actor: &str) -> Result<Register> {
+                let code = insyn_domain::diary::normalise_register(code)?;
+                let name = name.trim().to_string();
+                if name.is_empty() || name.chars().count() > 120 {
+                    return Err(DomainError::invalid("name", "a register needs a name of 1 to 120 characters").into());
+                }
+                let settings = self.diary_settings(org).await?;
+                if settings.has_register(&code) {
+                    return Err(StoreError::Conflict(format!("the register {code} already exists / diarieserien {code} finns redan")));
+                }
+                let mut tx = self.begin_write().await?;
+                sqlx::query("INSERT INTO diary_registers (org_id, code, name, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(org.0)
+                    .bind(&code)
+                    .bind(&name)
+                    .bind(to_stored_precision(Utc::now()))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| match StoreError::from(e) {
+                        StoreError::Conflict(_) => StoreError::Conflict(format!("the register {code} already exists / diarieserien {code} finns redan")),
+                        other => other,
+                    })?;
+                let detail = serde_json::json!({ "register": code, "name": name });
+                audit(&mut tx, org, vec![entry(org, actor, AuditAction::DiarySettingsChanged, format!("organisation:{org}"), None, detail)]).await?;
+                tx.commit().await?;
+                Ok(Register { org_id: org, code, name })
+            }
+
+            async fn register_record(&self, org: OrgId, registration: &NewRegistration, actor: &str) -> Result<(DiaryCase, DiaryDocument)> {
+                let reg = registration.normalised()?;
+                let settings = self.diary_settings(org).await?;
+                let mut tx = self.begin_write().await?;
+                let record = record_in(&mut tx, org, reg.record_id).await?;
+                let already: Option<(String,)> = sqlx::query_as("SELECT number FROM diary_documents WHERE record_id = $1")
+                    .bind(record.id.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if let Some((n,)) = already {
+                    return Err(StoreError::Conflict(format!(
+                        "record {} is already registered as {n} / handlingen är redan registrerad som {n}",
+                        record.id
+                    )));
+                }
+                let now = to_stored_precision(Utc::now());
+                let mut audits = Vec::new();
+                let case_id = match &reg.target {
+                    RegistrationTarget::NewCase(c) => {
+                        let (register, year, seq, manual) = match &c.manual_number {
+                            Some(manual) => {
+                                let n = settings.format.read(manual)?;
+                                if n.document.is_some() {
+                                    return Err(DomainError::invalid("manual_number", format!("'{manual}' names a document; a case number has no document number")).into());
+                                }
+                                if c.register.as_ref().is_some_and(|r| *r != n.register) {
+                                    return Err(DomainError::invalid("manual_number", format!("'{manual}' is not in the register chosen")).into());
+                                }
+                                (n.register, n.year, n.seq, true)
+                            }
+                            None => {
+                                let register = c.register.clone().unwrap_or_else(|| settings.default_register.clone());
+                                let year = chrono::Datelike::year(&insyn_domain::request::stockholm_date(now));
+                                (register, year, 0, false)
+                            }
+                        };
+                        if !settings.has_register(&register) {
+                            return Err(DomainError::invalid("register", format!(
+                                "{register} is not a register of the organisation / {register} är ingen diarieserie här"
+                            )).into());
+                        }
+                        let seq = if manual {
+                            if case_exists(&mut tx, org, &register, year, seq).await? {
+                                let number = settings.format.render(&register, year, seq);
+                                return Err(StoreError::Conflict(format!("{number} already exists / {number} finns redan")));
+                            }
+                            seq
+                        } else {
+                            // the counter row is locked until commit: numbers are handed out one at a time
+                            loop {
+                                let (n,): (i64,) = sqlx::query_as(
+                                    "INSERT INTO diary_counters (org_id, register, year, last) VALUES ($1, $2, $3, 1) \
+                                     ON CONFLICT (org_id, register, year) DO UPDATE SET last = diary_counters.last + 1 RETURNING last",
+                                )
+                                .bind(org.0)
+                                .bind(&register)
+                                .bind(year)
+                                .fetch_one(&mut *tx)
+                                .await?;
+                                // a number typed by hand earlier is skipped, never given twice
+                                if !case_exists(&mut tx, org, &register, year, n).await? {
+                                    break n;
+                                }
+                            }
+                        };
+                        if let Some(unit) = c.unit_id {
+                            let found: Option<(i64,)> = sqlx::query_as("SELECT id FROM units WHERE id = $1 AND org_id = $2")
+                                .bind(unit.0)
+                                .bind(org.0)
+                                .fetch_optional(&mut *tx)
+                                .await?;
+                            if found.is_none() {
+                                return Err(StoreError::not_found(format!("unit {unit}")));
+                            }
+                        }
+                        let number = settings.format.render(&register, year, seq);
+                        let (id,): (i64,) = sqlx::query_as(
+                            "INSERT INTO diary_cases (org_id, number, register, year, seq, title, title_search, unit_id, registrar, \
+                             opened_at, status, documents) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0) RETURNING id",
+                        )
+                        .bind(org.0)
+                        .bind(&number)
+                        .bind(&register)
+                        .bind(year)
+                        .bind(seq)
+                        .bind(&c.title)
+                        .bind(c.title.to_lowercase())
+                        .bind(c.unit_id.map(|u| u.0))
+                        .bind(actor)
+                        .bind(now)
+                        .bind(CaseStatus::Open.as_str())
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(|e| match StoreError::from(e) {
+                            StoreError::Conflict(_) => StoreError::Conflict(format!("{number} already exists / {number} finns redan")),
+                            other => other,
+                        })?;
+                        let detail = serde_json::json!({ "number": number, "title": c.title, "unit": c.unit_id.map(|u| u.0), "manual": manual });
+                        audits.push(entry(org, actor, AuditAction::DiaryCaseOpened, format!("case:{id}"), None, detail));
+                        id
+                    }
+                    RegistrationTarget::ExistingCase(id) => {
+                        let case = case_in(&mut tx, org, *id).await?;
+                        if case.status == CaseStatus::Closed {
+                            return Err(StoreError::Conflict(format!(
+                                "{} is closed; open it again to add documents / ärendet är avslutat",
+                                case.number
+                            )));
+                        }
+                        id.0
+                    }
+                };
+                let (doc_no,): (i32,) = sqlx::query_as("UPDATE diary_cases SET documents = documents + 1 WHERE id = $1 AND org_id = $2 RETURNING documents")
+                    .bind(case_id)
+                    .bind(org.0)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let case = case_in(&mut tx, org, CaseId(case_id)).await?;
+                let doc_no = u32::try_from(doc_no).map_err(|e| StoreError::Corrupt(format!("document number: {e}")))?;
+                let number = insyn_domain::diary::document_number(&case.number, doc_no);
+                let description = if reg.description.is_empty() { case.title.clone() } else { reg.description.clone() };
+                let document_date = insyn_domain::request::stockholm_date(record.available_at);
+                sqlx::query(
+                    "INSERT INTO diary_documents (org_id, case_id, doc_no, number, record_id, direction, document_date, description, \
+                     counterpart, registered_at, registered_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                )
+                .bind(org.0)
+                .bind(case_id)
+                .bind(i32::try_from(doc_no).unwrap_or(i32::MAX))
+                .bind(&number)
+                .bind(record.id.0)
+                .bind(record.direction.as_str())
+                .bind(document_date.to_string())
+                .bind(&description)
+                .bind(&reg.counterpart)
+                .bind(now)
+                .bind(actor)
+                .execute(&mut *tx)
+                .await?;
+                let detail = serde_json::json!({ "case": case_id, "number": number, "document": doc_no });
+                insert_events(&mut tx, &[(record.id.0, RecordEventKind::Registered.as_str(), now, detail.to_string())], actor).await?;
+                audits.push(entry(org, actor, AuditAction::DiaryDocumentRegistered, format!("record:{}", record.id), None, detail));
+                audit(&mut tx, org, audits).await?;
+                tx.commit().await?;
+                let document = DiaryDocument {
+                    case_id: case.id,
+                    org_id: org,
+                    document: doc_no,
+                    number,
+                    record_id: record.id,
+                    direction: record.direction,
+                    document_date,
+                    description,
+                    counterpart: reg.counterpart.clone(),
+                    registered_at: now,
+                    registered_by: actor.to_string(),
+                };
+                Ok((case, document))
+            }
+
+            async fn get_case(&self, org: OrgId, id: CaseId) -> Result<DiaryCase> {
+                let sql = format!("SELECT {} FROM diary_cases WHERE org_id = $1 AND id = $2", crate::diary::CASE_COLUMNS);
+                let row: Option<crate::diary::CaseRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(org.0)
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.ok_or_else(|| StoreError::not_found(format!("case {id}")))?.try_into()
+            }
+
+            async fn case_by_number(&self, org: OrgId, register: &str, year: i32, seq: i64) -> Result<DiaryCase> {
+                let sql = format!(
+                    "SELECT {} FROM diary_cases WHERE org_id = $1 AND register = $2 AND year = $3 AND seq = $4",
+                    crate::diary::CASE_COLUMNS
+                );
+                let row: Option<crate::diary::CaseRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(org.0)
+                    .bind(register)
+                    .bind(year)
+                    .bind(seq)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.ok_or_else(|| StoreError::not_found(format!("case {register} {year}/{seq}")))?.try_into()
+            }
+
+            async fn list_cases(&self, org: OrgId, f: &CaseFilter) -> Result<Vec<DiaryCase>> {
+                let mut qb: QueryBuilder<$db> = QueryBuilder::new(format!("SELECT {} FROM diary_cases WHERE org_id = ", crate::diary::CASE_COLUMNS));
+                qb.push_bind(org.0);
+                if let Some(year) = f.year {
+                    qb.push(" AND year = ").push_bind(year);
+                }
+                if let Some(register) = &f.register {
+                    qb.push(" AND register = ").push_bind(register.clone());
+                }
+                if let Some(title) = f.title.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                    let escaped = title.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                    qb.push(" AND title_search LIKE ").push_bind(format!("%{escaped}%")).push(" ESCAPE '\\'");
+                }
+                qb.push(" ORDER BY year DESC, register, seq DESC LIMIT ").push_bind(if f.limit > 0 { f.limit.min(5_000) } else { 500 });
+                let rows: Vec<crate::diary::CaseRow> = qb.build_query_as().fetch_all(&self.pool).await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn case_documents(&self, org: OrgId, id: CaseId) -> Result<Vec<DiaryDocument>> {
+                let sql = format!("SELECT {} FROM diary_documents WHERE org_id = $1 AND case_id = $2 ORDER BY doc_no", crate::diary::DOCUMENT_COLUMNS);
+                let rows: Vec<crate::diary::DocumentRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(org.0)
+                    .bind(id.0)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn record_registrations(&self, org: OrgId, ids: &[RecordId]) -> Result<Vec<DiaryDocument>> {
+                let mut out = Vec::new();
+                for chunk in ids.chunks(CHUNK) {
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(format!(
+                        "SELECT {} FROM diary_documents WHERE org_id = ",
+                        crate::diary::DOCUMENT_COLUMNS
+                    ));
+                    qb.push_bind(org.0).push(" AND record_id IN (");
+                    let mut sep = qb.separated(", ");
+                    for id in chunk {
+                        sep.push_bind(id.0);
+                    }
+                    qb.push(")");
+                    let rows: Vec<crate::diary::DocumentRow> = qb.build_query_as().fetch_all(&self.pool).await?;
+                    for r in rows {
+                        out.push(r.try_into()?);
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn set_case_status(&self, org: OrgId, id: CaseId, status: CaseStatus, actor: &str) -> Result<DiaryCase> {
+                let mut tx = self.begin_write().await?;
+                let before = case_in(&mut tx, org, id).await?;
+                sqlx::query("UPDATE diary_cases SET status = $1 WHERE id = $2 AND org_id = $3")
+                    .bind(status.as_str())
+                    .bind(id.0)
+                    .bind(org.0)
+                    .execute(&mut *tx)
+                    .await?;
+                let detail = serde_json::json!({ "number": before.number, "from": before.status.as_str(), "to": status.as_str() });
+                audit(&mut tx, org, vec![entry(org, actor, AuditAction::DiaryCaseStatusChanged, format!("case:{id}"), None, detail)]).await?;
+                let after = case_in(&mut tx, org, id).await?;
+                tx.commit().await?;
+                Ok(after)
+            }
+
+            // --- the e-mail outbox ---
+
+            async fn queue_mail(&self, org: OrgId, mail: &NewMail, actor: &str) -> Result<MailMessage> {
+                let mail = mail.normalised()?;
+                let mut tx = self.begin_write().await?;
+                let now = to_stored_precision(Utc::now());
+                let id = insert_mail(&mut tx, org, &mail, now, None).await?;
+                let detail = serde_json::json!({
+                    "purpose": mail.purpose.as_str(),
+                    "about": mail.subject_ref,
+                    "attachments": mail.attachments.iter().map(|a| a.filename.clone()).collect::<Vec<_>>(),
+                });
+                audit(&mut tx, org, vec![entry(org, actor, AuditAction::MailQueued, format!("mail:{id}"), None, detail)]).await?;
+                tx.commit().await?;
+                let mut found = load_mail(&self.pool, &[id], true).await?;
+                found.pop().ok_or_else(|| StoreError::not_found(format!("mail {id}")))
+            }
+
+            async fn claim_due_mail(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<MailMessage>> {
+                let now = to_stored_precision(now);
+                let candidates: Vec<(i64,)> = sqlx::query_as(
+                    "SELECT id FROM mail_outbox WHERE state = 'queued' AND next_attempt_at <= $1 \
+                     AND (locked_until IS NULL OR locked_until < $1) ORDER BY next_attempt_at, id LIMIT $2",
+                )
+                .bind(now)
+                .bind(limit.clamp(1, 1000))
+                .fetch_all(&self.pool)
+                .await?;
+                let mut claimed = Vec::new();
+                for (id,) in candidates {
+                    // only one sender wins a message: the row is re-checked as it is updated
+                    let done = sqlx::query(
+                        "UPDATE mail_outbox SET locked_until = $1, attempts = attempts + 1 WHERE id = $2 AND state = 'queued' \
+                         AND (locked_until IS NULL OR locked_until < $3)",
+                    )
+                    .bind(to_stored_precision(lease_until))
+                    .bind(id)
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await?;
+                    if done.rows_affected() == 1 {
+                        claimed.push(id);
+                    }
+                }
+                load_mail(&self.pool, &claimed, true).await
+            }
+
+            async fn mail_sent(&self, id: i64, at: DateTime<Utc>) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                let at = to_stored_precision(at);
+                let row: Option<(i64, Option<i64>, Option<String>, i32)> = sqlx::query_as(
+                    "UPDATE mail_outbox SET state = 'sent', sent_at = $1, locked_until = NULL, last_error = NULL \
+                     WHERE id = $2 AND state <> 'sent' RETURNING org_id, request_outbox_id, subject_ref, attempts",
+                )
+                .bind(at)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((org, request_outbox, about, attempts)) = row else {
+                    return Err(StoreError::not_found(format!("unsent mail {id}")));
+                };
+                if let Some(r) = request_outbox {
+                    sqlx::query("UPDATE request_outbox SET sent_at = $1 WHERE id = $2")
+                        .bind(at)
+                        .bind(r)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let org = OrgId(org);
+                let detail = serde_json::json!({ "about": about, "attempts": attempts });
+                audit(&mut tx, org, vec![entry(org, "insyn:mail", AuditAction::MailSent, format!("mail:{id}"), None, detail)]).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn mail_attempt_failed(&self, id: i64, error: &str, retry_at: Option<DateTime<Utc>>) -> Result<()> {
+                let error: String = error.chars().take(500).collect();
+                let mut tx = self.begin_write().await?;
+                let row: Option<(i64, Option<String>, i32)> = match retry_at {
+                    Some(at) => sqlx::query_as(
+                        "UPDATE mail_outbox SET last_error = $1, next_attempt_at = $2, locked_until = NULL \
+                         WHERE id = $3 AND state = 'queued' RETURNING org_id, subject_ref, attempts",
+                    )
+                    .bind(&error)
+                    .bind(to_stored_precision(at))
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?,
+                    None => sqlx::query_as(
+                        "UPDATE mail_outbox SET last_error = $1, state = 'failed', locked_until = NULL \
+                         WHERE id = $2 AND state = 'queued' RETURNING org_id, subject_ref, attempts",
+                    )
+                    .bind(&error)
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?,
+                };
+                let Some((org, about, attempts)) = row else {
+                    return Err(StoreError::not_found(format!("queued mail {id}")));
+                };
+                if retry_at.is_none() {
+                    let org = OrgId(org);
+                    let detail = serde_json::json!({ "about": about, "attempts": attempts, "error": error });
+                    audit(&mut tx, org, vec![entry(org, "insyn:mail", AuditAction::MailFailed, format!("mail:{id}"), None, detail)]).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn mail_outbox(&self, org: OrgId, f: &MailFilter) -> Result<Vec<MailMessage>> {
+                let mut qb: QueryBuilder<$db> = QueryBuilder::new("SELECT id FROM mail_outbox WHERE org_id = ");
+                qb.push_bind(org.0);
+                if let Some(about) = &f.subject_ref {
+                    qb.push(" AND subject_ref = ").push_bind(about.clone());
+                }
+                if f.unsent_only {
+                    qb.push(" AND state <> 'sent'");
+                }
+                qb.push(" ORDER BY id DESC LIMIT ").push_bind(if f.limit > 0 { f.limit.min(1_000) } else { 100 });
+                let ids: Vec<(i64,)> = qb.build_query_as().fetch_all(&self.pool).await?;
+                let ids: Vec<i64> = ids.into_iter().map(|r| r.0).collect();
+                let mut found = load_mail(&self.pool, &ids, false).await?;
+                found.sort_by(|a, b| b.id.cmp(&a.id));
+                Ok(found)
+            }
         }
 
         #[derive(sqlx::FromRow)]
@@ -2643,6 +3110,110 @@ macro_rules! impl_store {
                 changed_at: changed_at.unwrap_or(available_at),
                 changed_by: changed_by.clone().unwrap_or_default(),
             })
+        }
+
+        // --- diary and mail: helpers ---
+
+        async fn case_in(tx: &mut Tx, org: OrgId, id: CaseId) -> Result<DiaryCase> {
+            let sql = format!("SELECT {} FROM diary_cases WHERE org_id = $1 AND id = $2", crate::diary::CASE_COLUMNS);
+            let row: Option<crate::diary::CaseRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(org.0)
+                .bind(id.0)
+                .fetch_optional(&mut **tx)
+                .await?;
+            row.ok_or_else(|| StoreError::not_found(format!("case {id}")))?.try_into()
+        }
+
+        async fn case_exists(tx: &mut Tx, org: OrgId, register: &str, year: i32, seq: i64) -> Result<bool> {
+            let found: Option<(i64,)> = sqlx::query_as("SELECT id FROM diary_cases WHERE org_id = $1 AND register = $2 AND year = $3 AND seq = $4")
+                .bind(org.0)
+                .bind(register)
+                .bind(year)
+                .bind(seq)
+                .fetch_optional(&mut **tx)
+                .await?;
+            Ok(found.is_some())
+        }
+
+        /// Writes a checked message and its attachments; returns its id.
+        async fn insert_mail(tx: &mut Tx, org: OrgId, mail: &NewMail, now: DateTime<Utc>, request_outbox: Option<i64>) -> Result<i64> {
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO mail_outbox (org_id, to_email, subject, body, purpose, subject_ref, state, queued_at, attempts, \
+                 next_attempt_at, request_outbox_id) VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, 0, $7, $8) RETURNING id",
+            )
+            .bind(org.0)
+            .bind(&mail.to)
+            .bind(&mail.subject)
+            .bind(&mail.body)
+            .bind(mail.purpose.as_str())
+            .bind(&mail.subject_ref)
+            .bind(now)
+            .bind(request_outbox)
+            .fetch_one(&mut **tx)
+            .await?;
+            for a in &mail.attachments {
+                sqlx::query("INSERT INTO mail_attachments (mail_id, filename, content_type, content) VALUES ($1, $2, $3, $4)")
+                    .bind(id)
+                    .bind(&a.filename)
+                    .bind(&a.content_type)
+                    .bind(&a.content)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            Ok(id)
+        }
+
+        /// The messages with these ids (any order), with their attachments (content only when
+        /// `content`).
+        async fn load_mail(pool: &sqlx::Pool<$db>, ids: &[i64], content: bool) -> Result<Vec<MailMessage>> {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let mut qb: QueryBuilder<$db> = QueryBuilder::new(format!("SELECT {} FROM mail_outbox WHERE id IN (", crate::diary::MAIL_COLUMNS));
+            let mut sep = qb.separated(", ");
+            for id in ids {
+                sep.push_bind(*id);
+            }
+            qb.push(")");
+            let rows: Vec<crate::diary::MailRow> = qb.build_query_as().fetch_all(pool).await?;
+            let mut qa: QueryBuilder<$db> = QueryBuilder::new(if content {
+                "SELECT mail_id, filename, content_type, content FROM mail_attachments WHERE mail_id IN ("
+            } else {
+                "SELECT mail_id, filename, content_type, content FROM mail_attachments WHERE 1 = 0 AND mail_id IN ("
+            });
+            let mut sep = qa.separated(", ");
+            for id in ids {
+                sep.push_bind(*id);
+            }
+            qa.push(") ORDER BY id");
+            let attachments: Vec<crate::diary::AttachmentRow> = qa.build_query_as().fetch_all(pool).await?;
+            let names: Vec<(i64, String, String)> = if content {
+                Vec::new()
+            } else {
+                let mut qn: QueryBuilder<$db> = QueryBuilder::new("SELECT mail_id, filename, content_type FROM mail_attachments WHERE mail_id IN (");
+                let mut sep = qn.separated(", ");
+                for id in ids {
+                    sep.push_bind(*id);
+                }
+                qn.push(") ORDER BY id");
+                qn.build_query_as().fetch_all(pool).await?
+            };
+            rows.into_iter()
+                .map(|r| {
+                    let id = r.id;
+                    let mut files: Vec<MailAttachment> = attachments
+                        .iter()
+                        .filter(|a| a.mail_id == id)
+                        .map(|a| MailAttachment { filename: a.filename.clone(), content_type: a.content_type.clone(), content: a.content.clone() })
+                        .collect();
+                    files.extend(names.iter().filter(|n| n.0 == id).map(|n| MailAttachment {
+                        filename: n.1.clone(),
+                        content_type: n.2.clone(),
+                        content: Vec::new(),
+                    }));
+                    r.into_message(files)
+                })
+                .collect()
         }
 
         // --- requests: helpers (issue 6) ---

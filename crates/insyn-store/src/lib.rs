@@ -10,6 +10,7 @@
 //! version and the time a deletion was seen.
 
 mod common;
+mod diary;
 mod disposal_rows;
 mod error;
 pub mod postgres;
@@ -20,6 +21,7 @@ mod types;
 mod users;
 mod write_tx;
 
+pub use diary::{CaseFilter, MailFilter};
 pub use error::StoreError;
 pub use insyn_domain::SearchDoc;
 pub use requests::{ChangeEffects, RequestFilter};
@@ -575,6 +577,107 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<insyn_domain::Delivery>;
     /// The delivery log, oldest first.
     async fn deliveries(&self, org: OrgId) -> Result<Vec<insyn_domain::Delivery>>;
+
+    // --- the diary (issue 5 item 5, R6) ---
+    /// The number format and registers (the organisation's diary prefix is the default register).
+    async fn diary_settings(&self, org: OrgId) -> Result<insyn_domain::DiarySettings>;
+    /// Replaces the number format, audited.
+    async fn set_diary_format(
+        &self,
+        org: OrgId,
+        format: &insyn_domain::NumberFormat,
+        actor: &str,
+    ) -> Result<()>;
+    /// Adds a register (a code not in use), audited.
+    async fn add_diary_register(
+        &self,
+        org: OrgId,
+        code: &str,
+        name: &str,
+        actor: &str,
+    ) -> Result<insyn_domain::Register>;
+    /// Registers a record of the organisation as the next document of a case: a new case gets
+    /// the next number of its register and year (no gaps, no repeats, also under concurrency) or
+    /// the manual number typed (refused if it exists). Writes the document, a `registered`
+    /// record event and audit entries in one transaction. A record is registered once.
+    async fn register_record(
+        &self,
+        org: OrgId,
+        registration: &insyn_domain::NewRegistration,
+        actor: &str,
+    ) -> Result<(insyn_domain::DiaryCase, insyn_domain::DiaryDocument)>;
+    async fn get_case(
+        &self,
+        org: OrgId,
+        id: insyn_domain::CaseId,
+    ) -> Result<insyn_domain::DiaryCase>;
+    /// The case with this register, year and sequence number.
+    async fn case_by_number(
+        &self,
+        org: OrgId,
+        register: &str,
+        year: i32,
+        seq: i64,
+    ) -> Result<insyn_domain::DiaryCase>;
+    async fn list_cases(
+        &self,
+        org: OrgId,
+        filter: &CaseFilter,
+    ) -> Result<Vec<insyn_domain::DiaryCase>>;
+    /// The documents of a case in number order.
+    async fn case_documents(
+        &self,
+        org: OrgId,
+        id: insyn_domain::CaseId,
+    ) -> Result<Vec<insyn_domain::DiaryDocument>>;
+    /// The registrations of these records (records not registered are left out).
+    async fn record_registrations(
+        &self,
+        org: OrgId,
+        ids: &[RecordId],
+    ) -> Result<Vec<insyn_domain::DiaryDocument>>;
+    /// Opens or closes a case, audited.
+    async fn set_case_status(
+        &self,
+        org: OrgId,
+        id: insyn_domain::CaseId,
+        status: insyn_domain::CaseStatus,
+        actor: &str,
+    ) -> Result<insyn_domain::DiaryCase>;
+
+    // --- the e-mail outbox ---
+    /// Queues a message (checked: one plain address, a one-line subject), audited.
+    async fn queue_mail(
+        &self,
+        org: OrgId,
+        mail: &insyn_domain::NewMail,
+        actor: &str,
+    ) -> Result<insyn_domain::MailMessage>;
+    /// Admin (the sender): queued messages due at `now` that no other sender holds, across
+    /// organisations, oldest due first; each is held until `lease_until` and its attempt counted.
+    async fn claim_due_mail(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<insyn_domain::MailMessage>>;
+    /// Admin (the sender): the message was accepted by the mail server; a request outbox entry
+    /// it carries is marked sent too. Audited.
+    async fn mail_sent(&self, id: i64, at: DateTime<Utc>) -> Result<()>;
+    /// Admin (the sender): the attempt failed; tried again at `retry_at`, or (None) failed for
+    /// good, audited.
+    async fn mail_attempt_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<()>;
+    /// Messages of the organisation, newest first (attachments named, their content left out).
+    async fn mail_outbox(
+        &self,
+        org: OrgId,
+        filter: &MailFilter,
+    ) -> Result<Vec<insyn_domain::MailMessage>>;
 }
 
 /// Opens the store named by a URL: `sqlite:PATH` (created if missing) or `postgres://...`.

@@ -409,6 +409,18 @@ async fn decisions_write_events_audit_withheld_and_outbox(s: &dyn Store) {
     assert_eq!(outbox.len(), 1);
     assert_eq!(outbox[0].to, "asa@example.se");
     assert_eq!(outbox[0].request_id, q.id);
+    // the message goes out through the one mail outbox; sending it marks the request's entry
+    let mail = s.mail_outbox(o.id, &MailFilter::default()).await.unwrap();
+    assert_eq!(mail.len(), 1);
+    assert_eq!(mail[0].purpose, MailPurpose::Request);
+    assert_eq!(mail[0].subject_ref, Some(format!("request:{}", q.id)));
+    s.mail_sent(mail[0].id, Utc::now()).await.unwrap();
+    assert!(s.request_outbox(o.id, true, 10).await.unwrap().is_empty());
+    assert!(
+        s.request_outbox(o.id, false, 10).await.unwrap()[0]
+            .sent_at
+            .is_some()
+    );
     let kinds: Vec<String> = s
         .request_events(o.id, q.id)
         .await

@@ -9,6 +9,7 @@ pub mod mastodon;
 pub mod pdf;
 pub mod postgres;
 pub mod s3;
+pub mod smtp;
 
 /// A name no other test in this run (or a run before it) uses.
 pub fn unique_name(prefix: &str) -> String {

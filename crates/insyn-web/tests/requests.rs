@@ -664,6 +664,14 @@ async fn a_refusal_shows_the_appeal_text_and_queues_the_message() {
     assert_eq!(outbox.len(), 1);
     assert_eq!(outbox[0].to, "asa@example.se");
     assert!(outbox[0].body.contains("kammarrätten"));
+    // the message goes out through the e-mail outbox, and the staff page says where it stands
+    let staff_page = staff.get(&format!("/personal/begaran/{id}")).await;
+    assert!(
+        staff_page.body.contains("E-post till den som begärt")
+            && staff_page.body.contains("Köad — skickas strax"),
+        "{}",
+        staff_page.body
+    );
     let kinds: Vec<String> = w
         .app
         .store

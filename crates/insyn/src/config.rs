@@ -29,6 +29,28 @@ pub struct Config {
     /// Webhooks the platforms push to: `[webhooks.meta]`.
     #[serde(default)]
     pub webhooks: WebhooksConfig,
+    /// The mail server the e-mail outbox sends through: `[smtp]`. Without it, messages wait.
+    #[serde(default)]
+    pub smtp: Option<SmtpConfig>,
+}
+
+/// `[smtp]`: where e-mail goes. The password comes from a file or an environment variable.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    /// Default: 587 with starttls, 465 with tls, 25 with none.
+    pub port: Option<u16>,
+    /// `starttls` (default), `tls` or `none`.
+    #[serde(default)]
+    pub tls: insyn_app::SmtpTls,
+    /// The sender, e.g. `Insyn <noreply@kommun.se>`.
+    pub from: String,
+    pub user: Option<String>,
+    pub password_file: Option<PathBuf>,
+    pub password_env: Option<String>,
+    /// Seconds one attempt may take (default 30).
+    pub timeout_secs: Option<u64>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -189,6 +211,7 @@ impl Default for Config {
             web: WebConfig::default(),
             oidc: Default::default(),
             webhooks: Default::default(),
+            smtp: None,
         }
     }
 }
@@ -256,6 +279,36 @@ impl Config {
                 &m.verify_token_file,
                 &m.verify_token_env,
             )?,
+        }))
+    }
+
+    /// The mail server, when `[smtp]` is set (the password read from its file or variable).
+    pub fn smtp(&self) -> Result<Option<insyn_app::SmtpSettings>, ConfigError> {
+        let Some(c) = &self.smtp else {
+            return Ok(None);
+        };
+        let password = match (&c.user, &c.password_file, &c.password_env) {
+            (None, None, None) => None,
+            (None, _, _) => {
+                return Err(ConfigError(
+                    "configuration: smtp.password_file/password_env need smtp.user".into(),
+                ));
+            }
+            (Some(_), file, env) => Some(read_secret("smtp.password", file, env)?),
+        };
+        let port = c.port.unwrap_or(match c.tls {
+            insyn_app::SmtpTls::Starttls => 587,
+            insyn_app::SmtpTls::Tls => 465,
+            insyn_app::SmtpTls::None => 25,
+        });
+        Ok(Some(insyn_app::SmtpSettings {
+            host: c.host.clone(),
+            port,
+            tls: c.tls,
+            from: c.from.clone(),
+            user: c.user.clone(),
+            password,
+            timeout_secs: c.timeout_secs.unwrap_or(30),
         }))
     }
 
@@ -421,6 +474,16 @@ session_idle_minutes = 480
 # [webhooks.meta]
 # app_secret_file = "/run/secrets/insyn-meta-app-secret"     # or app_secret_env = "VAR"
 # verify_token_file = "/run/secrets/insyn-meta-verify-token" # or verify_token_env = "VAR"
+
+# The mail server the e-mail outbox sends through (decisions to requesters, diary registrations).
+# Without [smtp], messages are queued and wait. See docs/DIARY.md.
+# [smtp]
+# host = "smtp.kommun.se"
+# port = 587                                   # default: 587 starttls, 465 tls, 25 none
+# tls = "starttls"                             # starttls | tls | none
+# from = "Insyn <noreply@kommun.se>"
+# user = "insyn"
+# password_file = "/run/secrets/insyn-smtp"    # or password_env = "VAR"
 "#;
 
 #[cfg(test)]
@@ -461,6 +524,69 @@ mod webhook_tests {
         std::fs::write(&secret, "\n").unwrap();
         c.webhooks.meta.as_mut().unwrap().app_secret_file = Some(secret);
         assert!(c.meta_webhook().unwrap_err().0.contains("empty"));
+    }
+}
+
+#[cfg(test)]
+mod smtp_tests {
+    use super::*;
+
+    #[test]
+    fn smtp_settings_with_the_password_from_a_file() {
+        assert!(Config::default().smtp().unwrap().is_none());
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("smtp");
+        std::fs::write(&file, "post-hemlighet\n").unwrap();
+        let mut c = Config {
+            smtp: Some(SmtpConfig {
+                host: "smtp.kommun.se".into(),
+                port: None,
+                tls: insyn_app::SmtpTls::Starttls,
+                from: "Insyn <noreply@kommun.se>".into(),
+                user: Some("insyn".into()),
+                password_file: Some(file),
+                password_env: None,
+                timeout_secs: None,
+            }),
+            ..Default::default()
+        };
+        let s = c.smtp().unwrap().unwrap();
+        assert_eq!(
+            (s.port, s.password.as_deref()),
+            (587, Some("post-hemlighet"))
+        );
+        assert!(!format!("{s:?}").contains("post-hemlighet"));
+        // a user without a password source, or a password without a user, is refused
+        let smtp = c.smtp.as_mut().unwrap();
+        smtp.password_file = None;
+        assert!(c.smtp().unwrap_err().0.contains("smtp.password"));
+        let smtp = c.smtp.as_mut().unwrap();
+        smtp.user = None;
+        smtp.password_env = Some("PATH".into());
+        assert!(c.smtp().unwrap_err().0.contains("need smtp.user"));
+    }
+
+    #[test]
+    fn smtp_table_from_toml() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("insyn.toml");
+        std::fs::write(
+            &path,
+            "[smtp]\nhost = \"127.0.0.1\"\nport = 2525\ntls = \"none\"\nfrom = \"noreply@kommun.se\"\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&path), None).unwrap();
+        let s = c.smtp().unwrap().unwrap();
+        assert_eq!(
+            (s.port, s.tls, s.user),
+            (2525, insyn_app::SmtpTls::None, None)
+        );
+        std::fs::write(
+            &path,
+            "[smtp]\nhost = \"h\"\nfrom = \"a@b.se\"\ntls = \"ssl\"\n",
+        )
+        .unwrap();
+        assert!(Config::load(Some(&path), None).is_err());
     }
 }
 

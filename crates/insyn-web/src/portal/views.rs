@@ -738,6 +738,8 @@ struct RecordPage {
     thread: Vec<ItemView>,
     versions: Vec<VersionView>,
     head_digest: String,
+    /// The diary number where the record is registered (R6.2).
+    diary_number: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -750,6 +752,7 @@ struct PrintPage {
     head_digest: String,
     printed: String,
     address: String,
+    diary_number: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -813,6 +816,7 @@ pub async fn record(
         version: rec.item.version,
         account: account_label(&rec.account),
         account_url: safe_url(&rec.account.url),
+        diary_number: rec.diary_number.clone(),
         parent: rec.parent.as_ref().map(ItemView::of),
         thread: rec.thread.iter().map(ItemView::of).collect(),
         head_digest: rec
@@ -859,6 +863,7 @@ pub async fn print(
             .map(|v| v.content_digest.clone())
             .unwrap_or_default(),
         printed: local(Utc::now()),
+        diary_number: rec.diary_number.clone(),
         address: format!("/org/{}/handling/{}", org.slug, rec.item.id),
     }
     .into_response()

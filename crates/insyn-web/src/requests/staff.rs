@@ -133,6 +133,8 @@ struct RequestPage {
     appeal: String,
     error: Option<String>,
     open: bool,
+    /// E-mail to the requester: (queued, to, state in words), newest first.
+    mail: Vec<(String, String, String)>,
 }
 
 async fn bad_request(cu: &CurrentUser, path: &str, message: &str) -> Response {
@@ -188,6 +190,29 @@ async fn render(
         Ok(None) => return app_error(cu.lang, AppError::NotFound("organisation".into())),
         Err(e) => return app_error(cu.lang, e),
     };
+    let mail = match app
+        .mail_outbox(
+            org,
+            &insyn_app::MailFilter {
+                subject_ref: Some(format!("request:{id}")),
+                limit: 20,
+                ..Default::default()
+            },
+        )
+        .await
+    {
+        Ok(m) => m
+            .iter()
+            .map(|m| {
+                (
+                    local_time(m.queued_at),
+                    m.to.clone(),
+                    crate::staff::mail_status(m, sv),
+                )
+            })
+            .collect(),
+        Err(e) => return app_error(cu.lang, e),
+    };
     let record_ref = v.record.as_ref().map(|r| (r.account_id, r.classification));
     let f = match frame(cu, &format!("/personal/begaran/{id}")).await {
         Ok(f) => f,
@@ -233,6 +258,7 @@ async fn render(
         appeal: rq::appeal_text(&organisation.name, !sv),
         open: v.request.state.is_open(),
         error,
+        mail,
         v,
     };
     (status, page).into_response()

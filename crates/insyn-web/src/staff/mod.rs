@@ -8,6 +8,7 @@
 //! [`CurrentUser`] extractor and the domain's authorisation rules; security headers (CSP with
 //! frame-ancestors, X-Content-Type-Options, Referrer-Policy, no caching).
 pub(crate) mod csrf;
+mod diary;
 pub mod i18n;
 mod inbox;
 mod oidc;
@@ -17,6 +18,7 @@ mod session_store;
 mod user;
 
 pub use csrf::CSRF_FIELD;
+pub(crate) use diary::mail_status;
 pub use session_store::InsynSessionStore;
 pub use user::CurrentUser;
 
@@ -116,6 +118,20 @@ pub fn routes(state: AppState, config: Arc<StaffConfig>) -> Router {
         .route(
             "/personal/begaran/{id}/beslut",
             post(crate::requests::staff::decide),
+        )
+        // the diary (issue 5 item 5, R6)
+        .route("/personal/poster/{id}/registrera", post(diary::register))
+        .route("/personal/diarium", get(diary::list))
+        .route("/personal/diarium/{id}", get(diary::case))
+        .route("/personal/diarium/{id}/epost", post(diary::email))
+        .route("/personal/diarium/{id}/status", post(diary::set_status))
+        .route(
+            "/personal/diarium/{id}/export.json",
+            get(diary::export_json),
+        )
+        .route(
+            "/personal/diarium/{id}/handlingar/{n}/kopia.pdf",
+            get(diary::document_pdf),
         )
         .route("/auth/oidc/{org}/start", get(oidc::start))
         .route("/auth/oidc/callback", get(oidc::callback))

@@ -363,6 +363,8 @@ struct RecordPage {
     x: super::inbox::RecordInbox,
     /// The portal action: `Some(released)` when the user may release or withdraw (issue 6).
     release: Option<bool>,
+    /// The diary: the registration, or the form to register (R6).
+    diary: super::diary::RecordDiary,
 }
 
 #[derive(Deserialize, Default)]
@@ -428,6 +430,10 @@ pub(super) async fn record_page(
         record.classification,
     )
     .then_some(record.classification == insyn_domain::Classification::Released);
+    let diary = match super::diary::record_diary(state, cu, &record).await {
+        Ok(d) => d,
+        Err(e) => return app_error(cu.lang, e),
+    };
     (
         status,
         RecordPage {
@@ -437,6 +443,7 @@ pub(super) async fn record_page(
             time,
             x,
             release,
+            diary,
         },
     )
         .into_response()

@@ -19,9 +19,13 @@ pub async fn run(cx: &Context, args: Args) -> CliResult {
     let staff = cx.config.staff_config()?;
     let proxies = cx.config.trusted_proxies()?;
     let meta_webhook = cx.config.meta_webhook()?;
+    let smtp = cx.config.smtp()?;
     let mut app = cx.open().await?;
     if let Some(meta) = meta_webhook {
         app = app.with_meta_webhook(meta);
+    }
+    if let Some(smtp) = &smtp {
+        app = app.with_smtp(smtp)?;
     }
     if args.demo && app.organisations().await?.is_empty() {
         let opts = insyn_app::demo::DemoOptions {
@@ -78,9 +82,33 @@ pub async fn run(cx: &Context, args: Args) -> CliResult {
             }
         }
     });
+    // The e-mail sender: whatever the outbox holds that is due (issues 5, 6; docs/DIARY.md).
+    let mailing = app.clone();
+    let mail_task = tokio::spawn(async move {
+        if !mailing.mail_configured() {
+            tracing::info!("no [smtp] configured: e-mail waits in the outbox");
+            return;
+        }
+        loop {
+            match mailing.send_due_mail(chrono::Utc::now()).await {
+                Ok(r) if r.sent + r.retrying + r.failed > 0 => {
+                    tracing::info!(
+                        sent = r.sent,
+                        retrying = r.retrying,
+                        failed = r.failed,
+                        "e-mail outbox"
+                    )
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "the e-mail sender failed; retrying"),
+            }
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        }
+    });
     let result = insyn_web::serve_behind(app, staff, proxies, listener, shutdown_signal()).await;
     sync_task.abort();
     capture_task.abort();
+    mail_task.abort();
     result.map_err(|e| CliError::Io(format!("the server stopped: {e}")))?;
     Ok(ExitCode::SUCCESS)
 }
