@@ -103,8 +103,12 @@ impl App {
         }
         let mut selection = selection.clone();
         selection.to = Some(selection.to.map_or(now, |t| t.min(now)));
-        let accounts = self.store.list_accounts(org.id).await?;
-        let accounts: Vec<String> = accounts
+        let all_accounts = self.store.list_accounts(org.id).await?;
+        let account_names: std::collections::BTreeMap<i64, String> = all_accounts
+            .iter()
+            .map(|a| (a.id.0, format!("{}: {}", a.platform.as_str(), a.handle)))
+            .collect();
+        let accounts: Vec<String> = all_accounts
             .iter()
             .filter(|a| selection.account.is_none_or(|id| id == a.id))
             .map(|a| format!("{}: {}", a.platform.as_str(), a.handle))
@@ -132,6 +136,7 @@ impl App {
             period_from: selection.from,
             period_to: selection.to,
             accounts,
+            account_names,
             profile: options.profile,
             schemas_dir: options.schemas_dir.clone(),
             additional: options.additional.clone(),
