@@ -510,14 +510,14 @@ impl Read for BlobRead {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::{AppConfig, NoProgress, S3Settings, SearchBackend};
     use insyn_domain::*;
     use std::io::{BufRead, BufReader, Write};
     use std::process::Command;
 
-    async fn app(dir: &Path) -> App {
+    pub(crate) async fn app(dir: &Path) -> App {
         App::open(AppConfig {
             database_url: format!("sqlite:{}", dir.join("insyn.db").display()),
             blobs_url: format!("file:{}", dir.join("blobs").display()),
@@ -532,7 +532,7 @@ mod tests {
     /// An organisation with one account and `n` records over October 2026: a raw payload
     /// shared by all, a photo on every third record, and `missing` (if given) named as media of
     /// record 2 but never stored.
-    async fn fixture(
+    pub(crate) async fn fixture(
         app: &App,
         n: usize,
         missing: Option<Sha256Digest>,

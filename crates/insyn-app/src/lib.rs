@@ -21,6 +21,7 @@ pub mod response_map;
 pub mod screening;
 mod search;
 mod secrets;
+mod snapshot;
 mod verify;
 pub mod webhooks;
 
@@ -50,6 +51,7 @@ pub use progress::{NoProgress, Progress};
 pub use requests::{Copy, DecisionInput, QueueLine, QueueView, Receipt, RequestView};
 pub use response_map::{ResponseMap, SavedAnswer};
 pub use search::{BulkIndexer, FoundRecord, SearchPage};
+pub use snapshot::SnapshotReport;
 pub use verify::{VerifyProblem, VerifyReport};
 
 use insyn_blobs::BlobStore;
