@@ -28,7 +28,7 @@ pub mod webhooks;
 pub use backup::{BackupManifest, BackupReport, RestoreReport, restore, sqlite_path};
 pub use capture::{MediaProblem, Observation, PassReport};
 pub use connections::{AccountHealth, ConnectionView};
-pub use deliveries::DueReport;
+pub use deliveries::{DeliveryStatus, DueReport, STATUS_FILE, delivery_status};
 pub use disposal::{DisposalReport, KeptGroup, RuleGroup};
 pub use error::AppError;
 pub use export::{

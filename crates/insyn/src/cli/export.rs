@@ -302,9 +302,25 @@ pub async fn deliveries(cx: &Context, c: DeliveriesCommand) -> CliResult {
         DeliveriesCommand::List { org, json } => {
             let o = app.organisation(&org).await?;
             let log = app.deliveries(o.id).await?;
+            let status = cx
+                .config
+                .archive
+                .deliver_to
+                .as_deref()
+                .and_then(|d| insyn_app::delivery_status(d, &o.slug));
             if json {
                 print_json(&log)?;
             } else {
+                if let Some(s) = status.as_ref().filter(|s| !s.ok) {
+                    println!(
+                        "SENASTE SCHEMALAGDA LEVERANS MISSLYCKADES {}: {}",
+                        s.at.format("%Y-%m-%d %H:%M"),
+                        s.error.as_deref().unwrap_or("")
+                    );
+                }
+                if log.is_empty() {
+                    println!("Inga leveranser ännu / no deliveries yet.");
+                }
                 for d in &log {
                     let period = format!(
                         "{} – {}",
