@@ -114,6 +114,77 @@ impl App {
     }
 }
 
+/// The name of the file in each organisation's delivery folder that says how the last
+/// scheduled delivery went (read by `insyn deliveries list`).
+pub const STATUS_FILE: &str = "leveransstatus.json";
+
+/// How the last scheduled delivery of an organisation went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct DeliveryStatus {
+    pub at: DateTime<Utc>,
+    pub ok: bool,
+    /// Packages delivered by that run.
+    pub delivered: u64,
+    /// What went wrong (Swedish/English), when it failed.
+    pub error: Option<String>,
+}
+
+impl App {
+    /// One scheduled delivery run (`insyn serve`, daily and at start): every organisation's due
+    /// periods go to `dest/<organisation>/`, each package checked before it is logged. A failure
+    /// of one organisation does not stop the others; each outcome is written to the
+    /// organisation's [`STATUS_FILE`] and returned.
+    pub async fn deliver_scheduled(
+        &self,
+        dest: &Path,
+        options: &ExportOptions,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(String, DeliveryStatus)>> {
+        let mut out = Vec::new();
+        for org in self.organisations().await? {
+            let folder = dest.join(&org.slug);
+            let result = self
+                .export_due(&org, &folder, options, now, &crate::NoProgress, "schema")
+                .await;
+            let status = match &result {
+                Ok(r) => DeliveryStatus {
+                    at: Utc::now(),
+                    ok: true,
+                    delivered: r.delivered.len() as u64,
+                    error: None,
+                },
+                Err(e) => DeliveryStatus {
+                    at: Utc::now(),
+                    ok: false,
+                    delivered: 0,
+                    error: Some(format!(
+                        "den schemalagda leveransen misslyckades / the scheduled delivery failed: {e}"
+                    )),
+                },
+            };
+            if let Err(e) = write_status(&folder, &status).await {
+                tracing::error!(org = %org.slug, error = %e, "cannot write the delivery status");
+            }
+            out.push((org.slug.clone(), status));
+        }
+        Ok(out)
+    }
+}
+
+async fn write_status(folder: &Path, status: &DeliveryStatus) -> std::io::Result<()> {
+    tokio::fs::create_dir_all(folder).await?;
+    let tmp = folder.join(format!(".{STATUS_FILE}.tmp"));
+    let json = serde_json::to_vec_pretty(status).map_err(std::io::Error::other)?;
+    tokio::fs::write(&tmp, json).await?;
+    tokio::fs::rename(&tmp, folder.join(STATUS_FILE)).await
+}
+
+/// The last scheduled delivery's outcome for `org` under `dest`, if a run has written one.
+pub fn delivery_status(dest: &Path, org: &str) -> Option<DeliveryStatus> {
+    let bytes = std::fs::read(dest.join(org).join(STATUS_FILE)).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,6 +346,75 @@ mod tests {
         assert!(
             log[0].destination.ends_with(&first.package.objid)
                 || log[0].destination.contains(&first.package.objid)
+        );
+    }
+
+    /// The scheduled run: a due period is delivered and the status says so; a missing blob
+    /// fails the run, nothing is logged as delivered, and the status names the record.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_scheduled_run_delivers_and_reports_failures() {
+        let dir = tempfile::tempdir().unwrap();
+        let (app, org) = setup(dir.path()).await;
+        let now = Utc.with_ymd_and_hms(2026, 2, 10, 9, 0, 0).unwrap();
+        let s = DeliverySchedule::new(1, NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()).unwrap();
+        app.set_delivery_schedule(org.id, &s, "arkivarie")
+            .await
+            .unwrap();
+        let dest = dir.path().join("e-arkiv");
+        let runs = app
+            .deliver_scheduled(&dest, &ExportOptions::default(), now)
+            .await
+            .unwrap();
+        assert_eq!(runs.len(), 1);
+        assert!(runs[0].1.ok, "{:?}", runs[0].1);
+        assert_eq!(runs[0].1.delivered, 1, "January");
+        assert_eq!(delivery_status(&dest, "ekbacka"), Some(runs[0].1.clone()));
+        assert_eq!(app.deliveries(org.id).await.unwrap().len(), 1);
+
+        // March's only record names a photo the blob store does not have
+        let account = app.store.list_accounts(org.id).await.unwrap()[0].id;
+        let ghost = insyn_domain::Sha256Digest::of(b"never stored");
+        let at = Utc.with_ymd_and_hms(2026, 2, 5, 12, 0, 0).unwrap();
+        app.store
+            .capture(
+                org.id,
+                &[CaptureItem {
+                    account_id: account,
+                    platform_item_id: "ghost".into(),
+                    kind: ItemKind::Post,
+                    direction: Direction::Created,
+                    parent_platform_id: None,
+                    thread_platform_id: None,
+                    author_name: "Ekbacka".into(),
+                    author_platform_id: "1".into(),
+                    available_at: at,
+                    platform_time: Some(at),
+                    text: "Bild".into(),
+                    media: vec![ghost],
+                    raw_blob: None,
+                    raw_pointer: String::new(),
+                }],
+                "test",
+            )
+            .await
+            .unwrap();
+        let later = Utc.with_ymd_and_hms(2026, 3, 10, 9, 0, 0).unwrap();
+        let runs = app
+            .deliver_scheduled(&dest, &ExportOptions::default(), later)
+            .await
+            .unwrap();
+        let st = &runs[0].1;
+        assert!(!st.ok);
+        let msg = st.error.clone().unwrap();
+        assert!(
+            msg.contains(&ghost.to_hex()) && msg.contains("record"),
+            "{msg}"
+        );
+        assert!(!delivery_status(&dest, "ekbacka").unwrap().ok);
+        assert_eq!(
+            app.deliveries(org.id).await.unwrap().len(),
+            1,
+            "nothing more delivered"
         );
     }
 }

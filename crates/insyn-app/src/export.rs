@@ -103,8 +103,12 @@ impl App {
         }
         let mut selection = selection.clone();
         selection.to = Some(selection.to.map_or(now, |t| t.min(now)));
-        let accounts = self.store.list_accounts(org.id).await?;
-        let accounts: Vec<String> = accounts
+        let all_accounts = self.store.list_accounts(org.id).await?;
+        let account_names: std::collections::BTreeMap<i64, String> = all_accounts
+            .iter()
+            .map(|a| (a.id.0, format!("{}: {}", a.platform.as_str(), a.handle)))
+            .collect();
+        let accounts: Vec<String> = all_accounts
             .iter()
             .filter(|a| selection.account.is_none_or(|id| id == a.id))
             .map(|a| format!("{}: {}", a.platform.as_str(), a.handle))
@@ -132,6 +136,7 @@ impl App {
             period_from: selection.from,
             period_to: selection.to,
             accounts,
+            account_names,
             profile: options.profile,
             schemas_dir: options.schemas_dir.clone(),
             additional: options.additional.clone(),
@@ -505,14 +510,14 @@ impl Read for BlobRead {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::{AppConfig, NoProgress, S3Settings, SearchBackend};
     use insyn_domain::*;
     use std::io::{BufRead, BufReader, Write};
     use std::process::Command;
 
-    async fn app(dir: &Path) -> App {
+    pub(crate) async fn app(dir: &Path) -> App {
         App::open(AppConfig {
             database_url: format!("sqlite:{}", dir.join("insyn.db").display()),
             blobs_url: format!("file:{}", dir.join("blobs").display()),
@@ -527,7 +532,7 @@ mod tests {
     /// An organisation with one account and `n` records over October 2026: a raw payload
     /// shared by all, a photo on every third record, and `missing` (if given) named as media of
     /// record 2 but never stored.
-    async fn fixture(
+    pub(crate) async fn fixture(
         app: &App,
         n: usize,
         missing: Option<Sha256Digest>,

@@ -23,13 +23,14 @@ pub mod response_map;
 pub mod screening;
 mod search;
 mod secrets;
+mod snapshot;
 mod verify;
 pub mod webhooks;
 
 pub use backup::{BackupManifest, BackupReport, RestoreReport, restore, sqlite_path};
 pub use capture::{MediaProblem, Observation, PassReport};
 pub use connections::{AccountHealth, ConnectionView};
-pub use deliveries::DueReport;
+pub use deliveries::{DeliveryStatus, DueReport, STATUS_FILE, delivery_status};
 pub use diary::{CaseQuery, CaseView, ExportFile};
 pub use disposal::{DisposalReport, KeptGroup, RuleGroup};
 pub use error::AppError;
@@ -54,6 +55,7 @@ pub use progress::{NoProgress, Progress};
 pub use requests::{Copy, DecisionInput, QueueLine, QueueView, Receipt, RequestView};
 pub use response_map::{ResponseMap, SavedAnswer};
 pub use search::{BulkIndexer, FoundRecord, SearchPage};
+pub use snapshot::SnapshotReport;
 pub use verify::{VerifyProblem, VerifyReport};
 
 use insyn_blobs::BlobStore;

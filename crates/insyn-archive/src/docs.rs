@@ -6,8 +6,25 @@ use crate::xml::Xml;
 use std::io::Write;
 
 /// What the package holds, in Swedish first and then English.
-pub(crate) fn readme(info: &PackageInfo, records: u64) -> String {
+pub(crate) fn readme(info: &PackageInfo, records: u64, printouts: u64) -> String {
     let period = period_text(info);
+    let printouts_sv = if printouts > 0 {
+        format!(
+            "\nrepresentations/rep2/data/printouts/<konto>/<tråd>.pdf: {printouts} utskrifter i PDF/A-2u, en per tråd\n\
+             (inlägget och svaren i den ordning de blev tillgängliga, med författare, tid, riktning, versioner\n\
+             och media; långa trådar i delar, -del2, -del3 ...).\n"
+        )
+    } else {
+        String::new()
+    };
+    let printouts_en = if printouts > 0 {
+        format!(
+            "representations/rep2/data/printouts/ holds {printouts} PDF/A-2u printouts, one per thread (the post and\n\
+             its replies in order, with author, time, direction, versions and media; long threads in parts).\n"
+        )
+    } else {
+        String::new()
+    };
     format!(
         "Informationspaket: {label}\n\
          Arkivbildare: {org}\n\
@@ -20,14 +37,15 @@ pub(crate) fn readme(info: &PackageInfo, records: u64) -> String {
          - raw/<sha256>.*: plattformens svar ordagrant, så som de hämtades\n\
          - media/<sha256>.*: bilder och filmer, namngivna efter sin SHA-256\n\
          - capture.warc.gz: WARC 1.1 med plattformssvaren ordagrant (resource-poster) och en metadata-post per handling\n\
-         Kontrollsummor (SHA-256) för varje fil finns i METS.xml och representations/rep1/METS.xml.\n\
+         {printouts_sv}\
+         Kontrollsummor (SHA-256) för varje fil finns i METS.xml och representationernas METS.xml.\n\
          \n\
          Information package: {label}\n\
          Records creator: {org}; period {period}; {records} records.\n\
          representations/rep1/data/ holds one JSON file per record (records/<account>/<id>.json, with every\n\
          version and event), the platform payloads verbatim (raw/), the media (media/), and a WARC 1.1 file\n\
          (capture.warc.gz) with the payloads verbatim as resource records and one metadata record per\n\
-         record. Every file's SHA-256 is in the METS file sections.\n\
+         record. {printouts_en}Every file's SHA-256 is in the METS file sections.\n\
          Written by {software} {version}.\n",
         label = info.label,
         org = info.archivist.name,

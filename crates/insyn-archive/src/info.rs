@@ -67,6 +67,9 @@ pub struct PackageInfo {
     pub period_from: Option<DateTime<Utc>>,
     pub period_to: Option<DateTime<Utc>>,
     pub accounts: Vec<String>,
+    /// Account number → how printouts name it (e.g. "Mastodon: @ekbacka"); absent ones are
+    /// named by number.
+    pub account_names: std::collections::BTreeMap<i64, String>,
     pub profile: Profile,
     /// Folder holding mets.xsd, xlink.xsd, DILCISExtensionMETS.xsd, DILCISExtensionSIPMETS.xsd
     /// (copied into `schemas/`). Without it the package carries no schemas.

@@ -9,7 +9,6 @@ use sha2::{Digest, Sha256};
 use std::io::Write;
 
 pub(crate) const CONTENT_TYPE_OTHER: &str = "Social media capture";
-pub(crate) const REP: &str = "rep1";
 
 pub(crate) fn time(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, false)
@@ -145,20 +144,24 @@ fn file<W: Write>(x: &mut Xml<W>, href: &str, e: &FileEntry) -> std::io::Result<
     x.close("file")
 }
 
-/// The representation METS. `premis` and `data` carry package-relative paths under
-/// `representations/rep1/`; the hrefs written are relative to the representation folder.
+/// A representation's METS. `premis` and `data` carry package-relative paths under
+/// `representations/<rep>/`; the hrefs written are relative to the representation folder.
 pub(crate) fn write_rep_mets<W: Write>(
     out: W,
     info: &PackageInfo,
+    rep: &str,
     with_schemas: bool,
     premis: &FileEntry,
     data: &mut dyn Iterator<Item = Result<FileEntry, crate::ArchiveError>>,
 ) -> Result<W, crate::ArchiveError> {
-    let io = |e: std::io::Error| crate::ArchiveError::write("representations/rep1/METS.xml", e);
-    let prefix = format!("representations/{REP}/");
+    let io = |e: std::io::Error| {
+        crate::ArchiveError::write(format!("representations/{rep}/METS.xml"), e)
+    };
+    let prefix = format!("representations/{rep}/");
+    let id = |s: &str| format!("ID-{rep}-{s}");
     let rel = |p: &str| p.strip_prefix(&prefix).unwrap_or(p).to_string();
     let mut x = Xml::new(out).map_err(io)?;
-    open_mets(&mut x, info, REP, with_schemas.then_some("../../schemas/")).map_err(io)?;
+    open_mets(&mut x, info, rep, with_schemas.then_some("../../schemas/")).map_err(io)?;
     let created = time(&info.created);
     x.open(
         "metsHdr",
@@ -176,16 +179,16 @@ pub(crate) fn write_rep_mets<W: Write>(
     x.open("amdSec", &[]).map_err(io)?;
     x.open(
         "digiprovMD",
-        &[("ID", "ID-rep1-premis"), ("STATUS", "CURRENT")],
+        &[("ID", id("premis").as_str()), ("STATUS", "CURRENT")],
     )
     .map_err(io)?;
     md_ref(&mut x, &rel(&premis.path), "PREMIS", None, premis).map_err(io)?;
     x.close("digiprovMD").map_err(io)?;
     x.close("amdSec").map_err(io)?;
 
-    x.open("fileSec", &[("ID", "ID-rep1-fileSec")])
+    x.open("fileSec", &[("ID", id("fileSec").as_str())])
         .map_err(io)?;
-    x.open("fileGrp", &[("ID", "ID-rep1-data"), ("USE", "Data")])
+    x.open("fileGrp", &[("ID", id("data").as_str()), ("USE", "Data")])
         .map_err(io)?;
     for e in data {
         let e = e?;
@@ -197,26 +200,27 @@ pub(crate) fn write_rep_mets<W: Write>(
     x.open(
         "structMap",
         &[
-            ("ID", "ID-rep1-structMap"),
+            ("ID", id("structMap").as_str()),
             ("TYPE", "PHYSICAL"),
             ("LABEL", "CSIP"),
         ],
     )
     .map_err(io)?;
-    x.open("div", &[("ID", "ID-rep1-div"), ("LABEL", REP)])
+    x.open("div", &[("ID", id("div").as_str()), ("LABEL", rep)])
         .map_err(io)?;
     x.empty(
         "div",
         &[
-            ("ID", "ID-rep1-div-md"),
+            ("ID", id("div-md").as_str()),
             ("LABEL", "Metadata"),
-            ("ADMID", "ID-rep1-premis"),
+            ("ADMID", id("premis").as_str()),
         ],
     )
     .map_err(io)?;
-    x.open("div", &[("ID", "ID-rep1-div-data"), ("LABEL", "Data")])
+    x.open("div", &[("ID", id("div-data").as_str()), ("LABEL", "Data")])
         .map_err(io)?;
-    x.empty("fptr", &[("FILEID", "ID-rep1-data")]).map_err(io)?;
+    x.empty("fptr", &[("FILEID", id("data").as_str())])
+        .map_err(io)?;
     x.close("div").map_err(io)?;
     x.close("div").map_err(io)?;
     x.close("structMap").map_err(io)?;
@@ -230,7 +234,8 @@ pub(crate) struct RootFiles<'a> {
     pub premis: &'a FileEntry,
     pub documentation: &'a [FileEntry],
     pub schemas: &'a [FileEntry],
-    pub rep_mets: &'a FileEntry,
+    /// Each representation's name and METS file.
+    pub reps: &'a [(&'a str, FileEntry)],
 }
 
 pub(crate) fn write_root_mets<W: Write>(
@@ -308,18 +313,21 @@ pub(crate) fn write_root_mets<W: Write>(
         }
         x.close("fileGrp")?;
     }
-    x.open(
-        "fileGrp",
-        &[
-            ("ID", "ID-grp-rep1"),
-            ("USE", "Representations/rep1"),
-            ("ADMID", "ID-pkg-premis"),
-            ("csip:CONTENTINFORMATIONTYPE", "OTHER"),
-            ("csip:OTHERCONTENTINFORMATIONTYPE", CONTENT_TYPE_OTHER),
-        ],
-    )?;
-    file(&mut x, &files.rep_mets.path, files.rep_mets)?;
-    x.close("fileGrp")?;
+    for (rep, mets) in files.reps {
+        let (grp, usage) = (format!("ID-grp-{rep}"), format!("Representations/{rep}"));
+        x.open(
+            "fileGrp",
+            &[
+                ("ID", grp.as_str()),
+                ("USE", usage.as_str()),
+                ("ADMID", "ID-pkg-premis"),
+                ("csip:CONTENTINFORMATIONTYPE", "OTHER"),
+                ("csip:OTHERCONTENTINFORMATIONTYPE", CONTENT_TYPE_OTHER),
+            ],
+        )?;
+        file(&mut x, &mets.path, mets)?;
+        x.close("fileGrp")?;
+    }
     x.close("fileSec")?;
 
     x.open(
@@ -351,20 +359,24 @@ pub(crate) fn write_root_mets<W: Write>(
         x.empty("fptr", &[("FILEID", "ID-grp-schemas")])?;
         x.close("div")?;
     }
-    x.open(
-        "div",
-        &[("ID", "ID-div-rep1"), ("LABEL", "Representations/rep1")],
-    )?;
-    x.empty(
-        "mptr",
-        &[
-            ("LOCTYPE", "URL"),
-            ("xlink:type", "simple"),
-            ("xlink:href", files.rep_mets.path.as_str()),
-            ("xlink:title", "ID-grp-rep1"),
-        ],
-    )?;
-    x.close("div")?;
+    for (rep, mets) in files.reps {
+        let (div, label, grp) = (
+            format!("ID-div-{rep}"),
+            format!("Representations/{rep}"),
+            format!("ID-grp-{rep}"),
+        );
+        x.open("div", &[("ID", div.as_str()), ("LABEL", label.as_str())])?;
+        x.empty(
+            "mptr",
+            &[
+                ("LOCTYPE", "URL"),
+                ("xlink:type", "simple"),
+                ("xlink:href", mets.path.as_str()),
+                ("xlink:title", grp.as_str()),
+            ],
+        )?;
+        x.close("div")?;
+    }
     x.close("div")?;
     x.close("structMap")?;
     x.close("mets")?;

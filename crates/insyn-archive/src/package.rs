@@ -8,6 +8,7 @@ use crate::error::{ArchiveError, SourceError};
 use crate::info::{PackageInfo, SCHEMAS};
 use crate::mets::{self, RootFiles};
 use crate::premis::{self, PremisEvent};
+use crate::printout::{self, PrintRecord, ThreadSpool};
 use crate::sink::{FileEntry, Sink};
 use crate::source::{PackageSource, RecordBundle, sniff};
 use crate::warc::{WarcRecord, WarcWriter};
@@ -32,13 +33,21 @@ pub enum Output {
 pub struct BuildOptions {
     /// Records asked of the source at a time.
     pub page_size: usize,
+    /// A PDF/A printout per thread as a second representation (`representations/rep2`).
+    pub printouts: bool,
 }
 
 impl Default for BuildOptions {
     fn default() -> Self {
-        BuildOptions { page_size: 500 }
+        BuildOptions {
+            page_size: 500,
+            printouts: true,
+        }
     }
 }
+
+/// Bytes of thread entries held before they are sorted and spooled as a run.
+const THREAD_BUFFER: usize = 8 << 20;
 
 /// What was built.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -50,6 +59,8 @@ pub struct PackageReport {
     pub raw_payloads: u64,
     pub media_files: u64,
     pub warc_records: u64,
+    /// PDF/A printouts (one per thread, or per part of a long thread) in `representations/rep2`.
+    pub printouts: u64,
     /// Files in the package, METS files included.
     pub files: u64,
     /// Bytes of all files (uncompressed).
@@ -117,12 +128,16 @@ struct Builder<'a> {
     options: BuildOptions,
     spool_path: PathBuf,
     spool: BufWriter<File>,
+    /// The same for the printouts' representation.
+    spool2_path: PathBuf,
+    spool2: BufWriter<File>,
+    threads: Option<ThreadSpool>,
     warc_path: PathBuf,
     warc: WarcWriter<BufWriter<File>>,
     /// Raw payloads written so far → the id of their WARC response record.
     raw_seen: HashMap<[u8; 32], String>,
-    /// Media written so far.
-    media_seen: std::collections::HashSet<[u8; 32]>,
+    /// Media written so far, with the extension each was given.
+    media_seen: HashMap<[u8; 32], &'static str>,
     records: u64,
     files: u64,
     bytes: u64,
@@ -141,6 +156,9 @@ impl<'a> Builder<'a> {
     ) -> Result<Self, ArchiveError> {
         let spool_path = work.join("files.tsv");
         let spool = File::create(&spool_path).map_err(|e| ArchiveError::write(&spool_path, e))?;
+        let spool2_path = work.join("files-rep2.tsv");
+        let spool2 =
+            File::create(&spool2_path).map_err(|e| ArchiveError::write(&spool2_path, e))?;
         let warc_path = work.join("capture.warc.gz");
         let wf = File::create(&warc_path).map_err(|e| ArchiveError::write(&warc_path, e))?;
         Ok(Builder {
@@ -149,6 +167,11 @@ impl<'a> Builder<'a> {
             options,
             spool_path,
             spool: BufWriter::new(spool),
+            spool2_path,
+            spool2: BufWriter::new(spool2),
+            threads: options
+                .printouts
+                .then(|| ThreadSpool::new(work, THREAD_BUFFER)),
             warc_path,
             warc: WarcWriter::new(BufWriter::with_capacity(1 << 16, wf)),
             raw_seen: HashMap::new(),
@@ -176,8 +199,19 @@ impl<'a> Builder<'a> {
     ) -> Result<FileEntry, ArchiveError> {
         let e = self.sink.write_file(path, mime, fill)?;
         self.note(&e);
+        self.list(false, &e)?;
+        Ok(e)
+    }
+
+    /// Lists a data file in its representation's spool (rep2: the printouts).
+    fn list(&mut self, rep2: bool, e: &FileEntry) -> Result<(), ArchiveError> {
+        let (spool, path) = if rep2 {
+            (&mut self.spool2, &self.spool2_path)
+        } else {
+            (&mut self.spool, &self.spool_path)
+        };
         writeln!(
-            self.spool,
+            spool,
             "{}\t{}\t{}\t{}\t{}",
             e.path,
             e.size,
@@ -185,8 +219,7 @@ impl<'a> Builder<'a> {
             e.mime,
             e.created.timestamp_micros()
         )
-        .map_err(|err| ArchiveError::write(&self.spool_path, err))?;
-        Ok(e)
+        .map_err(|err| ArchiveError::write(path, err))
     }
 
     fn run(
@@ -256,32 +289,72 @@ impl<'a> Builder<'a> {
             .flush()
             .map_err(|e| ArchiveError::write(&self.spool_path, e))?;
 
-        // 3. representation PREMIS and METS, from the spool
-        let rep_events = self.rep_events();
-        let spool_path = self.spool_path.clone();
-        let rep_premis = self.sink.write_file(
-            "representations/rep1/metadata/preservation/premis.xml",
-            "application/xml",
-            &mut |w| {
-                let mut files = read_spool(&spool_path)?;
-                premis::write_rep_premis(w, info, &mut files, &rep_events).map(|_| ())
-            },
-        )?;
-        self.note(&rep_premis);
-        let with_schemas = info.schemas_dir.is_some();
-        let rep_mets = self.sink.write_file(
-            "representations/rep1/METS.xml",
-            "application/xml",
-            &mut |w| {
-                let mut files = read_spool(&spool_path)?;
-                mets::write_rep_mets(w, info, with_schemas, &rep_premis, &mut files).map(|_| ())
-            },
-        )?;
-        self.note(&rep_mets);
+        // 3. the printouts, thread by thread, as the second representation
+        let mut printouts = 0u64;
+        if let Some(spool) = self.threads.take() {
+            let mut threads = spool.finish()?;
+            while let Some(t) = threads.next_part()? {
+                let pdf = printout::render_thread(info, &t)?;
+                let path = printout::printout_path(&t);
+                let e = self.sink.write_file(&path, "application/pdf", &mut |w| {
+                    w.write_all(&pdf).map_err(|e| ArchiveError::write(&path, e))
+                })?;
+                self.note(&e);
+                self.list(true, &e)?;
+                printouts += 1;
+            }
+        }
+        self.spool2
+            .flush()
+            .map_err(|e| ArchiveError::write(&self.spool2_path, e))?;
 
-        // 4. documentation, schemas, package metadata
+        // 4. representation PREMIS and METS, from the spools
+        let with_schemas = info.schemas_dir.is_some();
+        let mut reps = Vec::new();
+        let rep_events = self.rep_events();
+        let rep2_events = vec![PremisEvent {
+            id: "event-creation".into(),
+            kind: "creation".into(),
+            at: info.created,
+            detail: format!(
+                "{printouts} utskrifter i PDF/A-2u, en per tråd (långa trådar i delar), skapade av {} {} från representations/rep1 / PDF/A-2u printouts, one per thread, made from representations/rep1",
+                info.software, info.software_version
+            ),
+            outcome: "success".into(),
+            object: None,
+        }];
+        for (rep, spool_path, events) in [
+            ("rep1", self.spool_path.clone(), rep_events),
+            ("rep2", self.spool2_path.clone(), rep2_events),
+        ] {
+            if rep == "rep2" && printouts == 0 {
+                continue;
+            }
+            let rep_premis = self.sink.write_file(
+                &format!("representations/{rep}/metadata/preservation/premis.xml"),
+                "application/xml",
+                &mut |w| {
+                    let mut files = read_spool(&spool_path)?;
+                    premis::write_rep_premis(w, info, rep, &mut files, &events).map(|_| ())
+                },
+            )?;
+            self.note(&rep_premis);
+            let rep_mets = self.sink.write_file(
+                &format!("representations/{rep}/METS.xml"),
+                "application/xml",
+                &mut |w| {
+                    let mut files = read_spool(&spool_path)?;
+                    mets::write_rep_mets(w, info, rep, with_schemas, &rep_premis, &mut files)
+                        .map(|_| ())
+                },
+            )?;
+            self.note(&rep_mets);
+            reps.push((rep, rep_mets));
+        }
+
+        // 5. documentation, schemas, package metadata
         let records = self.records;
-        let readme = docs::readme(info, records);
+        let readme = docs::readme(info, records, printouts);
         let mut documentation =
             vec![
                 self.sink
@@ -348,11 +421,12 @@ impl<'a> Builder<'a> {
             outcome: "success".into(),
             object: Some("representations/rep1".into()),
         }];
+        let rep_names: Vec<&str> = reps.iter().map(|(r, _)| *r).collect();
         let pkg_premis = self.sink.write_file(
             "metadata/preservation/premis.xml",
             "application/xml",
             &mut |w| {
-                premis::write_package_premis(w, info, &package_events)
+                premis::write_package_premis(w, info, &rep_names, &package_events)
                     .map(|_| ())
                     .map_err(|e| ArchiveError::write("metadata/preservation/premis.xml", e))
             },
@@ -366,13 +440,13 @@ impl<'a> Builder<'a> {
             self.bytes += e.size;
         }
 
-        // 5. the package METS, last: it vouches for everything above
+        // 6. the package METS, last: it vouches for everything above
         let root = RootFiles {
             description: &description,
             premis: &pkg_premis,
             documentation: &documentation,
             schemas: &schemas,
-            rep_mets: &rep_mets,
+            reps: &reps,
         };
         let mets = self
             .sink
@@ -398,6 +472,7 @@ impl<'a> Builder<'a> {
             raw_payloads: self.raw_seen.len() as u64,
             media_files: self.media_seen.len() as u64,
             warc_records,
+            printouts,
             files: self.files,
             bytes: self.bytes,
             mets_sha256: hex::encode(mets.sha256),
@@ -525,13 +600,21 @@ impl<'a> Builder<'a> {
         }
 
         // media (each once)
+        let mut media_names = Vec::new();
         for v in &bundle.versions {
             for m in &v.media {
-                if self.media_seen.contains(&m.0) {
-                    continue;
+                let ext = match self.media_seen.get(&m.0) {
+                    Some(ext) => *ext,
+                    None => {
+                        let ext = self.media(source, m, id)?;
+                        self.media_seen.insert(m.0, ext);
+                        ext
+                    }
+                };
+                let name = format!("media/{}.{ext}", m.to_hex());
+                if !media_names.contains(&name) {
+                    media_names.push(name);
                 }
-                self.media(source, m, id)?;
-                self.media_seen.insert(m.0);
             }
         }
 
@@ -589,16 +672,24 @@ impl<'a> Builder<'a> {
                 payload_offset: 0,
             })
             .map_err(|e| ArchiveError::write("capture.warc.gz", e))?;
+        if let Some(threads) = &mut self.threads {
+            threads.push(&PrintRecord {
+                record: bundle.record,
+                versions: bundle.versions,
+                media: media_names,
+            })?;
+        }
         Ok(())
     }
 
-    /// Copies one media file, streaming, and checks that it hashes to its name.
+    /// Copies one media file, streaming, and checks that it hashes to its name. Returns the
+    /// extension it was given.
     fn media(
         &mut self,
         source: &mut dyn PackageSource,
         digest: &Sha256Digest,
         record: i64,
-    ) -> Result<(), ArchiveError> {
+    ) -> Result<&'static str, ArchiveError> {
         let mut reader = source.open_blob(digest, record, "media file")?;
         let read_err = |e: std::io::Error| {
             ArchiveError::Source(SourceError::Other(format!(
@@ -640,17 +731,8 @@ impl<'a> Builder<'a> {
             });
         }
         self.note(&e);
-        writeln!(
-            self.spool,
-            "{}\t{}\t{}\t{}\t{}",
-            e.path,
-            e.size,
-            hex::encode(e.sha256),
-            e.mime,
-            e.created.timestamp_micros()
-        )
-        .map_err(|err| ArchiveError::write(&self.spool_path, err))?;
-        Ok(())
+        self.list(false, &e)?;
+        Ok(ext)
     }
 }
 

@@ -111,18 +111,23 @@ fn open<W: Write>(out: W) -> std::io::Result<Xml<W>> {
 pub(crate) fn write_rep_premis<W: Write>(
     out: W,
     info: &PackageInfo,
+    rep: &str,
     files: &mut dyn Iterator<Item = Result<FileEntry, crate::ArchiveError>>,
     events: &[PremisEvent],
 ) -> Result<W, crate::ArchiveError> {
     let io = |e: std::io::Error| {
-        crate::ArchiveError::write("representations/rep1/metadata/preservation/premis.xml", e)
+        crate::ArchiveError::write(
+            format!("representations/{rep}/metadata/preservation/premis.xml"),
+            e,
+        )
     };
+    let prefix = format!("representations/{rep}/");
     let mut x = open(out).map_err(io)?;
     for e in files {
         let e = e?;
         let id = e
             .path
-            .strip_prefix("representations/rep1/")
+            .strip_prefix(prefix.as_str())
             .unwrap_or(&e.path)
             .to_string();
         file_object(&mut x, &id, &e).map_err(io)?;
@@ -139,12 +144,15 @@ pub(crate) fn write_rep_premis<W: Write>(
 pub(crate) fn write_package_premis<W: Write>(
     out: W,
     info: &PackageInfo,
+    reps: &[&str],
     events: &[PremisEvent],
 ) -> std::io::Result<W> {
     let mut x = open(out)?;
-    x.open("premis:object", &[("xsi:type", "premis:representation")])?;
-    ident(&mut x, "object", "local", "representations/rep1")?;
-    x.close("premis:object")?;
+    for rep in reps {
+        x.open("premis:object", &[("xsi:type", "premis:representation")])?;
+        ident(&mut x, "object", "local", &format!("representations/{rep}"))?;
+        x.close("premis:object")?;
+    }
     for e in events {
         event(&mut x, e, AGENT_SOFTWARE)?;
     }

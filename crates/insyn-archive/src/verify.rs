@@ -322,6 +322,7 @@ mod tests {
             period_from: None,
             period_to: None,
             accounts: vec![],
+            account_names: Default::default(),
             profile: Profile::default(),
             schemas_dir: None,
             additional: None,
@@ -356,7 +357,7 @@ mod tests {
                 created: Utc::now(),
             };
             let mut it = entries.clone().into_iter().map(Ok);
-            let xml = crate::mets::write_rep_mets(Vec::new(), &info(), false, &premis, &mut it).unwrap();
+            let xml = crate::mets::write_rep_mets(Vec::new(), &info(), "rep1", false, &premis, &mut it).unwrap();
             let mut got = Vec::new();
             parse_mets(&mut &xml[..], "representations/rep1/", "rep", &mut |f| {
                 got.push(f);

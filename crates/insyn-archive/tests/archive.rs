@@ -214,6 +214,11 @@ fn info(objid: &str) -> PackageInfo {
             "Facebook: Ekbacka kommun".into(),
             "Instagram: @ekbacka".into(),
         ],
+        account_names: [
+            (1, "Facebook: Ekbacka kommun".to_string()),
+            (2, "Instagram: @ekbacka".to_string()),
+        ]
+        .into(),
         profile: Profile::default(),
         schemas_dir: peers().map(|p| p.schemas),
         additional: Some(AdditionalInfo {
@@ -498,6 +503,90 @@ fn folder_package_is_valid_for_commons_ip_and_eark_validator() {
             .any(|f| f.contains("CSIP")),
         "{tampered:#}"
     );
+}
+
+/// Every PDF in the package is PDF/A-2u with embedded fonts (pikepdf), and each thread's
+/// printout holds its records in the order they became available, with the edit noted.
+#[test]
+fn every_thread_has_a_pdf_a_printout_in_rep2() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut src = MemSource::fixture(12);
+    let report = build(&mut src, dir.path(), Output::Folder);
+    // the fixture's records all belong to thread item-3, on two accounts
+    assert_eq!(report.printouts, 2);
+    let mut pdfs = Vec::new();
+    walk(&report.path, &report.path, &mut pdfs);
+    pdfs.retain(|p| p.ends_with(".pdf"));
+    pdfs.sort();
+    assert_eq!(
+        pdfs,
+        vec![
+            "representations/rep2/data/printouts/1/item-3.pdf".to_string(),
+            "representations/rep2/data/printouts/2/item-3.pdf".to_string(),
+        ]
+    );
+    let listed = insyn_archive::verify::listed_files(&report.path).unwrap();
+    for p in &pdfs {
+        let l = listed
+            .iter()
+            .find(|l| &l.path == p)
+            .expect("listed in METS");
+        assert_eq!(l.listed_in, "representations/rep2/METS.xml");
+        assert_eq!(l.checksum.as_ref().map(|c| c.len()), Some(64));
+    }
+    for p in &pdfs {
+        let pdf = std::fs::read(report.path.join(p)).unwrap();
+        if let Some(info) = insyn_testkit::pdf::pikepdf_info("printouts", &pdf) {
+            let v: Value = serde_json::from_str(&info).unwrap();
+            assert_eq!(v["part"], "2", "{p}: {info}");
+            assert_eq!(v["conformance"], "U", "{p}: {info}");
+            assert!(v["output_intents"].as_u64().unwrap() >= 1, "{info}");
+            let fonts = v["fonts"].as_array().unwrap();
+            assert!(!fonts.is_empty(), "{info}");
+            assert!(fonts.iter().all(|f| f["embedded"] == true), "{info}");
+        }
+    }
+    // account 2 holds records 1, 3, 5, ... (id % 2 == 1); in order of availability
+    let pdf = std::fs::read(report.path.join(&pdfs[1])).unwrap();
+    if let Some(text) = insyn_testkit::pdf::pdftotext("printouts", &pdf) {
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for needle in [
+            "Tråd item-3",
+            "Instagram: @ekbacka",
+            "Ekbacka kommun",
+            "inkommen",
+            "upprättad",
+            "Version 2 av 2",
+            "(redigerad)",
+            "Sida 1 av",
+        ] {
+            assert!(flat.contains(needle), "'{needle}' missing: {flat}");
+        }
+        let mut records: Vec<_> = src
+            .records
+            .iter()
+            .filter(|b| b.record.account_id.0 == 2)
+            .collect();
+        records.sort_by_key(|b| (b.record.available_at, b.record.id.0));
+        let positions: Vec<usize> = records
+            .iter()
+            .map(|b| {
+                let needle = format!("Fråga nummer {} om", b.record.id.0);
+                flat.find(&needle)
+                    .unwrap_or_else(|| panic!("{needle} missing: {flat}"))
+            })
+            .collect();
+        assert!(
+            positions.windows(2).all(|w| w[0] < w[1]),
+            "in order: {positions:?}"
+        );
+    }
+    // a media file is named by its package path and SHA-256
+    let pdf = std::fs::read(report.path.join(&pdfs[0])).unwrap();
+    if let Some(text) = insyn_testkit::pdf::pdftotext("printouts", &pdf) {
+        let img = Sha256Digest::of(&png(7)).to_hex();
+        assert!(text.contains(&format!("media/{}", &img[..20])), "{text}");
+    }
 }
 
 #[test]

@@ -6,6 +6,7 @@
 //! - `search`: p50/p99 over 50 Swedish queries on the loaded set: Insyn's tantivy index, SQLite
 //!   FTS5 and PostgreSQL full-text search over the same rows.
 //! - `verify`: `insyn verify` blob throughput beside `sha256sum` over the same blob files.
+//! - `export`: one archive package of the demo beside `bagit.py` bagging the same files.
 //! - `import`: `insyn import` of a generated X archive beside serde_json parsing the same file.
 //! - `screening`: the screening engine's MB/s per core on demo texts beside a `memchr::memmem`
 //!   scan (the ceiling) and Microsoft Presidio's analyzer, and P/R of both on the corpus.
@@ -17,6 +18,7 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod export;
 mod import;
 mod load;
 mod screening;
@@ -53,6 +55,25 @@ enum Command {
         file: PathBuf,
         #[arg(long)]
         dir: PathBuf,
+    },
+    /// Archive export of the demo to one package (folder) vs bagit.py bagging the same files.
+    Export {
+        #[command(flatten)]
+        common: Common,
+        /// The Python with `bagit` installed (scripts/install-test-peers).
+        #[arg(
+            long,
+            env = "INSYN_TEST_PYTHON",
+            default_value = "/tmp/insyn-peers/venv/bin/python"
+        )]
+        python: PathBuf,
+    },
+    /// (internal) the insyn side of the export benchmark, in its own process.
+    ExportSide {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
     },
     /// (internal) one side of the load benchmark, in its own process.
     LoadSide {
@@ -99,6 +120,8 @@ async fn main() {
         },
         Command::LoadSide { side, records, dir } => load::side(&side, records, &dir).await,
         Command::Import(c) => import::run(&c).await,
+        Command::Export { common, python } => export::run(&common, &python).await,
+        Command::ExportSide { dir, out } => export::side(&dir, &out).await,
         Command::ImportSide { side, file, dir } => import::side(&side, &file, &dir).await,
     };
     if let Err(e) = result {

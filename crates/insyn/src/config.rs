@@ -32,6 +32,9 @@ pub struct Config {
     /// The mail server the e-mail outbox sends through: `[smtp]`. Without it, messages wait.
     #[serde(default)]
     pub smtp: Option<SmtpConfig>,
+    /// Scheduled archive deliveries by `insyn serve`: `[archive]`.
+    #[serde(default)]
+    pub archive: ArchiveConfig,
 }
 
 /// `[smtp]`: where e-mail goes. The password comes from a file or an environment variable.
@@ -51,6 +54,51 @@ pub struct SmtpConfig {
     pub password_env: Option<String>,
     /// Seconds one attempt may take (default 30).
     pub timeout_secs: Option<u64>,
+}
+
+/// Where and how `insyn serve` delivers the packages the delivery schedules have due (daily,
+/// and at start). Without `deliver_to` nothing is delivered on schedule.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ArchiveConfig {
+    /// Folder the packages go to, one sub-folder per organisation.
+    pub deliver_to: Option<PathBuf>,
+    /// Zip files instead of folders.
+    pub zip: bool,
+    /// Hours between scheduled runs (default 24).
+    pub every_hours: u64,
+    /// Folder with mets.xsd, xlink.xsd and the DILCIS extension schemas, carried in schemas/.
+    pub schemas: Option<PathBuf>,
+    /// commons-ip's CLI jar: packages must be judged VALID before they count as delivered.
+    pub commons_ip_jar: Option<PathBuf>,
+    /// An RFC 3161 time-stamp authority URL.
+    pub tsa_url: Option<String>,
+}
+
+impl Default for ArchiveConfig {
+    fn default() -> Self {
+        ArchiveConfig {
+            deliver_to: None,
+            zip: false,
+            every_hours: 24,
+            schemas: None,
+            commons_ip_jar: None,
+            tsa_url: None,
+        }
+    }
+}
+
+impl ArchiveConfig {
+    /// The export options the scheduled runs use.
+    pub fn export_options(&self) -> insyn_app::ExportOptions {
+        insyn_app::ExportOptions {
+            zip: self.zip,
+            schemas_dir: self.schemas.clone(),
+            commons_ip_jar: self.commons_ip_jar.clone(),
+            tsa_url: self.tsa_url.clone(),
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -212,6 +260,7 @@ impl Default for Config {
             oidc: Default::default(),
             webhooks: Default::default(),
             smtp: None,
+            archive: Default::default(),
         }
     }
 }
@@ -484,6 +533,16 @@ session_idle_minutes = 480
 # from = "Insyn <noreply@kommun.se>"
 # user = "insyn"
 # password_file = "/run/secrets/insyn-smtp"    # or password_env = "VAR"
+# Scheduled archive deliveries: `insyn serve` builds the packages each organisation's delivery
+# schedule has due (at start, then every `every_hours`) into deliver_to/<organisation>/, checks
+# them before they are logged, and writes leveransstatus.json there (shown by `insyn deliveries list`).
+[archive]
+# deliver_to = "/srv/e-arkiv/leveranser"
+zip = false
+every_hours = 24
+# schemas = "/usr/share/insyn/schemas"                # mets.xsd, xlink.xsd, DILCIS extensions
+# commons_ip_jar = "/opt/commons-ip/commons-ip2-cli.jar"  # judged VALID before delivered
+# tsa_url = "https://tsa.example.se/tsr"              # RFC 3161 time-stamps
 "#;
 
 #[cfg(test)]

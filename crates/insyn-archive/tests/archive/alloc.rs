@@ -88,7 +88,11 @@ fn the_builder_never_holds_the_whole_selection() {
         } else {
             Output::Zip
         },
-        BuildOptions { page_size: 100 },
+        BuildOptions {
+            page_size: 100,
+            // printouts are bounded per thread part (printout.rs) and slow in a debug build
+            printouts: false,
+        },
         &mut |_| {},
     )
     .unwrap();

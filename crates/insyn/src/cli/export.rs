@@ -15,8 +15,12 @@ pub struct Args {
     org: String,
     /// Build every package the delivery schedule has due (complete periods not yet delivered),
     /// instead of one selection.
-    #[arg(long, conflicts_with_all = ["from", "to", "account"])]
+    #[arg(long, conflicts_with_all = ["from", "to", "account", "snapshot"])]
     due: bool,
+    /// Snapshot mode: one PDF/A printout of an account's feed for the period (--account, --from
+    /// and --to needed), written to the file --out names, instead of a package.
+    #[arg(long, requires_all = ["account", "from", "to"], conflicts_with = "zip")]
+    snapshot: bool,
     /// First day of the period (YYYY-MM-DD, Swedish time), inclusive.
     #[arg(long)]
     from: Option<String>,
@@ -26,7 +30,7 @@ pub struct Args {
     /// Only this account (its number, see `insyn account list`).
     #[arg(long)]
     account: Option<i64>,
-    /// Folder the package is written to (created if missing).
+    /// Folder the package is written to (created if missing); with --snapshot, the PDF file.
     #[arg(long)]
     out: PathBuf,
     /// One zip file instead of a folder.
@@ -121,6 +125,29 @@ pub async fn run(cx: &Context, a: Args) -> CliResult {
     let sel = selection(&a)?;
     let app = cx.open().await?;
     let org = app.organisation(&a.org).await?;
+    if a.snapshot {
+        let (Some(account), Some(from), Some(to)) = (sel.account, sel.from, sel.to) else {
+            return Err(CliError::App(insyn_app::AppError::invalid(
+                "snapshot",
+                "--account, --from and --to are needed",
+            )));
+        };
+        let r = app.snapshot(&org, account, from, to, &a.out, "cli").await?;
+        if a.json {
+            print_json(&r)?;
+        } else {
+            println!(
+                "Ögonblicksbilden är klar: {} ({} handlingar i {} trådar, {} byte, PDF/A-2u).",
+                r.path.display(),
+                r.records,
+                r.threads,
+                r.bytes
+            );
+            println!("SHA-256: {}", r.sha256);
+            println!("Leveransen är loggad som leverans {}.", r.delivery.id);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let options = ExportOptions {
         zip: a.zip,
         org_number: a.org_number.clone(),
@@ -275,9 +302,25 @@ pub async fn deliveries(cx: &Context, c: DeliveriesCommand) -> CliResult {
         DeliveriesCommand::List { org, json } => {
             let o = app.organisation(&org).await?;
             let log = app.deliveries(o.id).await?;
+            let status = cx
+                .config
+                .archive
+                .deliver_to
+                .as_deref()
+                .and_then(|d| insyn_app::delivery_status(d, &o.slug));
             if json {
                 print_json(&log)?;
             } else {
+                if let Some(s) = status.as_ref().filter(|s| !s.ok) {
+                    println!(
+                        "SENASTE SCHEMALAGDA LEVERANS MISSLYCKADES {}: {}",
+                        s.at.format("%Y-%m-%d %H:%M"),
+                        s.error.as_deref().unwrap_or("")
+                    );
+                }
+                if log.is_empty() {
+                    println!("Inga leveranser ännu / no deliveries yet.");
+                }
                 for d in &log {
                     let period = format!(
                         "{} – {}",

@@ -82,6 +82,33 @@ pub async fn run(cx: &Context, args: Args) -> CliResult {
             }
         }
     });
+    // Scheduled archive deliveries (R8.1): at start, then every `archive.every_hours`, in a task
+    // of their own (the builder works on blocking threads), so capture never waits for them.
+    let delivery_task = cx.config.archive.deliver_to.clone().map(|dest| {
+        let delivering = app.clone();
+        let options = cx.config.archive.export_options();
+        let every = Duration::from_secs(cx.config.archive.every_hours.max(1) * 3600);
+        tokio::spawn(async move {
+            loop {
+                match delivering
+                    .deliver_scheduled(&dest, &options, chrono::Utc::now())
+                    .await
+                {
+                    Ok(runs) => {
+                        for (org, status) in runs {
+                            if status.ok {
+                                tracing::info!(org = %org, delivered = status.delivered, "scheduled delivery");
+                            } else {
+                                tracing::error!(org = %org, error = status.error.as_deref().unwrap_or(""), "scheduled delivery failed; see leveransstatus.json and insyn deliveries list");
+                            }
+                        }
+                    }
+                    Err(e) => tracing::error!(error = %e, "scheduled deliveries could not run"),
+                }
+                tokio::time::sleep(every).await;
+            }
+        })
+    });
     // The e-mail sender: whatever the outbox holds that is due (issues 5, 6; docs/DIARY.md).
     let mailing = app.clone();
     let mail_task = tokio::spawn(async move {
@@ -109,6 +136,9 @@ pub async fn run(cx: &Context, args: Args) -> CliResult {
     sync_task.abort();
     capture_task.abort();
     mail_task.abort();
+    if let Some(t) = delivery_task {
+        t.abort();
+    }
     result.map_err(|e| CliError::Io(format!("the server stopped: {e}")))?;
     Ok(ExitCode::SUCCESS)
 }
