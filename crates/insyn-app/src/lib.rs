@@ -1,6 +1,7 @@
 //! Insyn's use cases. The web layer and the CLI call only this crate; it runs each use case over
 //! the store, the blob store and the search index, and turns their errors into [`AppError`].
 
+pub mod actions;
 pub mod auth;
 mod backup;
 mod capture;
@@ -9,6 +10,7 @@ mod deliveries;
 pub mod demo;
 pub mod disposal;
 mod error;
+pub mod evidence;
 mod export;
 mod import;
 pub mod inbox;
@@ -24,12 +26,14 @@ mod secrets;
 mod verify;
 pub mod webhooks;
 
+pub use actions::{ActionKind, ActionView, AutoHideReport, CaseDesk, Step, StepInput};
 pub use backup::{BackupManifest, BackupReport, RestoreReport, restore, sqlite_path};
 pub use capture::{MediaProblem, Observation, PassReport};
 pub use connections::{AccountHealth, ConnectionView};
 pub use deliveries::DueReport;
 pub use disposal::{DisposalReport, KeptGroup, RuleGroup};
 pub use error::AppError;
+pub use evidence::EvidenceCopy;
 pub use export::{
     AdditionalInfo, ExportOptions, ExportReport, ExportSelection, Profile, TimeStampFile,
     commons_ip_verdict, timestamp,
@@ -115,6 +119,8 @@ pub struct App {
     response_map: Arc<ResponseMap>,
     /// The Meta app's webhook secrets, when webhooks are set up ([`App::with_meta_webhook`]).
     meta_webhook: Option<Arc<webhooks::MetaWebhookConfig>>,
+    /// Who registers and forwards cases for the case action ([`App::with_case_desk`]).
+    case_desk: Option<Arc<dyn actions::CaseDesk>>,
 }
 
 impl App {
@@ -133,6 +139,7 @@ impl App {
             screen_lock: Arc::default(),
             response_map,
             meta_webhook: None,
+            case_desk: None,
         };
         // New outbox entries must sort after everything the index has applied (an index kept
         // from before a restore, or ids reused by an older schema).

@@ -123,6 +123,11 @@ impl App {
             self.store
                 .save_screening(&tasks, &findings, "screening")
                 .await?;
+            // opted-in categories are hidden (evidence first); a failure flags the item for
+            // staff and never stops screening
+            if let Err(e) = self.auto_hide_findings(&findings).await {
+                tracing::warn!(error = %e, "automatic hiding after screening failed");
+            }
             screened += tasks.len() as u64;
             progress.advance(tasks.len() as u64);
         }
