@@ -348,29 +348,35 @@ impl App {
                 let blocked = if done.is_some() {
                     None
                 } else if step.needs_evidence() && !has_evidence {
-                    Some(if english {
-                        "store the evidence copy first"
-                    } else {
-                        "spara bevisexemplaret först"
-                    })
-                    .map(str::to_string)
+                    Some(
+                        if english {
+                            "store the evidence copy first"
+                        } else {
+                            "spara bevisexemplaret först"
+                        }
+                        .to_string(),
+                    )
                 } else if step == Step::Hide && removed {
-                    Some(if english {
-                        "the item is already removed from the platform; the record is kept"
-                    } else {
-                        "inlägget är redan borttaget från plattformen; handlingen finns kvar"
-                    })
-                    .map(str::to_string)
+                    Some(
+                        if english {
+                            "the item is already removed from the platform; the record is kept"
+                        } else {
+                            "inlägget är redan borttaget från plattformen; handlingen finns kvar"
+                        }
+                        .to_string(),
+                    )
                 } else if step == Step::Hide && !s.hide && !s.remove {
                     Some(if english { s.note_en } else { s.note_sv }.to_string())
                 } else if matches!(step, Step::Register | Step::Forward) && self.case_desk.is_none()
                 {
-                    Some(if english {
-                        "the diary and e-mail are not connected in this installation"
-                    } else {
-                        "diariet och e-posten är inte anslutna i den här installationen"
-                    })
-                    .map(str::to_string)
+                    Some(
+                        if english {
+                            "the diary and e-mail are not connected in this installation"
+                        } else {
+                            "diariet och e-posten är inte anslutna i den här installationen"
+                        }
+                        .to_string(),
+                    )
                 } else {
                     None
                 };
@@ -968,6 +974,8 @@ impl App {
         account: AccountId,
         categories: &[String],
     ) -> Result<Vec<String>> {
+        // another organisation's account is not found (its existence is not told)
+        self.store.get_account(user.org_id, account).await?;
         if !rules::can_answer(user, user.org_id, account) {
             return Err(AppError::Forbidden(
                 "you may not change automatic hiding on this account".into(),
@@ -1068,7 +1076,7 @@ mod tests {
         assert_eq!(moderation_state(&[]), (false, false));
         let hide = ev(RecordEventKind::HiddenOnPlatform, "hide");
         let unhide = ev(RecordEventKind::HiddenOnPlatform, "unhide");
-        assert_eq!(moderation_state(&[hide.clone()]), (true, false));
+        assert_eq!(moderation_state(std::slice::from_ref(&hide)), (true, false));
         assert_eq!(moderation_state(&[hide, unhide]), (false, false));
         assert_eq!(
             moderation_state(&[ev(RecordEventKind::RemovedFromPlatform, "remove")]),
