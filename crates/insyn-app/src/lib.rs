@@ -1,6 +1,7 @@
 //! Insyn's use cases. The web layer and the CLI call only this crate; it runs each use case over
 //! the store, the blob store and the search index, and turns their errors into [`AppError`].
 
+pub mod actions;
 pub mod auth;
 mod backup;
 mod capture;
@@ -10,6 +11,7 @@ pub mod demo;
 pub mod diary;
 pub mod disposal;
 mod error;
+pub mod evidence;
 mod export;
 mod import;
 pub mod inbox;
@@ -27,6 +29,7 @@ mod snapshot;
 mod verify;
 pub mod webhooks;
 
+pub use actions::{ActionKind, ActionView, AutoHideReport, CaseDesk, Step, StepInput};
 pub use backup::{BackupManifest, BackupReport, RestoreReport, restore, sqlite_path};
 pub use capture::{MediaProblem, Observation, PassReport};
 pub use connections::{AccountHealth, ConnectionView};
@@ -34,6 +37,7 @@ pub use deliveries::{DeliveryStatus, DueReport, STATUS_FILE, delivery_status};
 pub use diary::{CaseQuery, CaseView, ExportFile};
 pub use disposal::{DisposalReport, KeptGroup, RuleGroup};
 pub use error::AppError;
+pub use evidence::EvidenceCopy;
 pub use export::{
     AdditionalInfo, ExportOptions, ExportReport, ExportSelection, Profile, TimeStampFile,
     commons_ip_verdict, timestamp,
@@ -123,6 +127,8 @@ pub struct App {
     meta_webhook: Option<Arc<webhooks::MetaWebhookConfig>>,
     /// The SMTP transport, when a mail server is configured ([`App::with_smtp`]).
     mailer: Option<Arc<mail::Mailer>>,
+    /// Who registers and forwards cases for the case action ([`App::with_case_desk`]).
+    case_desk: Option<Arc<dyn actions::CaseDesk>>,
 }
 
 impl App {
@@ -142,6 +148,7 @@ impl App {
             response_map,
             meta_webhook: None,
             mailer: None,
+            case_desk: None,
         };
         // New outbox entries must sort after everything the index has applied (an index kept
         // from before a restore, or ids reused by an older schema).

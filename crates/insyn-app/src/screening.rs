@@ -125,6 +125,11 @@ impl App {
                 .await?;
             let found: Vec<insyn_domain::RecordId> = findings.iter().map(|f| f.record_id).collect();
             self.withdraw_after_findings(&found).await?;
+            // opted-in categories are hidden (evidence first); a failure flags the item for
+            // staff and never stops screening
+            if let Err(e) = self.auto_hide_findings(&findings).await {
+                tracing::warn!(error = %e, "automatic hiding after screening failed");
+            }
             screened += tasks.len() as u64;
             progress.advance(tasks.len() as u64);
         }

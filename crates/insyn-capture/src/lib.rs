@@ -10,7 +10,7 @@
 //! downloads each at once with [`Connector::fetch_media`] and stores it by SHA-256 before the item.
 //!
 //! Implemented: Mastodon, Facebook Pages, Instagram, X, YouTube, LinkedIn Pages, Bluesky and
-//! RSS/Atom feeds. See docs/CAPTURE.md.
+//! RSS/Atom feeds. Hiding and removing items on the platform: [`moderation`]. See docs/CAPTURE.md.
 
 pub mod bluesky;
 pub mod facebook;
@@ -22,6 +22,7 @@ pub mod instagram;
 pub mod linkedin;
 pub mod mastodon;
 pub mod meta_webhook;
+pub mod moderation;
 pub mod x;
 pub mod youtube;
 

@@ -78,6 +78,16 @@ pub enum AuditAction {
     MailQueued,
     MailSent,
     MailFailed,
+    /// An evidence copy of a record was stored (R5.3).
+    EvidenceStored,
+    /// A record was hidden, shown again or removed on the platform (R5.3).
+    RecordModerated,
+    /// A step of a guided action was done (R5.3).
+    ActionStepDone,
+    /// Automatic hiding failed; the item was flagged for staff.
+    RecordFlagged,
+    /// An account's automatic hiding settings changed (issue 4 item 4).
+    AutoHideChanged,
 }
 
 impl AuditAction {
@@ -128,6 +138,11 @@ impl AuditAction {
             AuditAction::MailQueued => "mail_queued",
             AuditAction::MailSent => "mail_sent",
             AuditAction::MailFailed => "mail_failed",
+            AuditAction::EvidenceStored => "evidence_stored",
+            AuditAction::RecordModerated => "record_moderated",
+            AuditAction::ActionStepDone => "action_step_done",
+            AuditAction::RecordFlagged => "record_flagged",
+            AuditAction::AutoHideChanged => "auto_hide_changed",
         }
     }
 }

@@ -281,6 +281,17 @@ pub enum RecordEventKind {
     Disposed,
     /// It was registered in the diary as a document in a case (R6).
     Registered,
+    /// An evidence copy (PDF and PNG of the item in its thread) was stored (R5.3); the detail
+    /// holds the blobs' SHA-256 sums.
+    EvidenceStored,
+    /// Hidden (or shown again) on the platform through its API ("dold på plattformen").
+    HiddenOnPlatform,
+    /// Removed from the platform through its API ("borttagen"); the record stays.
+    RemovedFromPlatform,
+    /// A step of a guided action was done (R5.3): the detail names the action and the step.
+    ActionStep,
+    /// Automatic hiding failed (or was not possible); staff must look at the item.
+    FlaggedForStaff,
 }
 
 impl RecordEventKind {
@@ -294,6 +305,11 @@ impl RecordEventKind {
             RecordEventKind::HandlingChanged => "handling_changed",
             RecordEventKind::Disposed => "disposed",
             RecordEventKind::Registered => "registered",
+            RecordEventKind::EvidenceStored => "evidence_stored",
+            RecordEventKind::HiddenOnPlatform => "hidden_on_platform",
+            RecordEventKind::RemovedFromPlatform => "removed_from_platform",
+            RecordEventKind::ActionStep => "action_step",
+            RecordEventKind::FlaggedForStaff => "flagged_for_staff",
         }
     }
 }
@@ -310,6 +326,11 @@ impl FromStr for RecordEventKind {
             "handling_changed" => Ok(RecordEventKind::HandlingChanged),
             "disposed" => Ok(RecordEventKind::Disposed),
             "registered" => Ok(RecordEventKind::Registered),
+            "evidence_stored" => Ok(RecordEventKind::EvidenceStored),
+            "hidden_on_platform" => Ok(RecordEventKind::HiddenOnPlatform),
+            "removed_from_platform" => Ok(RecordEventKind::RemovedFromPlatform),
+            "action_step" => Ok(RecordEventKind::ActionStep),
+            "flagged_for_staff" => Ok(RecordEventKind::FlaggedForStaff),
             other => Err(DomainError::invalid(
                 "event",
                 format!("unknown record event '{other}'"),

@@ -89,9 +89,21 @@ struct MediaFile {
     expired: bool,
 }
 
+/// One moderation call the fake answered (hide, unhide, remove), in the order they came.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModerationCall {
+    /// `hide`, `unhide` or `remove`.
+    pub action: String,
+    pub item: String,
+    /// The real time of the call (not the fake clock), to compare with what the caller stored.
+    pub at: DateTime<Utc>,
+}
+
 /// The whole state of a fake.
 pub struct State {
     pub items: Vec<Item>,
+    /// Moderation calls answered, oldest first.
+    pub moderation: Vec<ModerationCall>,
     seq: u64,
     clock: DateTime<Utc>,
     pub token: String,
@@ -144,6 +156,29 @@ impl State {
             .unwrap_or(&[])
             .to_vec();
         (page, (end < items.len()).then_some(end))
+    }
+
+    /// Hides, shows or removes a live item as the platform's moderation call does, and logs the
+    /// call. `false` when no live item has that id.
+    pub fn moderate(&mut self, id: &str, action: &str) -> bool {
+        let Some(item) = self
+            .items
+            .iter_mut()
+            .find(|i| !i.deleted && (i.id == id || i.ids.iter().any(|x| x == id)))
+        else {
+            return false;
+        };
+        match action {
+            "hide" => item.hidden = true,
+            "unhide" => item.hidden = false,
+            _ => item.deleted = true,
+        }
+        self.moderation.push(ModerationCall {
+            action: action.to_string(),
+            item: id.to_string(),
+            at: Utc::now(),
+        });
+        true
     }
 
     /// The URL of a media file.
@@ -246,6 +281,7 @@ impl Fake {
         let base_url = format!("http://{}", listener.local_addr().expect("address"));
         let state = Arc::new(Mutex::new(State {
             items: Vec::new(),
+            moderation: Vec::new(),
             seq: 0,
             clock: Utc.with_ymd_and_hms(2026, 11, 20, 8, 0, 0).unwrap(),
             token: token.to_string(),
@@ -409,6 +445,27 @@ impl Fake {
     /// Lists show only the newest `n` items (RSS feeds are windows).
     pub fn set_window(&self, n: usize) {
         self.lock().window = Some(n);
+    }
+
+    /// The moderation calls answered so far, oldest first.
+    pub fn moderation_log(&self) -> Vec<ModerationCall> {
+        self.lock().moderation.clone()
+    }
+
+    /// Whether the item (by any id) is hidden on the platform now.
+    pub fn is_hidden(&self, id: &str) -> bool {
+        self.lock()
+            .items
+            .iter()
+            .any(|i| (i.id == id || i.ids.iter().any(|x| x == id)) && i.hidden)
+    }
+
+    /// Whether the item (by any id) is deleted on the platform now.
+    pub fn is_deleted(&self, id: &str) -> bool {
+        self.lock()
+            .items
+            .iter()
+            .any(|i| (i.id == id || i.ids.iter().any(|x| x == id)) && i.deleted)
     }
 
     /// API calls served so far.

@@ -72,7 +72,9 @@ impl GraphFake {
             Router::new()
                 .route(
                     "/{version}/{id}",
-                    get(move |s, p, q| object(s, p, q, instagram)),
+                    get(move |s, p, q| object(s, p, q, instagram))
+                        .post(move |s, p, q| moderate(s, p, q, instagram, false))
+                        .delete(move |s, p, q| moderate(s, p, q, instagram, true)),
                 )
                 .route(
                     "/{version}/{id}/{edge}",
@@ -381,4 +383,36 @@ async fn edge(
         _ => return not_found(&id),
     };
     Canned::json(200, paged(&s, &path, list, &q)).into_response()
+}
+
+/// `POST /{id}?is_hidden=true|false` (Facebook), `POST /{id}?hide=true|false` (Instagram),
+/// `DELETE /{id}`: Graph answers `{"success": true}`.
+async fn moderate(
+    AxState(fake): AxState<St>,
+    Path((_v, id)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+    ig: bool,
+    delete: bool,
+) -> Response {
+    let mut s = fake.lock();
+    let action = if delete {
+        "remove"
+    } else {
+        let key = if ig { "hide" } else { "is_hidden" };
+        match q.get(key).map(String::as_str) {
+            Some("true") => "hide",
+            Some("false") => "unhide",
+            _ => {
+                return Canned::json(
+                    400,
+                    json!({"error":{"message":format!("(#100) The parameter {key} is required"),"type":"OAuthException","code":100,"fbtrace_id":"AfakeTrace3"}}),
+                )
+                .into_response();
+            }
+        }
+    };
+    if !s.moderate(&id, action) {
+        return not_found(&id);
+    }
+    Canned::json(200, json!({"success": true})).into_response()
 }

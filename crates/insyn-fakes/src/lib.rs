@@ -11,4 +11,4 @@ pub mod linkedin;
 pub mod x;
 pub mod youtube;
 
-pub use common::{Canned, Fake, Item};
+pub use common::{Canned, Fake, Item, ModerationCall};

@@ -47,7 +47,8 @@ impl XFake {
             Router::new()
                 .route("/2/users/me", get(me))
                 .route("/2/users/{id}/{edge}", get(timeline))
-                .route("/2/tweets", get(lookup)),
+                .route("/2/tweets", get(lookup))
+                .route("/2/tweets/{id}/hidden", axum::routing::put(hide_reply)),
         )
         .await;
         XFake { fake }
@@ -220,4 +221,31 @@ async fn lookup(AxState(st): AxState<St>, Query(q): Query<HashMap<String, String
         v["errors"] = json!(errors);
     }
     Canned::json(200, v).into_response()
+}
+
+/// `PUT /2/tweets/{id}/hidden` with `{"hidden": true|false}`: `{"data": {"hidden": …}}`.
+async fn hide_reply(
+    AxState(st): AxState<St>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let hidden = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v["hidden"].as_bool());
+    let Some(hidden) = hidden else {
+        return Canned::json(
+            400,
+            json!({"title":"Invalid Request","detail":"The `hidden` field is required.","type":"https://api.twitter.com/2/problems/invalid-request"}),
+        )
+        .into_response();
+    };
+    let mut s = st.lock();
+    if !s.moderate(&id, if hidden { "hide" } else { "unhide" }) {
+        return Canned::json(
+            404,
+            json!({"title":"Not Found Error","detail":format!("Could not find tweet with id: [{id}]."),"type":"https://api.twitter.com/2/problems/resource-not-found"}),
+        )
+        .into_response();
+    }
+    Canned::json(200, json!({"data": {"hidden": hidden}})).into_response()
 }

@@ -52,7 +52,12 @@ impl YoutubeFake {
                 token_of: bearer,
                 auth_error,
             },
-            Router::new().route("/youtube/v3/{resource}", get(resource)),
+            Router::new()
+                .route("/youtube/v3/{resource}", get(resource))
+                .route(
+                    "/youtube/v3/comments/setModerationStatus",
+                    axum::routing::post(set_moderation_status),
+                ),
         )
         .await;
         YoutubeFake { fake }
@@ -256,4 +261,38 @@ async fn resource(
         _ => return google_error(404, "notFound", "global", "Not Found").into_response(),
     };
     Canned::json(200, v).into_response()
+}
+
+/// `POST comments/setModerationStatus?id=…&moderationStatus=heldForReview|published|rejected`:
+/// 204 with no body, as YouTube answers.
+async fn set_moderation_status(
+    AxState(st): AxState<St>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let mut s = st.lock();
+    let id = q.get("id").cloned().unwrap_or_default();
+    let action = match q.get("moderationStatus").map(String::as_str) {
+        Some("heldForReview") => "hide",
+        Some("published") => "unhide",
+        Some("rejected") => "remove",
+        _ => {
+            return google_error(
+                400,
+                "invalidModerationStatus",
+                "youtube.comment",
+                "The moderation status in the request is not valid.",
+            )
+            .into_response();
+        }
+    };
+    if !s.moderate(&id, action) {
+        return google_error(
+            404,
+            "commentNotFound",
+            "youtube.comment",
+            "The comment identified by the id parameter could not be found.",
+        )
+        .into_response();
+    }
+    axum::http::StatusCode::NO_CONTENT.into_response()
 }

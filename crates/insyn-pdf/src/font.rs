@@ -57,6 +57,14 @@ pub(crate) fn metrics(face: Face) -> &'static Metrics {
     }
 }
 
+/// The font file of a face, for the PNG rasteriser.
+pub(crate) fn font_bytes(face: Face) -> &'static [u8] {
+    match face {
+        Face::Regular => REGULAR_BYTES,
+        Face::Bold => BOLD_BYTES,
+    }
+}
+
 pub(crate) fn krilla_font(face: Face) -> Option<krilla::text::Font> {
     let bytes = match face {
         Face::Regular => REGULAR_BYTES,

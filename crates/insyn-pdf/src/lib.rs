@@ -1,6 +1,8 @@
 //! PDF/A-2u copies and printouts of records (allmänna handlingar): a copy of one record for a
 //! requester ([`record_copy`]) and a printout of many records with headers ([`printout`]), for
-//! threads and the archive's snapshot mode.
+//! threads and the archive's snapshot mode; the evidence copy of an item in its thread as PDF
+//! and PNG ([`evidence_pdf`], [`evidence_png`]) and the police-report document
+//! ([`police_report`]) of the guided actions (R5.3).
 //!
 //! Built on `krilla` (which writes and validates PDF/A: embedded, subsetted fonts, XMP metadata,
 //! an sRGB output intent) with DejaVu Sans embedded in the binary, so Swedish (and most Latin,
@@ -12,10 +14,13 @@
 //! Masking is not done here: the caller replaces masked spans with a marker *before* building the
 //! document, so masked text never reaches this crate.
 
+mod evidence;
 mod font;
 pub mod layout;
+pub mod raster;
 mod render;
 
+pub use evidence::{PoliceReport, evidence_pdf, evidence_png, police_report};
 pub use font::{Face, REPLACEMENT, sanitise};
 
 use chrono::{DateTime, Utc};
@@ -214,6 +219,15 @@ pub fn record_copy(doc: &CopyDocument) -> Result<Vec<u8>> {
 
 /// A printout of many records, each with its header and metadata table.
 pub fn printout(p: &Printout) -> Result<Vec<u8>> {
+    let footer = match p.lang {
+        Lang::Sv => format!("Utskrift · {}", p.title),
+        Lang::En => format!("Printout · {}", p.title),
+    };
+    render::finish(printout_flow(p), p.lang, &p.title, &footer, p.created)
+}
+
+/// The lines of a printout (shared by the PDF and the PNG of an evidence copy).
+pub(crate) fn printout_flow(p: &Printout) -> render::Flow {
     let mut flow = render::Flow::new();
     flow.title(&p.title);
     if !p.intro.is_empty() {
@@ -233,9 +247,5 @@ pub fn printout(p: &Printout) -> Result<Vec<u8>> {
             flow.paragraph(&b.text);
         }
     }
-    let footer = match p.lang {
-        Lang::Sv => format!("Utskrift · {}", p.title),
-        Lang::En => format!("Printout · {}", p.title),
-    };
-    render::finish(flow, p.lang, &p.title, &footer, p.created)
+    flow
 }

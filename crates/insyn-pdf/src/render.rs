@@ -11,10 +11,10 @@ use krilla::metadata::Metadata;
 use krilla::page::PageSettings;
 use krilla::text::TextDirection;
 
-const PAGE_W: f32 = 595.28;
+pub(crate) const PAGE_W: f32 = 595.28;
 const PAGE_H: f32 = 841.89;
-const MARGIN_X: f32 = 48.0;
-const MARGIN_TOP: f32 = 56.0;
+pub(crate) const MARGIN_X: f32 = 48.0;
+pub(crate) const MARGIN_TOP: f32 = 56.0;
 /// The text area ends here; the footer sits below.
 const BODY_BOTTOM: f32 = PAGE_H - 64.0;
 const FOOTER_Y: f32 = PAGE_H - 36.0;
@@ -28,25 +28,25 @@ const FOOTER: f32 = 8.0;
 
 /// A piece of text drawn at an x offset.
 #[derive(Debug, Clone)]
-struct Run {
-    x: f32,
-    face: Face,
-    size: f32,
-    text: String,
+pub(crate) struct Run {
+    pub(crate) x: f32,
+    pub(crate) face: Face,
+    pub(crate) size: f32,
+    pub(crate) text: String,
 }
 
 #[derive(Debug, Clone)]
-struct Line {
-    runs: Vec<Run>,
+pub(crate) struct Line {
+    pub(crate) runs: Vec<Run>,
     /// Space above the baseline (gap included).
-    height: f32,
+    pub(crate) height: f32,
     /// Keep on the same page as the next line (headings).
     keep_with_next: bool,
 }
 
 pub(crate) struct Flow {
-    lines: Vec<Line>,
-    bytes: usize,
+    pub(crate) lines: Vec<Line>,
+    pub(crate) bytes: usize,
 }
 
 impl Flow {

@@ -181,3 +181,170 @@ proptest! {
         prop_assert!(pdf.ends_with(b"%%EOF\n") || pdf.ends_with(b"%%EOF"));
     }
 }
+
+// --- evidence copies and the police-report document (issue 5 item 4) ---
+
+fn evidence(records: usize) -> Printout {
+    let records = (0..records)
+        .map(|i| PrintoutRecord {
+            heading: if i == 0 {
+                "Inlägget som åtgärden gäller".into()
+            } else {
+                format!("Svar {i} i tråden")
+            },
+            meta: RecordMeta {
+                record_id: 4711 + i as i64,
+                ..meta()
+            },
+            blocks: vec![
+                TextBlock {
+                    heading: "Text".into(),
+                    text: format!("Hej! Mitt barn Åsa har ett ärende hos socialtjänsten ({i})."),
+                },
+                TextBlock {
+                    heading: "Fynd (visas inte för allmänheten)".into(),
+                    text: "secret: någon berättar om ett ärende hos socialtjänsten".into(),
+                },
+            ],
+        })
+        .collect();
+    Printout {
+        lang: Lang::Sv,
+        title: "Bevisexemplar av handling 4711".into(),
+        intro: vec![
+            ("Organisation".into(), "Hammarby kommun".into()),
+            ("Gjort av".into(), "Anna Andersson, kommunikatör".into()),
+        ],
+        records,
+        created: Utc.with_ymd_and_hms(2026, 11, 23, 9, 30, 0).unwrap(),
+    }
+}
+
+/// The PNG decodes (with the `png` decoder, independent of how we drew it) to the documented
+/// width, a height that grows with the thread, greyscale, with dark text pixels on white.
+fn decode_png(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().expect("a PNG header");
+    let mut buf = vec![0; reader.output_buffer_size().expect("size")];
+    let info = reader.next_frame(&mut buf).expect("PNG data");
+    assert_eq!(info.color_type, png::ColorType::Grayscale);
+    buf.truncate(info.buffer_size());
+    (info.width, info.height, buf)
+}
+
+#[test]
+fn evidence_png_decodes_with_the_expected_size_and_ink() {
+    let short = evidence_png(&evidence(1)).unwrap();
+    let long = evidence_png(&evidence(6)).unwrap();
+    assert!(short.starts_with(b"\x89PNG\r\n\x1a\n"));
+    let (w, h, px) = decode_png(&short);
+    assert_eq!(w, raster::width());
+    assert_eq!(w, 1191, "A4 width at two pixels per point");
+    assert!(h > 300 && h < 2000, "one record is a short image: {h}");
+    let dark = px.iter().filter(|&&p| p < 128).count();
+    assert!(dark > 2_000, "text is drawn: {dark} dark pixels");
+    assert!(
+        px.iter().filter(|&&p| p == 255).count() > px.len() / 2,
+        "white page"
+    );
+    // the top margin is blank, the first text line is not
+    assert!(px[..w as usize * 60].iter().all(|&p| p == 255));
+    let (w2, h2, _) = decode_png(&long);
+    assert_eq!(w2, w);
+    assert!(h2 > h * 3, "six records are taller than one: {h2} vs {h}");
+}
+
+#[test]
+fn a_huge_thread_makes_a_png_no_taller_than_the_limit() {
+    let png_bytes = evidence_png(&evidence(400)).unwrap();
+    let (_, h, _) = decode_png(&png_bytes);
+    assert_eq!(h, raster::MAX_HEIGHT);
+}
+
+#[test]
+fn evidence_pdf_is_pdfa_with_the_thread_and_findings() {
+    let pdf = evidence_pdf(&evidence(3)).unwrap();
+    if let Some((code, out)) = qpdf_check("evidence_pdf", &pdf) {
+        assert_eq!(code, 0, "qpdf --check: {out}");
+    }
+    if let Some(text) = pdftotext("evidence_pdf", &pdf) {
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for needle in [
+            "Bevisexemplar av handling 4711",
+            "Inlägget som åtgärden gäller",
+            "Svar 2 i tråden",
+            "Fynd (visas inte för allmänheten)",
+            "Anna Andersson, kommunikatör",
+            "4713",
+        ] {
+            assert!(flat.contains(needle), "'{needle}' missing from:\n{flat}");
+        }
+    }
+    if let Some(info) = pikepdf_info("evidence_pdf", &pdf) {
+        let v: serde_json::Value = serde_json::from_str(&info).unwrap();
+        assert_eq!(v["part"], "2", "{info}");
+        assert_eq!(v["conformance"], "U", "{info}");
+        assert_eq!(v["title"], "Bevisexemplar av handling 4711", "{info}");
+        assert_eq!(v["syntax_warnings"], serde_json::json!([]), "{info}");
+    }
+}
+
+#[test]
+fn police_report_lists_evidence_with_hashes() {
+    let r = PoliceReport {
+        lang: Lang::Sv,
+        title: "Underlag för polisanmälan – handling 4711".into(),
+        facts: vec![
+            ("Organisation".into(), "Hammarby kommun".into()),
+            ("Konto".into(), "Hammarby kommun (Facebook)".into()),
+        ],
+        description: "Ett hot mot en namngiven tjänsteperson.".into(),
+        evidence: vec![
+            (
+                "bevis-4711.pdf".into(),
+                "SHA-256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 (1234 byte)".into(),
+            ),
+            (
+                "bevis-4711.png".into(),
+                "SHA-256 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae (99 byte)".into(),
+            ),
+        ],
+        quoted: vec![TextBlock {
+            heading: "Inläggets text".into(),
+            text: "Jag ska döda dig".into(),
+        }],
+        created: Utc::now(),
+    };
+    let pdf = police_report(&r).unwrap();
+    if let Some((code, out)) = qpdf_check("police_report", &pdf) {
+        assert_eq!(code, 0, "{out}");
+    }
+    if let Some(text) = pdftotext("police_report", &pdf) {
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for needle in [
+            "Underlag för polisanmälan",
+            "bevis-4711.png",
+            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            "Ett hot mot en namngiven tjänsteperson.",
+            "Jag ska döda dig",
+        ] {
+            assert!(flat.contains(needle), "'{needle}' missing from:\n{flat}");
+        }
+    }
+    if let Some(info) = pikepdf_info("police_report", &pdf) {
+        let v: serde_json::Value = serde_json::from_str(&info).unwrap();
+        assert_eq!(v["part"], "2", "{info}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+    #[test]
+    fn arbitrary_text_makes_a_decodable_png(text in "\\PC{0,300}|[\\x00-\\x1f\\u{202a}-\\u{202e}\\u{1F600}-\\u{1F64F}a-zåäö ]{0,300}") {
+        let mut p = evidence(1);
+        p.records[0].blocks[0].text = text;
+        let bytes = evidence_png(&p).unwrap();
+        let (w, _, _) = decode_png(&bytes);
+        prop_assert_eq!(w, raster::width());
+    }
+}

@@ -3083,6 +3083,86 @@ macro_rules! impl_store {
                 found.sort_by(|a, b| b.id.cmp(&a.id));
                 Ok(found)
             }
+
+            // --- guided actions and automatic hiding (issue 5 item 4, issue 4 item 4) ---
+
+            async fn append_record_event(&self, org: OrgId, id: RecordId, kind: RecordEventKind, detail: &serde_json::Value, action: AuditAction, digest: Option<Sha256Digest>, actor: &str) -> Result<RecordEvent> {
+                let mut tx = self.begin_write().await?;
+                record_in(&mut tx, org, id).await?;
+                let now = to_stored_precision(Utc::now());
+                insert_events(&mut tx, &[(id.0, kind.as_str(), now, detail.to_string())], actor).await?;
+                audit(&mut tx, org, vec![entry(org, actor, action, format!("record:{id}"), digest, detail.clone())]).await?;
+                tx.commit().await?;
+                Ok(RecordEvent { record_id: id, kind, at: now, actor: actor.to_string(), detail: detail.clone() })
+            }
+
+            async fn set_auto_hide(&self, org: OrgId, account: AccountId, categories: &[String], actor: &str) -> Result<Vec<String>> {
+                let mut wanted: Vec<String> = categories.iter().map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect();
+                wanted.sort();
+                wanted.dedup();
+                if let Some(bad) = wanted.iter().find(|c| c.len() > 64 || !c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')) {
+                    return Err(DomainError::invalid("category", format!("'{bad}' is not a screening category id")).into());
+                }
+                let mut tx = self.begin_write().await?;
+                account_in(&mut tx, org, account).await?;
+                let before: Vec<(String,)> = sqlx::query_as("SELECT category FROM auto_hide WHERE org_id = $1 AND account_id = $2 ORDER BY category")
+                    .bind(org.0)
+                    .bind(account.0)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let before: Vec<String> = before.into_iter().map(|r| r.0).collect();
+                sqlx::query("DELETE FROM auto_hide WHERE org_id = $1 AND account_id = $2")
+                    .bind(org.0)
+                    .bind(account.0)
+                    .execute(&mut *tx)
+                    .await?;
+                let now = to_stored_precision(Utc::now());
+                for c in &wanted {
+                    sqlx::query("INSERT INTO auto_hide (org_id, account_id, category, changed_at, changed_by) VALUES ($1, $2, $3, $4, $5)")
+                        .bind(org.0)
+                        .bind(account.0)
+                        .bind(c)
+                        .bind(now)
+                        .bind(actor)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let detail = serde_json::json!({"account": account.0, "from": before, "to": wanted});
+                audit(&mut tx, org, vec![entry(org, actor, AuditAction::AutoHideChanged, format!("account:{account}"), None, detail)]).await?;
+                tx.commit().await?;
+                Ok(wanted)
+            }
+
+            async fn auto_hide(&self, org: OrgId, account: AccountId) -> Result<Vec<String>> {
+                let rows: Vec<(String,)> = sqlx::query_as("SELECT category FROM auto_hide WHERE org_id = $1 AND account_id = $2 ORDER BY category")
+                    .bind(org.0)
+                    .bind(account.0)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows.into_iter().map(|r| r.0).collect())
+            }
+
+            async fn auto_hide_all(&self) -> Result<Vec<(OrgId, AccountId, String)>> {
+                let rows: Vec<(i64, i64, String)> = sqlx::query_as("SELECT org_id, account_id, category FROM auto_hide ORDER BY org_id, account_id, category")
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows.into_iter().map(|(o, a, c)| (OrgId(o), AccountId(a), c)).collect())
+            }
+
+            async fn record_owners(&self, ids: &[RecordId]) -> Result<Vec<(RecordId, OrgId, AccountId)>> {
+                let mut out = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks(CHUNK) {
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new("SELECT id, org_id, account_id FROM records WHERE id IN (");
+                    let mut sep = qb.separated(", ");
+                    for id in chunk {
+                        sep.push_bind(id.0);
+                    }
+                    qb.push(") ORDER BY id");
+                    let rows: Vec<(i64, i64, i64)> = qb.build_query_as().fetch_all(&self.pool).await?;
+                    out.extend(rows.into_iter().map(|(r, o, a)| (RecordId(r), OrgId(o), AccountId(a))));
+                }
+                Ok(out)
+            }
         }
 
         #[derive(sqlx::FromRow)]

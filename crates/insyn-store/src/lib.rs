@@ -678,6 +678,37 @@ pub trait Store: Send + Sync + 'static {
         org: OrgId,
         filter: &MailFilter,
     ) -> Result<Vec<insyn_domain::MailMessage>>;
+
+    // --- guided actions and automatic hiding (issue 5 item 4, issue 4 item 4) ---
+    /// Appends one event to the organisation's record together with its audit entry (subject
+    /// `record:{id}`, the event's detail, `digest`), in one transaction: evidence copies,
+    /// moderation on the platform, steps of guided actions, flags for staff.
+    #[allow(clippy::too_many_arguments)]
+    async fn append_record_event(
+        &self,
+        org: OrgId,
+        id: RecordId,
+        kind: insyn_domain::RecordEventKind,
+        detail: &serde_json::Value,
+        action: insyn_domain::AuditAction,
+        digest: Option<Sha256Digest>,
+        actor: &str,
+    ) -> Result<RecordEvent>;
+    /// Replaces the account's automatic-hiding categories (empty: off) and audits the change.
+    /// Returns the categories now set, sorted.
+    async fn set_auto_hide(
+        &self,
+        org: OrgId,
+        account: AccountId,
+        categories: &[String],
+        actor: &str,
+    ) -> Result<Vec<String>>;
+    /// The account's automatic-hiding categories, sorted.
+    async fn auto_hide(&self, org: OrgId, account: AccountId) -> Result<Vec<String>>;
+    /// *admin* (the screening job): every (organisation, account, category) opted in.
+    async fn auto_hide_all(&self) -> Result<Vec<(OrgId, AccountId, String)>>;
+    /// *admin* (the screening job): the organisation and account of each record.
+    async fn record_owners(&self, ids: &[RecordId]) -> Result<Vec<(RecordId, OrgId, AccountId)>>;
 }
 
 /// Opens the store named by a URL: `sqlite:PATH` (created if missing) or `postgres://...`.

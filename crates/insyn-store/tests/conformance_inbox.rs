@@ -15,6 +15,8 @@ suite!(
     inbox_lists_open_items_oldest_first,
     handling_refuses_bad_changes,
     calendar_rules_round_trip,
+    record_events_of_actions_are_audited_and_scoped,
+    auto_hide_settings_round_trip_and_are_scoped,
 );
 
 async fn org(s: &dyn Store, slug: &str) -> (Organisation, Account) {
@@ -392,5 +394,113 @@ async fn calendar_rules_round_trip(s: &dyn Store) {
             .filter(|e| e.action == "calendar_changed")
             .count(),
         2
+    );
+}
+
+// --- guided actions and automatic hiding (issue 5 item 4, issue 4 item 4) ---
+
+async fn record_events_of_actions_are_audited_and_scoped(s: &dyn Store) {
+    let (o, a) = org(s, "akt").await;
+    let (other, _) = org(s, "annan").await;
+    let out = s
+        .capture(o.id, &[item(a.id, "c1", Direction::Received, 5)], "test")
+        .await
+        .unwrap();
+    let c1 = out.record_ids[0];
+    let (seq0, _) = s.audit_head(o.id).await.unwrap();
+    let digest = Sha256Digest::of(b"pdf");
+    let detail = serde_json::json!({"pdf_sha256": digest.to_hex(), "png_sha256": "x"});
+    let e = s
+        .append_record_event(
+            o.id,
+            c1,
+            RecordEventKind::EvidenceStored,
+            &detail,
+            AuditAction::EvidenceStored,
+            Some(digest),
+            "anna",
+        )
+        .await
+        .unwrap();
+    assert_eq!(e.kind, RecordEventKind::EvidenceStored);
+    let events = s.record_events(o.id, c1).await.unwrap();
+    let last = events.last().unwrap();
+    assert_eq!(
+        (last.kind, &last.detail, last.actor.as_str()),
+        (RecordEventKind::EvidenceStored, &detail, "anna")
+    );
+    let (seq1, _) = s.audit_head(o.id).await.unwrap();
+    assert_eq!(seq1, seq0 + 1);
+    let audit = s.audit_entries(o.id, seq0, 10).await.unwrap();
+    assert_eq!(audit[0].action, "evidence_stored");
+    assert_eq!(audit[0].subject, format!("record:{c1}"));
+    assert_eq!(audit[0].digest, Some(digest));
+    // another organisation cannot write on this record, and nothing is written
+    let other_head = s.audit_head(other.id).await.unwrap().0;
+    let err = s
+        .append_record_event(
+            other.id,
+            c1,
+            RecordEventKind::HiddenOnPlatform,
+            &serde_json::json!({}),
+            AuditAction::RecordModerated,
+            None,
+            "mallory",
+        )
+        .await;
+    assert!(matches!(err, Err(StoreError::NotFound { .. })), "{err:?}");
+    assert_eq!(s.record_events(o.id, c1).await.unwrap().len(), events.len());
+    assert_eq!(s.audit_head(other.id).await.unwrap().0, other_head);
+    let owners = s.record_owners(&[c1, RecordId(999_999)]).await.unwrap();
+    assert_eq!(owners, vec![(c1, o.id, a.id)]);
+}
+
+async fn auto_hide_settings_round_trip_and_are_scoped(s: &dyn Store) {
+    let (o, a) = org(s, "dolj").await;
+    let (other, b) = org(s, "inte").await;
+    assert!(
+        s.auto_hide(o.id, a.id).await.unwrap().is_empty(),
+        "off by default"
+    );
+    let set = s
+        .set_auto_hide(
+            o.id,
+            a.id,
+            &["threat".into(), "hate".into(), "threat".into(), " ".into()],
+            "anna",
+        )
+        .await
+        .unwrap();
+    assert_eq!(set, vec!["hate".to_string(), "threat".to_string()]);
+    assert_eq!(s.auto_hide(o.id, a.id).await.unwrap(), set);
+    let all = s.auto_hide_all().await.unwrap();
+    assert!(all.contains(&(o.id, a.id, "threat".to_string())));
+    assert!(!all.iter().any(|(org, _, _)| *org == other.id));
+    // bad category ids and another organisation's account are refused
+    assert!(
+        s.set_auto_hide(o.id, a.id, &["DROP TABLE".into()], "anna")
+            .await
+            .is_err()
+    );
+    assert!(
+        s.set_auto_hide(o.id, b.id, &["threat".into()], "anna")
+            .await
+            .is_err()
+    );
+    assert!(s.auto_hide(other.id, b.id).await.unwrap().is_empty());
+    // turned off again; the change is audited
+    assert!(
+        s.set_auto_hide(o.id, a.id, &[], "anna")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let (seq, _) = s.audit_head(o.id).await.unwrap();
+    let last = s.audit_entries(o.id, seq - 1, 1).await.unwrap();
+    assert_eq!(last[0].action, "auto_hide_changed");
+    assert!(
+        last[0].detail.contains("\"from\":[\"hate\",\"threat\"]"),
+        "{}",
+        last[0].detail
     );
 }

@@ -270,6 +270,8 @@ pub struct RecordInbox {
     pub error: Option<String>,
     pub notice: Option<String>,
     pub states: Vec<HandlingState>,
+    /// The guided actions: (id, title, suggested by a finding).
+    pub actions: Vec<(&'static str, &'static str, bool)>,
 }
 
 /// Builds the inbox part of a record page (the record is already read with its audit entry).
@@ -309,7 +311,17 @@ pub async fn record_inbox(
         .map(|u| u.name.clone())
         .unwrap_or_else(|| i.nobody.to_string());
     let open = handling.state.is_open();
+    let actions = insyn_app::ActionKind::ALL
+        .iter()
+        .map(|k| {
+            let suggested = findings
+                .iter()
+                .any(|f| insyn_app::ActionKind::for_category(&f.category) == Some(*k));
+            (k.as_str(), k.title(english), suggested)
+        })
+        .collect();
     Ok(RecordInbox {
+        actions,
         i,
         segments: segments(&record.text, &findings, english),
         overdue: open && due.is_some_and(|d| d < chrono::Utc::now()),

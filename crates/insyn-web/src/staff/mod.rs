@@ -7,6 +7,7 @@
 //! every form, checked on every unsafe request, plus an Origin / Sec-Fetch-Site check; a
 //! [`CurrentUser`] extractor and the domain's authorisation rules; security headers (CSP with
 //! frame-ancestors, X-Content-Type-Options, Referrer-Policy, no caching).
+mod actions;
 pub(crate) mod csrf;
 mod diary;
 pub mod i18n;
@@ -98,6 +99,24 @@ pub fn routes(state: AppState, config: Arc<StaffConfig>) -> Router {
         )
         .route("/personal/poster/{id}/svar", post(inbox::answer))
         .route("/personal/poster/{id}/portal", post(release::set_release))
+        // guided actions and automatic hiding (issue 5 item 4, issue 4 item 4)
+        .route("/personal/poster/{id}/atgard/{kind}", get(actions::page))
+        .route(
+            "/personal/poster/{id}/atgard/{kind}/{step}",
+            post(actions::run_step),
+        )
+        .route(
+            "/personal/poster/{id}/bevis/{sha}",
+            get(actions::evidence_file),
+        )
+        .route(
+            "/personal/poster/{id}/polisanmalan/{sha}",
+            get(actions::police_report),
+        )
+        .route(
+            "/personal/konton/{id}/autodolj",
+            get(actions::auto_hide).post(actions::set_auto_hide),
+        )
         .route(
             "/personal/anvandare",
             get(pages::users).post(pages::add_user),

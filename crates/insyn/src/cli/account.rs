@@ -33,6 +33,22 @@ pub enum AccountCommand {
         #[arg(long)]
         token_file: PathBuf,
     },
+    /// Automatic hiding (issue 4 item 4): show the account's categories, or set them with
+    /// `--category` (repeat it; none with `--off`). When screening finds something in one of
+    /// them, the evidence copy is stored, then the item is hidden through the platform.
+    AutoHide {
+        #[arg(long, short)]
+        org: String,
+        #[arg(long)]
+        account: i64,
+        /// A category to hide automatically: threat, hate, offensive_person, personnummer,
+        /// sensitive, secret, unlawful_link, payment or phone.
+        #[arg(long = "category")]
+        categories: Vec<String>,
+        /// Turn automatic hiding off for the account.
+        #[arg(long, conflicts_with = "categories")]
+        off: bool,
+    },
     /// Alerts about failing accounts, newest first.
     Alerts {
         #[arg(long, short)]
@@ -185,6 +201,29 @@ pub async fn run(cx: &Context, c: AccountCommand) -> CliResult {
                 "Kontot {} är anslutet; token är kontrollerad och sparad krypterad. Insamlingen börjar vid nästa körning.",
                 acc.handle
             );
+        }
+        AccountCommand::AutoHide {
+            org,
+            account,
+            categories,
+            off,
+        } => {
+            let o = app.organisation(&org).await?;
+            let id = AccountId(account);
+            let now = if off || !categories.is_empty() {
+                app.set_auto_hide_as(o.id, id, &categories, "cli").await?
+            } else {
+                app.account(o.id, id).await?;
+                app.auto_hide_settings(o.id, id).await?
+            };
+            if now.is_empty() {
+                println!("Automatisk döljning är avstängd för konto {account}.");
+            } else {
+                println!(
+                    "Automatisk döljning för konto {account}: {}",
+                    now.join(", ")
+                );
+            }
         }
         AccountCommand::Alerts { org, account, json } => {
             let o = app.organisation(&org).await?;
