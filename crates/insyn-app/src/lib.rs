@@ -5,6 +5,7 @@ pub mod actions;
 pub mod auth;
 mod backup;
 mod capture;
+pub mod case_desk;
 pub mod connections;
 mod deliveries;
 pub mod demo;

@@ -831,3 +831,68 @@ async fn auto_hide_connector_error_flags_the_item_and_loses_nothing() {
         .unwrap();
     assert!(e.fake.is_hidden(&pid));
 }
+
+/// The installation's own case desk: the case action registers the record in the diary (a new
+/// case with the next number) and queues an e-mail to the unit with the evidence copy attached.
+#[tokio::test]
+async fn the_diary_case_desk_registers_and_queues_the_forward() {
+    let e = env(
+        "diariet",
+        Some(Arc::new(insyn_app::case_desk::DiaryCaseDesk)),
+    )
+    .await;
+    let (id, _) = e
+        .comment("Jag vill överklaga beslutet om bygglov för Ekvägen 4")
+        .await;
+    e.step(id, ActionKind::Case, Step::Evidence, "")
+        .await
+        .unwrap();
+    let registered = e
+        .step(
+            id,
+            ActionKind::Case,
+            Step::Register,
+            "Överklagande bygglov Ekvägen 4",
+        )
+        .await
+        .unwrap();
+    let year = chrono::Datelike::year(&chrono::Utc::now());
+    assert!(
+        registered.starts_with(&format!("KS {year}/0001")),
+        "{registered}"
+    );
+    let regs = e
+        .app
+        .store
+        .record_registrations(e.org, &[id])
+        .await
+        .unwrap();
+    assert_eq!(regs.len(), 1);
+    let forwarded = e
+        .step(id, ActionKind::Case, Step::Forward, "Brådskande")
+        .await
+        .unwrap();
+    assert!(forwarded.contains("social@ekbacka.se"), "{forwarded}");
+    let outbox = e
+        .app
+        .mail_outbox(
+            e.org,
+            &insyn_store::MailFilter {
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(outbox.len(), 1, "{outbox:?}");
+    let mail = &outbox[0];
+    assert_eq!(mail.to, "social@ekbacka.se");
+    assert_eq!(mail.purpose, MailPurpose::Forward);
+    assert!(mail.subject.contains(&regs[0].number), "{}", mail.subject);
+    assert!(mail.body.contains("Brådskande"));
+    let pdf = mail
+        .attachments
+        .iter()
+        .find(|a| a.content_type == "application/pdf");
+    assert!(pdf.is_some(), "{:?}", mail.attachments);
+}

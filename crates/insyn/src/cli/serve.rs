@@ -20,7 +20,11 @@ pub async fn run(cx: &Context, args: Args) -> CliResult {
     let proxies = cx.config.trusted_proxies()?;
     let meta_webhook = cx.config.meta_webhook()?;
     let smtp = cx.config.smtp()?;
-    let mut app = cx.open().await?;
+    // the case action registers in the diary and forwards through the e-mail outbox
+    let mut app = cx
+        .open()
+        .await?
+        .with_case_desk(std::sync::Arc::new(insyn_app::case_desk::DiaryCaseDesk));
     if let Some(meta) = meta_webhook {
         app = app.with_meta_webhook(meta);
     }
