@@ -115,25 +115,34 @@ macro_rules! impl_store {
             NewAuditEntry { org_id: org, at: Utc::now(), actor: actor.to_string(), action, subject, digest, detail: detail.to_string() }
         }
 
+        /// The INSERT of up to [`CHUNK`] record events (record id, kind, time, detail).
+        fn events_insert(events: &[(i64, &'static str, DateTime<Utc>, String)], actor: &str) -> QueryBuilder<$db> {
+            let mut qb: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO record_events (record_id, kind, at, actor, detail) ");
+            qb.push_values(events, |mut b, (rid, kind, at, detail)| {
+                b.push_bind(*rid).push_bind(*kind).push_bind(*at).push_bind(actor.to_string()).push_bind(detail.clone());
+            });
+            qb
+        }
+
+        /// The INSERT of up to [`CHUNK`] search outbox entries.
+        fn search_outbox_insert(ids: &[i64]) -> QueryBuilder<$db> {
+            let mut qb: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO search_outbox (record_id) ");
+            qb.push_values(ids, |mut b, id| {
+                b.push_bind(*id);
+            });
+            qb
+        }
+
         async fn insert_events(tx: &mut Tx, events: &[(i64, &'static str, DateTime<Utc>, String)], actor: &str) -> Result<()> {
             for chunk in events.chunks(CHUNK) {
-                let mut qb: QueryBuilder<$db> =
-                    QueryBuilder::new("INSERT INTO record_events (record_id, kind, at, actor, detail) ");
-                qb.push_values(chunk, |mut b, (rid, kind, at, detail)| {
-                    b.push_bind(*rid).push_bind(*kind).push_bind(*at).push_bind(actor.to_string()).push_bind(detail.clone());
-                });
-                qb.build().execute(&mut **tx).await?;
+                events_insert(chunk, actor).build().execute(&mut **tx).await?;
             }
             Ok(())
         }
 
         async fn enqueue_search(tx: &mut Tx, ids: &[i64]) -> Result<()> {
             for chunk in ids.chunks(CHUNK) {
-                let mut qb: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO search_outbox (record_id) ");
-                qb.push_values(chunk, |mut b, id| {
-                    b.push_bind(*id);
-                });
-                qb.build().execute(&mut **tx).await?;
+                search_outbox_insert(chunk).build().execute(&mut **tx).await?;
             }
             Ok(())
         }
@@ -238,15 +247,12 @@ macro_rules! impl_store {
                 .push_bind(e.seq);
         });
         statements.push(qb);
-        let mut qb: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO record_events (record_id, kind, at, actor, detail) ");
-        qb.push_values(versions.iter().zip(&sealed), |mut b, ((_, rid, number), (e, kind))| {
-            b.push_bind(*rid)
-                .push_bind(*kind)
-                .push_bind(e.at)
-                .push_bind(actor.to_string())
-                .push_bind(format!("{{\"version\":{number}}}"));
-        });
-        statements.push(qb);
+        let events: Vec<(i64, &'static str, DateTime<Utc>, String)> = versions
+            .iter()
+            .zip(&sealed)
+            .map(|((_, rid, number), (e, kind))| (*rid, *kind, e.at, format!("{{\"version\":{number}}}")))
+            .collect();
+        statements.push(events_insert(&events, actor));
         let to_screen: Vec<(i64, i64)> = versions
             .iter()
             .filter(|(idx, _, _)| chunk[*idx].direction == Direction::Received)
@@ -271,11 +277,7 @@ macro_rules! impl_store {
             }
         }
         if !touched.is_empty() {
-            let mut qb: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO search_outbox (record_id) ");
-            qb.push_values(&touched, |mut b, id| {
-                b.push_bind(*id);
-            });
-            statements.push(qb);
+            statements.push(search_outbox_insert(&touched));
         }
         let entries: Vec<AuditEntry> = sealed.into_iter().map(|(e, _)| e).collect();
         statements.push(audit_insert(&entries));
