@@ -35,6 +35,8 @@ pub struct BuildOptions {
     pub page_size: usize,
     /// A PDF/A printout per thread as a second representation (`representations/rep2`).
     pub printouts: bool,
+    /// Threads rendering printouts at once (the package is still written in one order).
+    pub printout_workers: usize,
 }
 
 impl Default for BuildOptions {
@@ -42,6 +44,7 @@ impl Default for BuildOptions {
         BuildOptions {
             page_size: 500,
             printouts: true,
+            printout_workers: std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
         }
     }
 }
@@ -293,16 +296,16 @@ impl<'a> Builder<'a> {
         let mut printouts = 0u64;
         if let Some(spool) = self.threads.take() {
             let mut threads = spool.finish()?;
-            while let Some(t) = threads.next_part()? {
-                let pdf = printout::render_thread(info, &t)?;
-                let path = printout::printout_path(&t);
+            let workers = self.options.printout_workers.max(1);
+            printout::render_parallel(info, workers, &mut || threads.next_part(), &mut |path, pdf| {
                 let e = self.sink.write_file(&path, "application/pdf", &mut |w| {
                     w.write_all(&pdf).map_err(|e| ArchiveError::write(&path, e))
                 })?;
                 self.note(&e);
                 self.list(true, &e)?;
                 printouts += 1;
-            }
+                Ok(())
+            })?;
         }
         self.spool2
             .flush()

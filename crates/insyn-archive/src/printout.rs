@@ -371,6 +371,87 @@ pub(crate) fn render_thread(info: &PackageInfo, t: &ThreadPart) -> Result<Vec<u8
     })
 }
 
+/// Renders the printouts of `next`'s thread parts on `workers` threads and hands each PDF to
+/// `write` in the order the parts came, so the package is the same whatever the number of
+/// workers. At most two parts per worker are in flight, so memory stays bounded. The first error
+/// (reading a part, rendering, writing) stops the work and is returned.
+pub(crate) fn render_parallel(
+    info: &PackageInfo,
+    workers: usize,
+    next: &mut dyn FnMut() -> Result<Option<ThreadPart>, ArchiveError>,
+    write: &mut dyn FnMut(String, Vec<u8>) -> Result<(), ArchiveError>,
+) -> Result<(), ArchiveError> {
+    use std::collections::BTreeMap;
+    use std::sync::{Mutex, mpsc};
+    type Rendered = (u64, String, Result<Vec<u8>, ArchiveError>);
+    if workers <= 1 {
+        while let Some(t) = next()? {
+            let pdf = render_thread(info, &t)?;
+            write(printout_path(&t), pdf)?;
+        }
+        return Ok(());
+    }
+    let window = 2 * workers as u64;
+    let (job_tx, job_rx) = mpsc::channel::<(u64, ThreadPart)>();
+    let (done_tx, done_rx) = mpsc::channel::<Rendered>();
+    let job_rx = Mutex::new(job_rx);
+    std::thread::scope(|scope| {
+        // moved in: on any return from here the channel closes and the workers finish
+        let (job_tx, done_rx) = (job_tx, done_rx);
+        for _ in 0..workers {
+            let (job_rx, done_tx) = (&job_rx, done_tx.clone());
+            scope.spawn(move || {
+                loop {
+                    // the lock is held only while taking a job, never while rendering
+                    let job = match job_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok((seq, t)) = job else { return };
+                    let pdf = render_thread(info, &t);
+                    if done_tx.send((seq, printout_path(&t), pdf)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        let (mut sent, mut written, mut exhausted) = (0u64, 0u64, false);
+        let mut ready: BTreeMap<u64, (String, Result<Vec<u8>, ArchiveError>)> = BTreeMap::new();
+        loop {
+            while !exhausted && sent - written < window {
+                match next()? {
+                    Some(t) => {
+                        job_tx
+                            .send((sent, t))
+                            .map_err(|_| worker_gone())?;
+                        sent += 1;
+                    }
+                    None => exhausted = true,
+                }
+            }
+            if written == sent {
+                return Ok(());
+            }
+            while !ready.contains_key(&written) {
+                let (seq, path, pdf) = done_rx.recv().map_err(|_| worker_gone())?;
+                ready.insert(seq, (path, pdf));
+            }
+            while let Some((path, pdf)) = ready.remove(&written) {
+                write(path, pdf?)?;
+                written += 1;
+            }
+        }
+    })
+}
+
+fn worker_gone() -> ArchiveError {
+    ArchiveError::write(
+        "printouts",
+        std::io::Error::other("a printout worker stopped unexpectedly"),
+    )
+}
+
 /// Where a thread's printout goes, relative to the package root.
 pub(crate) fn printout_path(t: &ThreadPart) -> String {
     let part = if t.part > 1 {
@@ -473,6 +554,100 @@ mod tests {
                 ("short".into(), 1, 1)
             ]
         );
+    }
+
+    fn info() -> PackageInfo {
+        use crate::info::{Party, Profile};
+        PackageInfo {
+            objid: "uuid-x".into(),
+            label: "x".into(),
+            archivist: Party {
+                name: "Hammarby kommun".into(),
+                org_number: None,
+            },
+            preservation: None,
+            submission_agreement: None,
+            reference_code: None,
+            period_from: None,
+            period_to: None,
+            accounts: vec![],
+            account_names: Default::default(),
+            profile: Profile::default(),
+            schemas_dir: None,
+            additional: None,
+            software: "insyn".into(),
+            software_version: "0".into(),
+            urn_prefix: "x".into(),
+            created: Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0).unwrap(),
+        }
+    }
+
+    /// Parts of 1..=n records each, threads "t1".."tn", in order.
+    fn parts(n: i64) -> impl FnMut() -> Result<Option<ThreadPart>, ArchiveError> {
+        let mut i = 0;
+        move || {
+            i += 1;
+            Ok((i <= n).then(|| ThreadPart {
+                account_id: 1,
+                thread_id: format!("t{i}"),
+                part: 1,
+                records: (0..i).map(|k| rec(i * 100 + k, 1, &format!("t{i}"), 0)).collect(),
+            }))
+        }
+    }
+
+    #[test]
+    fn parallel_printouts_come_out_in_order_and_identical() {
+        let info = info();
+        let mut by_workers = Vec::new();
+        for workers in [1, 3] {
+            let mut out = Vec::new();
+            render_parallel(&info, workers, &mut parts(9), &mut |path, pdf| {
+                out.push((path, pdf));
+                Ok(())
+            })
+            .unwrap();
+            by_workers.push(out);
+        }
+        let paths: Vec<_> = by_workers[1].iter().map(|(p, _)| p.clone()).collect();
+        let expected: Vec<_> = (1..=9)
+            .map(|i| format!("representations/rep2/data/printouts/1/t{i}.pdf"))
+            .collect();
+        assert_eq!(paths, expected);
+        assert!(by_workers[1].iter().all(|(_, pdf)| pdf.starts_with(b"%PDF")));
+        assert_eq!(by_workers[0], by_workers[1], "the same bytes whatever the workers");
+    }
+
+    #[test]
+    fn a_failed_write_stops_the_printouts() {
+        let info = info();
+        let mut written = 0;
+        let err = render_parallel(&info, 2, &mut parts(50), &mut |_, _| {
+            written += 1;
+            if written == 3 {
+                return Err(ArchiveError::write("disk", std::io::Error::other("full")));
+            }
+            Ok(())
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("full"), "{err}");
+        assert_eq!(written, 3, "nothing is written after the error");
+        let mut calls = 0;
+        let err = render_parallel(
+            &info,
+            2,
+            &mut || {
+                calls += 1;
+                if calls == 4 {
+                    Err(ArchiveError::write("spool", std::io::Error::other("bad run")))
+                } else {
+                    parts(10)()
+                }
+            },
+            &mut |_, _| Ok(()),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("bad run"), "{err}");
     }
 
     #[test]

@@ -13,38 +13,98 @@ pub enum Face {
     Bold,
 }
 
+/// Characters below this code point have their glyph and advance in a table (Latin, Greek,
+/// Cyrillic, punctuation and symbols: nearly every character of a Swedish post), so laying out
+/// and drawing them never searches the font's character map.
+const TABLE_END: u32 = 0x3000;
+
 /// Widths in font units per character, for the characters the face has a glyph for.
 pub(crate) struct Metrics {
     units_per_em: f32,
     face: ttf_parser::Face<'static>,
+    /// Glyph id and advance (font units) per code point below [`TABLE_END`]; glyph 0: none.
+    table: Vec<(u16, u16)>,
 }
 
 impl Metrics {
     fn load(bytes: &'static [u8]) -> Metrics {
         // The fonts are compiled in; a parse failure is a build defect, caught by every test.
         let face = ttf_parser::Face::parse(bytes, 0).expect("embedded DejaVu font parses");
+        let table = (0..TABLE_END)
+            .map(|cp| {
+                char::from_u32(cp)
+                    .and_then(|c| face.glyph_index(c))
+                    .map_or((0, 0), |g| (g.0, face.glyph_hor_advance(g).unwrap_or(0)))
+            })
+            .collect();
         Metrics {
             units_per_em: f32::from(face.units_per_em()),
             face,
+            table,
         }
+    }
+
+    /// The glyph id and advance (font units) of `c`; glyph 0 when the face has none.
+    fn glyph(&self, c: char) -> (u16, u16) {
+        if let Some(&g) = self.table.get(c as usize) {
+            return g;
+        }
+        self.face.glyph_index(c).map_or((0, 0), |g| {
+            (g.0, self.face.glyph_hor_advance(g).unwrap_or(0))
+        })
     }
 
     /// Whether the face draws `c` with a real glyph (not `.notdef`, which PDF/A forbids).
     pub(crate) fn has_glyph(&self, c: char) -> bool {
-        self.face.glyph_index(c).is_some_and(|g| g.0 != 0)
+        self.glyph(c).0 != 0
     }
 
     /// The advance width of `c` at `size` points (0 for characters without a glyph).
     pub(crate) fn advance(&self, c: char, size: f32) -> f32 {
-        self.face
-            .glyph_index(c)
-            .and_then(|g| self.face.glyph_hor_advance(g))
-            .map_or(0.0, |w| f32::from(w) * size / self.units_per_em)
+        match self.glyph(c) {
+            (0, _) => 0.0,
+            (_, w) => f32::from(w) * size / self.units_per_em,
+        }
     }
 
     pub(crate) fn width(&self, text: &str, size: f32) -> f32 {
         text.chars().map(|c| self.advance(c, size)).sum()
     }
+
+    /// The glyphs of `text` placed one after the other by their advances, when every character
+    /// is one that needs no shaping: no combining marks, no right-to-left or joining scripts
+    /// (those go through krilla's shaper). Kerning is left out, as the line breaker measures.
+    pub(crate) fn simple_glyphs(&self, text: &str) -> Option<Vec<krilla::text::KrillaGlyph>> {
+        let mut glyphs = Vec::with_capacity(text.len());
+        for (i, c) in text.char_indices() {
+            if !needs_no_shaping(c) {
+                return None;
+            }
+            let (gid, adv) = self.glyph(c);
+            if gid == 0 {
+                return None;
+            }
+            glyphs.push(krilla::text::KrillaGlyph {
+                glyph_id: krilla::text::GlyphId::new(u32::from(gid)),
+                text_range: i..i + c.len_utf8(),
+                x_advance: f32::from(adv) / self.units_per_em,
+                x_offset: 0.0,
+                y_offset: 0.0,
+                y_advance: 0.0,
+                location: None,
+            });
+        }
+        Some(glyphs)
+    }
+}
+
+/// Characters drawn correctly one glyph each without a shaper: Latin, Greek, Cyrillic, general
+/// punctuation, currency, letter-like symbols, arrows, maths and box drawing; not combining
+/// marks (U+0300-036F, U+0483-0489) nor the scripts from Hebrew (U+0590) to U+1DFF.
+fn needs_no_shaping(c: char) -> bool {
+    matches!(c, '\u{20}'..='\u{2FF}' | '\u{370}'..='\u{482}' | '\u{48A}'..='\u{52F}'
+        | '\u{1E00}'..='\u{1FFF}' | '\u{2010}'..='\u{2027}' | '\u{2030}'..='\u{205E}'
+        | '\u{2070}'..='\u{2BFF}' | '\u{FFFD}')
 }
 
 static REGULAR: LazyLock<Metrics> = LazyLock::new(|| Metrics::load(REGULAR_BYTES));
@@ -65,12 +125,20 @@ pub(crate) fn font_bytes(face: Face) -> &'static [u8] {
     }
 }
 
+/// The krilla font of a face, made once: krilla identifies a font by hashing its data, which
+/// costs a pass over the whole font file each time a font is made.
 pub(crate) fn krilla_font(face: Face) -> Option<krilla::text::Font> {
-    let bytes = match face {
-        Face::Regular => REGULAR_BYTES,
-        Face::Bold => BOLD_BYTES,
-    };
-    krilla::text::Font::new(bytes.into(), 0)
+    static FONTS: LazyLock<(Option<krilla::text::Font>, Option<krilla::text::Font>)> =
+        LazyLock::new(|| {
+            (
+                krilla::text::Font::new(REGULAR_BYTES.into(), 0),
+                krilla::text::Font::new(BOLD_BYTES.into(), 0),
+            )
+        });
+    match face {
+        Face::Regular => FONTS.0.clone(),
+        Face::Bold => FONTS.1.clone(),
+    }
 }
 
 /// What is drawn for a character neither face can draw.

@@ -92,6 +92,7 @@ fn the_builder_never_holds_the_whole_selection() {
             page_size: 100,
             // printouts are bounded per thread part (printout.rs) and slow in a debug build
             printouts: false,
+            ..BuildOptions::default()
         },
         &mut |_| {},
     )
