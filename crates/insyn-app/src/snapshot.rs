@@ -200,7 +200,7 @@ impl App {
                     account_id: Some(account),
                     objid,
                     destination: dest.display().to_string(),
-                    format: "snapshot-pdf".into(),
+                    format: insyn_store::SNAPSHOT_FORMAT.into(),
                     records: records as i64,
                     files: 1,
                     bytes: pdf.len() as i64,
@@ -352,5 +352,35 @@ mod tests {
             .unwrap_err();
         assert!(err.to_string().contains("exists already"), "{err}");
         assert_eq!(app.deliveries(org.id).await.unwrap().len(), 1);
+
+        // a package of the same account and period is not a re-delivery of the snapshot, and a
+        // second snapshot of the period is a re-delivery of the first
+        let selection = crate::ExportSelection {
+            from: Some(day(1)),
+            to: Some(day(31)),
+            account: Some(account),
+        };
+        app.export(
+            &org,
+            &selection,
+            &dir.path().join("paket"),
+            &crate::ExportOptions::default(),
+            &crate::NoProgress,
+            "a",
+        )
+        .await
+        .unwrap();
+        let again = app
+            .snapshot(&org, account, day(1), day(31), &dir.path().join("igen.pdf"), "a")
+            .await
+            .unwrap();
+        assert_eq!(again.delivery.redelivery_of, Some(r.delivery.id));
+        let deliveries = app.deliveries(org.id).await.unwrap();
+        assert_eq!(deliveries.len(), 3);
+        let package = deliveries
+            .iter()
+            .find(|d| d.format != "snapshot-pdf")
+            .unwrap();
+        assert_eq!(package.redelivery_of, None, "{package:?}");
     }
 }

@@ -2575,12 +2575,16 @@ macro_rules! impl_store {
                 let first: Option<(i64, String)> = sqlx::query_as(
                     "SELECT id, records_sha256 FROM deliveries WHERE org_id = $1 AND redelivery_of IS NULL AND period_to = $2 \
                      AND ((period_from IS NULL AND $3 IS NULL) OR period_from = $3) \
-                     AND ((account_id IS NULL AND $4 IS NULL) OR account_id = $4) ORDER BY id LIMIT 1",
+                     AND ((account_id IS NULL AND $4 IS NULL) OR account_id = $4) \
+                     AND (format = $5) = ($6 = $5) ORDER BY id LIMIT 1",
                 )
                 .bind(org.0)
                 .bind(period_to)
                 .bind(period_from)
                 .bind(new.account_id.map(|a| a.0))
+                // a snapshot re-delivers a snapshot; a package (folder or zip) a package
+                .bind(crate::types::SNAPSHOT_FORMAT)
+                .bind(&new.format)
                 .fetch_optional(&mut *tx)
                 .await?;
                 let redelivery_of = first.as_ref().map(|f| f.0);

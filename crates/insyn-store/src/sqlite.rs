@@ -7,6 +7,9 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Bytes of memory SQLite aims to stay under in this process (see `connect`).
+const SOFT_HEAP_LIMIT: &str = "100663296"; // 96 MiB
+
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
     /// Write transactions take turns here instead of in SQLite's sleeping busy handler.
@@ -23,7 +26,11 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(30))
-            .pragma("cache_size", "-65536");
+            .pragma("cache_size", "-65536")
+            // Process-wide: when SQLite's memory (page caches of every connection together)
+            // reaches this, caches recycle their pages instead of growing. A writer alone still
+            // gets its 64 MiB; four busy readers of a large database no longer hold 256 MiB.
+            .pragma("soft_heap_limit", SOFT_HEAP_LIMIT);
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(30))

@@ -123,6 +123,10 @@ pub struct DisposalOutcome {
 }
 
 /// A package to log as delivered (the delivery log, R8.3).
+/// The `format` of a delivery that is a snapshot printout (R8.2) rather than a package; a
+/// re-delivery matches only deliveries of its own kind.
+pub const SNAPSHOT_FORMAT: &str = "snapshot-pdf";
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NewDelivery {
     pub period_from: Option<DateTime<Utc>>,
