@@ -687,6 +687,49 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn evidence_copies_go_with_their_record_and_stay_with_kept_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = fixture(dir.path()).await;
+        f.app
+            .add_disposal_rule(f.org.id, &rule(), "arkivarie")
+            .await
+            .unwrap();
+        holds_and_crisis(&f).await;
+        // record 0 is disposed of, record 3 is under a legal hold
+        let gone = f
+            .app
+            .store_evidence(f.org.id, f.ids[0], "redaktör", "test")
+            .await
+            .unwrap();
+        let held = f
+            .app
+            .store_evidence(f.org.id, f.ids[3], "redaktör", "test")
+            .await
+            .unwrap();
+        let digest = |hex: &str| hex.parse::<Sha256Digest>().unwrap();
+        let (gone_pdf, gone_png) = (digest(&gone.pdf_sha256), digest(&gone.png_sha256));
+        assert!(f.app.blobs.exists(&gone_pdf).await.unwrap());
+        let report = f
+            .app
+            .dispose(f.org.id, day(2026, 11, 23), true, "arkivarie", &NoProgress)
+            .await
+            .unwrap();
+        assert_eq!(report.disposed, 9);
+        // the photo and the disposed record's evidence PDF and PNG
+        assert_eq!(report.blobs_removed, 3);
+        assert!(!f.app.blobs.exists(&gone_pdf).await.unwrap());
+        assert!(!f.app.blobs.exists(&gone_png).await.unwrap());
+        assert!(f.app.blobs.exists(&digest(&held.pdf_sha256)).await.unwrap());
+        assert!(f.app.blobs.exists(&digest(&held.png_sha256)).await.unwrap());
+        let protocol = f.app.disposal_protocol(f.org.id, 0, 100).await.unwrap();
+        let entry = protocol.iter().find(|p| p.record_id == f.ids[0]).unwrap();
+        assert!(entry.blobs_removed.contains(&gone_pdf), "{entry:?}");
+        assert!(entry.blobs_removed.contains(&gone_png), "{entry:?}");
+        let v = f.app.verify(&NoProgress).await.unwrap();
+        assert!(v.ok(), "{:?}", v.problems);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn lifted_holds_and_overrides_let_records_go() {
         let dir = tempfile::tempdir().unwrap();
         let f = fixture(dir.path()).await;

@@ -371,7 +371,14 @@ mod tests {
         .await
         .unwrap();
         let again = app
-            .snapshot(&org, account, day(1), day(31), &dir.path().join("igen.pdf"), "a")
+            .snapshot(
+                &org,
+                account,
+                day(1),
+                day(31),
+                &dir.path().join("igen.pdf"),
+                "a",
+            )
             .await
             .unwrap();
         assert_eq!(again.delivery.redelivery_of, Some(r.delivery.id));

@@ -297,15 +297,20 @@ impl<'a> Builder<'a> {
         if let Some(spool) = self.threads.take() {
             let mut threads = spool.finish()?;
             let workers = self.options.printout_workers.max(1);
-            printout::render_parallel(info, workers, &mut || threads.next_part(), &mut |path, pdf| {
-                let e = self.sink.write_file(&path, "application/pdf", &mut |w| {
-                    w.write_all(&pdf).map_err(|e| ArchiveError::write(&path, e))
-                })?;
-                self.note(&e);
-                self.list(true, &e)?;
-                printouts += 1;
-                Ok(())
-            })?;
+            printout::render_parallel(
+                info,
+                workers,
+                &mut || threads.next_part(),
+                &mut |path, pdf| {
+                    let e = self.sink.write_file(&path, "application/pdf", &mut |w| {
+                        w.write_all(&pdf).map_err(|e| ArchiveError::write(&path, e))
+                    })?;
+                    self.note(&e);
+                    self.list(true, &e)?;
+                    printouts += 1;
+                    Ok(())
+                },
+            )?;
         }
         self.spool2
             .flush()

@@ -422,9 +422,7 @@ pub(crate) fn render_parallel(
             while !exhausted && sent - written < window {
                 match next()? {
                     Some(t) => {
-                        job_tx
-                            .send((sent, t))
-                            .map_err(|_| worker_gone())?;
+                        job_tx.send((sent, t)).map_err(|_| worker_gone())?;
                         sent += 1;
                     }
                     None => exhausted = true,
@@ -591,7 +589,9 @@ mod tests {
                 account_id: 1,
                 thread_id: format!("t{i}"),
                 part: 1,
-                records: (0..i).map(|k| rec(i * 100 + k, 1, &format!("t{i}"), 0)).collect(),
+                records: (0..i)
+                    .map(|k| rec(i * 100 + k, 1, &format!("t{i}"), 0))
+                    .collect(),
             }))
         }
     }
@@ -614,8 +614,15 @@ mod tests {
             .map(|i| format!("representations/rep2/data/printouts/1/t{i}.pdf"))
             .collect();
         assert_eq!(paths, expected);
-        assert!(by_workers[1].iter().all(|(_, pdf)| pdf.starts_with(b"%PDF")));
-        assert_eq!(by_workers[0], by_workers[1], "the same bytes whatever the workers");
+        assert!(
+            by_workers[1]
+                .iter()
+                .all(|(_, pdf)| pdf.starts_with(b"%PDF"))
+        );
+        assert_eq!(
+            by_workers[0], by_workers[1],
+            "the same bytes whatever the workers"
+        );
     }
 
     #[test]
@@ -639,7 +646,10 @@ mod tests {
             &mut || {
                 calls += 1;
                 if calls == 4 {
-                    Err(ArchiveError::write("spool", std::io::Error::other("bad run")))
+                    Err(ArchiveError::write(
+                        "spool",
+                        std::io::Error::other("bad run"),
+                    ))
                 } else {
                     parts(10)()
                 }

@@ -2332,6 +2332,7 @@ macro_rules! impl_store {
                 // 1. the records and their versions
                 type Rec = (i64, String, String, String, DateTime<Utc>, Option<DateTime<Utc>>);
                 let mut items = Vec::with_capacity(orders.len());
+                let mut event_blobs = BTreeSet::new();
                 for o in orders {
                     let rec: Option<Rec> = sqlx::query_as(
                         "SELECT account_id, platform_item_id, kind, direction, available_at, disposed_at FROM records WHERE id = $1 AND org_id = $2",
@@ -2367,6 +2368,20 @@ macro_rules! impl_store {
                             captured_at: d.captured_at,
                         });
                     }
+                    // evidence copies and police reports hold the record's content too
+                    let details: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                        "SELECT detail FROM record_events WHERE record_id = $1 AND kind IN {}",
+                        crate::disposal_rows::CONTENT_EVENT_KINDS
+                    )))
+                    .bind(o.record_id.0)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    for d in &details {
+                        for b in crate::disposal_rows::event_content_blobs(d) {
+                            blobs.insert(b);
+                            event_blobs.insert(b);
+                        }
+                    }
                     items.push((o, rec, disposed, blobs));
                 }
 
@@ -2393,6 +2408,18 @@ macro_rules! impl_store {
                         .await?;
                         media.is_some()
                     };
+                    // a blob another record's evidence or report names stays (rare: such
+                    // blobs are made per record, so only they pay this scan)
+                    let used = used || (event_blobs.contains(c) && {
+                        let named: Option<i32> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                            "SELECT 1 FROM record_events WHERE kind IN {} AND record_id NOT IN ({id_list}) AND detail LIKE $1 LIMIT 1",
+                            crate::disposal_rows::CONTENT_EVENT_KINDS
+                        )))
+                        .bind(format!("%{hex}%"))
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        named.is_some()
+                    });
                     if used {
                         kept_blobs.insert(*c);
                     }

@@ -328,3 +328,39 @@ pub(crate) fn version_blobs(
     }
     Ok(out)
 }
+
+/// Record event kinds whose detail names blobs holding the record's content: evidence copies
+/// (PDF and PNG of the item in its thread) and the police-report document of a guided action.
+pub(crate) const CONTENT_EVENT_KINDS: &str = "('evidence_stored', 'action_step')";
+
+/// The blobs holding a record's content that one of its events names (`pdf_sha256`,
+/// `png_sha256`, `report_sha256`). A platform's answer to a hide or delete is not content and
+/// stays. A detail that is not JSON or names no such blob gives none.
+pub(crate) fn event_content_blobs(detail: &str) -> Vec<insyn_domain::Sha256Digest> {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(detail) else {
+        return Vec::new();
+    };
+    ["pdf_sha256", "png_sha256", "report_sha256"]
+        .iter()
+        .filter_map(|k| v[*k].as_str()?.parse().ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod content_blob_tests {
+    use super::*;
+
+    #[test]
+    fn evidence_and_report_blobs_are_found_and_nothing_else() {
+        let a = "a".repeat(64);
+        let b = "b".repeat(64);
+        let detail = serde_json::json!({"pdf_sha256": a, "png_sha256": b, "answer_sha256": "c".repeat(64), "version": 1});
+        let found = event_content_blobs(&detail.to_string());
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].to_hex(), a);
+        let report = serde_json::json!({"report_sha256": a}).to_string();
+        assert_eq!(event_content_blobs(&report).len(), 1);
+        assert!(event_content_blobs("not json").is_empty());
+        assert!(event_content_blobs(r#"{"pdf_sha256": "short"}"#).is_empty());
+    }
+}
