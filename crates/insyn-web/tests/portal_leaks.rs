@@ -972,3 +972,50 @@ async fn rate_limits_follow_the_client_behind_a_trusted_proxy() {
         StatusCode::TOO_MANY_REQUESTS
     );
 }
+
+#[tokio::test]
+async fn the_search_page_account_list_is_per_organisation_and_follows_changes() {
+    let w = world().await;
+    let page = get(&w, "/org/alfa/sok?q=badhuset").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("alfa-badhuset"));
+    let beta = get(&w, "/org/beta/sok?q=badhuset").await;
+    assert!(beta.body.contains("beta-badhuset"));
+    assert!(
+        !beta.body.contains("alfa-badhuset"),
+        "another organisation's accounts"
+    );
+    // a new account reaches the (briefly held) list within a few seconds
+    let u = w.app.units(w.a.id).await.unwrap()[0].id;
+    let new = w
+        .app
+        .create_account(
+            w.a.id,
+            &NewAccount {
+                unit_id: u,
+                platform: Platform::Instagram,
+                handle: "alfa-biblioteket".into(),
+                url: "https://instagram.com/alfabiblioteket".into(),
+                platform_id: "2".into(),
+                purpose: "Bibliotekets nyheter".into(),
+                target_group: "Invånare".into(),
+                message: String::new(),
+                contact: "bibliotek@test.se".into(),
+                responsible: vec!["Anna Andersson".into(), "Bo Berg".into()],
+                office_hours: OfficeHours::default(),
+                response_hours: 8,
+            },
+            "test",
+        )
+        .await
+        .unwrap();
+    w.app
+        .set_account_status(w.a.id, new.id, AccountStatus::Active, "test")
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(5_300)).await;
+    let page = get(&w, "/org/alfa/sok?q=badhuset").await;
+    assert!(page.body.contains("alfa-biblioteket"), "new account listed");
+    let beta = get(&w, "/org/beta/sok?q=badhuset").await;
+    assert!(!beta.body.contains("alfa-biblioteket"));
+}

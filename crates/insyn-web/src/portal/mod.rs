@@ -10,6 +10,7 @@
 //! What the public may see is decided in `insyn_app::portal`, never here: this module renders
 //! the projections it gets. Every route shares a rate limit per client IP ([`ratelimit`]).
 pub mod diff;
+mod directory;
 pub mod i18n;
 pub mod ratelimit;
 mod views;
@@ -34,6 +35,8 @@ const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-ac
 pub(crate) struct PortalState {
     pub app: AppState,
     pub limiter: Option<Arc<RateLimiter>>,
+    /// Organisations and their account lists, held a few seconds ([`directory`]).
+    pub directory: Arc<directory::Directory>,
 }
 
 /// The portal's routes with a given rate limit (`None`: no limit).
@@ -41,6 +44,7 @@ pub fn routes_with_limit(state: AppState, limiter: Option<RateLimiter>) -> Route
     let ps = PortalState {
         app: state,
         limiter: limiter.map(Arc::new),
+        directory: Arc::default(),
     };
     Router::new()
         .route("/", get(views::home_page))

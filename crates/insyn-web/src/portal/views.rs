@@ -544,24 +544,11 @@ pub async fn search(
         return malformed(Lang::Sv);
     };
     let lang = lang_of(&p);
-    let org = match organisation(&ps, &slug).await {
-        Ok(o) => o,
-        Err(e) => return app_error(lang, e),
-    };
     let app = &ps.app.app;
-    // the accounts of the register (not planned ones); not the whole register, whose record
-    // counts would cost a scan per search
-    let account_list: Vec<(AccountId, String)> = match app.accounts(org.id).await {
-        Ok(all) => all
-            .iter()
-            .filter(|a| a.status != AccountStatus::Planned)
-            .map(|a| {
-                (
-                    a.id,
-                    format!("{} ({})", a.handle, a.platform.display_name()),
-                )
-            })
-            .collect(),
+    // the organisation and its accounts (not planned ones), held a few seconds; not the whole
+    // register, whose record counts would cost a scan per search
+    let (org, account_list) = match ps.directory.get(app, &slug).await {
+        Ok(d) => (d.org, d.accounts),
         Err(e) => return app_error(lang, e),
     };
     let invalid = |field: &str| {
