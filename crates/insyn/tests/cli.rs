@@ -694,3 +694,37 @@ fn account_auto_hide_on_off_and_bad_category() {
     assert_ne!(code, 0, "{err}");
     assert!(err.contains("99999"), "{err}");
 }
+
+/// `[screening] rules_dir`: a bad rule file in an organisation's folder stops a screening
+/// command with one line naming the organisation, the file and the line; a good one is used.
+#[test]
+fn a_bad_organisation_rule_file_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let rules = d.join("regler");
+    std::fs::create_dir_all(rules.join("ekbacka")).unwrap();
+    std::fs::write(
+        rules.join("ekbacka/hot.rules"),
+        "@category threat\n@sv x\n@en x\n\njag ska <nope>\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("insyn.toml"),
+        format!("[screening]\nrules_dir = \"{}\"\n", rules.display()),
+    )
+    .unwrap();
+    let (code, err) = run_fail(d, &["screen", "--all"], &[]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("'ekbacka'") && err.contains("hot.rules:5") && err.contains("<nope>"),
+        "{err}"
+    );
+    std::fs::write(
+        rules.join("ekbacka/hot.rules"),
+        "@category threat\n@sv x\n@en x\nförgifta vattentäkten\n",
+    )
+    .unwrap();
+    let s = ok(d, &["screen", "--all", "--json"]);
+    assert!(s.contains("\"screened\""), "{s}");
+}
