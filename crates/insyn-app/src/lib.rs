@@ -120,6 +120,9 @@ pub struct App {
     sync_lock: Arc<tokio::sync::Mutex<()>>,
     /// The screening rules, built once.
     screener: Arc<insyn_screening::Screener>,
+    /// Organisations' own screening rules by slug ([`App::with_org_screeners`]); an
+    /// organisation without an entry is screened with `screener`.
+    org_screeners: Arc<screening::OrgScreeners>,
     /// One screening run at a time in this process.
     screen_lock: Arc<tokio::sync::Mutex<()>>,
     /// The saved answers (svarskarta), loaded and checked at start.
@@ -145,6 +148,7 @@ impl App {
             config,
             sync_lock: Arc::default(),
             screener: Arc::new(insyn_screening::Screener::default_swedish()),
+            org_screeners: Arc::default(),
             screen_lock: Arc::default(),
             response_map,
             meta_webhook: None,

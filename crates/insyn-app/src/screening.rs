@@ -3,6 +3,62 @@
 //! [`App::screen_pending`] works the queue (after each capture, and every second in `insyn serve`).
 use crate::{App, AppError, Result};
 pub use insyn_screening::{Category, Finding, Screener};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Organisations' own screeners by organisation slug.
+pub type OrgScreeners = BTreeMap<String, Arc<Screener>>;
+
+/// Reads every organisation's own rule folder under `dir` (`[screening] rules_dir`): one
+/// sub-folder per organisation slug holding `*.rules` files, each laid over the built-in rules
+/// (see [`screener_with_rules`]). Every file is parsed and compiled now; the first bad one is an
+/// error naming the organisation's folder, the file and the line. Files directly in `dir` are
+/// not read, except that a `*.rules` file there is an error (it belongs in an organisation's
+/// folder); hidden folders are skipped.
+pub fn org_screeners_from_dir(dir: &Path) -> Result<OrgScreeners> {
+    let invalid = |reason: String| AppError::Invalid {
+        field: "screening.rules_dir".into(),
+        reason,
+    };
+    let entries = std::fs::read_dir(dir)
+        .and_then(|d| d.collect::<std::io::Result<Vec<_>>>())
+        .map_err(|e| invalid(format!("cannot read {}: {e}", dir.display())))?;
+    let mut paths: Vec<_> = entries.into_iter().map(|e| e.path()).collect();
+    paths.sort();
+    let mut out = OrgScreeners::new();
+    for p in paths {
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if name.starts_with('.') {
+            continue;
+        }
+        if !p.is_dir() {
+            if p.extension().is_some_and(|x| x == "rules") {
+                return Err(invalid(format!(
+                    "{}: a rule file directly in the rules folder; put it in the folder of the organisation it is for ({}/<slug>/{name})",
+                    p.display(),
+                    dir.display()
+                )));
+            }
+            continue;
+        }
+        let screener = screener_with_rules(Some(&p)).map_err(|e| {
+            let reason = match e {
+                AppError::Invalid { reason, .. } => reason,
+                other => other.to_string(),
+            };
+            invalid(format!(
+                "rules of organisation '{name}' ({}): {reason}",
+                p.display()
+            ))
+        })?;
+        out.insert(name, Arc::new(screener));
+    }
+    Ok(out)
+}
 
 /// The default Swedish rules, or the defaults with an organisation's rule directory laid over
 /// them (a file with a built-in name replaces it; an empty file turns it off). A bad rule file is
@@ -49,7 +105,8 @@ pub fn screen_jsonl(
     insyn_screening::stream::screen_jsonl(screener, input, output)
 }
 
-/// Precision and recall on the labelled Swedish corpus kept in the repository, as a table.
+/// Precision and recall on the labelled Swedish corpus kept in the repository, as a table for
+/// the whole corpus and one for its held-out examples.
 pub fn screening_evaluation() -> Result<String> {
     screening_evaluation_with(&Screener::default_swedish())
 }
@@ -59,10 +116,65 @@ pub fn screening_evaluation_with(screener: &Screener) -> Result<String> {
     let corpus = insyn_screening::eval::parse_corpus(insyn_screening::eval::DEFAULT_CORPUS)
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let report = insyn_screening::eval::evaluate(screener, &corpus);
-    Ok(report.table())
+    let held_out = insyn_screening::eval::held_out(&corpus);
+    let held = insyn_screening::eval::evaluate(screener, &held_out);
+    Ok(format!(
+        "{}\nheld out ({} examples written after the rules were tuned):\n{}",
+        report.table(),
+        held_out.len(),
+        held.table()
+    ))
 }
 
 impl App {
+    /// Screens the organisations named in `screeners` (by slug) with their own rules; the others
+    /// keep the built-in ones. Organisations created later are matched by slug when their
+    /// records are screened.
+    pub fn with_org_screeners(mut self, screeners: OrgScreeners) -> App {
+        self.org_screeners = Arc::new(screeners);
+        self
+    }
+
+    /// The screener for an organisation: its own rules, or the built-in ones.
+    pub fn screener_for(&self, org_slug: &str) -> Arc<Screener> {
+        self.org_screeners
+            .get(org_slug)
+            .cloned()
+            .unwrap_or_else(|| self.screener.clone())
+    }
+
+    /// The slugs of the organisations with their own rules.
+    pub fn org_rule_slugs(&self) -> Vec<String> {
+        self.org_screeners.keys().cloned().collect()
+    }
+
+    /// Per organisation id, the screener of each task's organisation (only organisations with
+    /// their own rules are looked up; one store query per batch).
+    async fn task_screeners(
+        &self,
+        tasks: &[insyn_domain::ScreeningTask],
+    ) -> Result<Vec<Arc<Screener>>> {
+        if self.org_screeners.is_empty() {
+            return Ok(vec![self.screener.clone(); tasks.len()]);
+        }
+        let by_id: HashMap<insyn_domain::OrgId, Arc<Screener>> = self
+            .store
+            .list_organisations()
+            .await?
+            .into_iter()
+            .filter_map(|o| self.org_screeners.get(&o.slug).map(|s| (o.id, s.clone())))
+            .collect();
+        Ok(tasks
+            .iter()
+            .map(|t| {
+                by_id
+                    .get(&t.org_id)
+                    .cloned()
+                    .unwrap_or_else(|| self.screener.clone())
+            })
+            .collect())
+    }
+
     /// Screens every queued received version and stores the findings (with a `screened` event).
     /// Returns how many versions were screened.
     pub async fn screen_pending(&self) -> Result<u64> {
@@ -90,12 +202,13 @@ impl App {
             if tasks.is_empty() {
                 break;
             }
-            let screener = self.screener.clone();
+            let screeners = self.task_screeners(&tasks).await?;
             let (tasks, findings) = tokio::task::spawn_blocking(move || {
                 let found_at = chrono::Utc::now();
                 let findings: Vec<insyn_domain::Finding> = tasks
                     .iter()
-                    .flat_map(|t| {
+                    .zip(&screeners)
+                    .flat_map(|(t, screener)| {
                         screener
                             .screen(&t.text)
                             .into_iter()

@@ -22,6 +22,10 @@ pub struct ScreeningArgs {
     /// (`INSYN_PEERS_PRESIDIO=1 scripts/install-test-peers` installs it). Skipped if absent.
     #[arg(long, env = "INSYN_BENCH_PRESIDIO_PYTHON")]
     presidio_python: Option<PathBuf>,
+    /// Only write the demo texts to this file (one JSON string a line) and stop: input for
+    /// `cargo run --release -p insyn-screening --example throughput -- FILE`.
+    #[arg(long)]
+    dump_texts: Option<PathBuf>,
 }
 
 /// CPU time of the calling thread (Linux `/proc/thread-self/schedstat`, nanoseconds on CPU), so
@@ -309,6 +313,17 @@ pub async fn run(a: &ScreeningArgs) -> BenchResult {
         texts.len(),
         t.elapsed().as_secs_f64()
     );
+    if let Some(path) = &a.dump_texts {
+        let mut out =
+            std::io::BufWriter::new(std::fs::File::create(path).map_err(|e| e.to_string())?);
+        for t in &texts {
+            serde_json::to_writer(&mut out, t).map_err(|e| e.to_string())?;
+            out.write_all(b"\n").map_err(|e| e.to_string())?;
+        }
+        out.flush().map_err(|e| e.to_string())?;
+        eprintln!("wrote {}", path.display());
+        return Ok(());
+    }
     let screener = Screener::default_swedish();
 
     // Warm-up, then the whole engine on one core.

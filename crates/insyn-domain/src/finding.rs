@@ -1,7 +1,7 @@
 //! A screening finding as the records store keeps it (R4.2): where in which version, what was
 //! found, by which rule, how sure, and why — in Swedish and English. Screening suggests; people
 //! decide.
-use crate::ids::RecordId;
+use crate::ids::{OrgId, RecordId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +30,8 @@ pub struct Finding {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScreeningTask {
     pub queue_id: i64,
+    /// The organisation the record belongs to (whose own rules screen it).
+    pub org_id: OrgId,
     pub record_id: RecordId,
     pub version: u32,
     pub text: String,

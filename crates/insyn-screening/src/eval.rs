@@ -5,7 +5,9 @@
 //! `start`/`end` are byte offsets into `text`; `quote` (optional) must equal `text[start..end]`
 //! and is there for reviewers. A label without `start`/`end` is category-level only (the span is
 //! ambiguous). `"draft": true` screens the example as the authority's own draft
-//! ([`Screener::screen_draft`]). An optional `"note"` is ignored. Blank lines are skipped.
+//! ([`Screener::screen_draft`]). `"held_out": true` marks an example written after the rules
+//! were tuned and never tuned on ([`held_out`] picks them, for an honest figure on new text). An
+//! optional `"note"` is ignored. Blank lines are skipped.
 //!
 //! Two scores per category: **text level** (does the example have the category at all, predicted
 //! vs labelled) and **span level** (a labelled span is found when a finding of its category
@@ -32,6 +34,8 @@ pub struct Example {
     pub line: usize,
     pub text: String,
     pub draft: bool,
+    /// Written after the rules were tuned and never tuned on.
+    pub held_out: bool,
     pub labels: Vec<Label>,
 }
 
@@ -51,6 +55,8 @@ struct RawExample {
     labels: Vec<RawLabel>,
     #[serde(default)]
     draft: bool,
+    #[serde(default)]
+    held_out: bool,
     #[serde(default)]
     #[allow(dead_code)]
     note: Option<String>,
@@ -105,10 +111,16 @@ pub fn parse_corpus(jsonl: &str) -> Result<Vec<Example>, ScreeningError> {
             line,
             text: raw.text,
             draft: raw.draft,
+            held_out: raw.held_out,
             labels,
         });
     }
     Ok(out)
+}
+
+/// The held-out examples of a corpus (`"held_out": true`).
+pub fn held_out(corpus: &[Example]) -> Vec<Example> {
+    corpus.iter().filter(|e| e.held_out).cloned().collect()
 }
 
 /// True positives, false positives, false negatives.

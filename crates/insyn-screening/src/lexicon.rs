@@ -288,6 +288,8 @@ impl Lexicon {
             Some(
                 AhoCorasick::builder()
                     .match_kind(MatchKind::Standard)
+                    // a full DFA: the overlapping scan runs over every text
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                     .build(&partial_patterns)
                     .map_err(|e| ScreeningError::Build(e.to_string()))?,
             )

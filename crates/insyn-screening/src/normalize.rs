@@ -8,8 +8,8 @@
 //! (`idiooot`) squeezed to one. Every normalised byte maps back to a byte range in the input, so a
 //! match on the normalised text reports a span in the original.
 
-use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::canonical_combining_class;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 /// Longest run of combining marks kept together with its base character; longer runs are cut so
 /// that hostile input cannot make one normalisation segment large.
@@ -38,20 +38,124 @@ pub struct Word {
 #[derive(Debug, Clone)]
 pub struct Normalized {
     text: String,
-    /// For every byte of `text`: the original range of the character it came from.
-    src_start: Vec<usize>,
-    src_end: Vec<usize>,
+    /// For every byte of `text`: the original range of the character it came from; `None` when
+    /// the normalised text is byte for byte aligned with the original (the common case: every
+    /// character lowercases to one of the same length, nothing is dropped or joined).
+    map: Option<ByteMap>,
     words: Vec<Word>,
+}
+
+#[derive(Debug, Clone)]
+struct ByteMap {
+    start: Vec<u32>,
+    end: Vec<u32>,
 }
 
 impl Normalized {
     /// Normalise `input` with every step.
     pub fn new(input: &str) -> Self {
+        if let Some(n) = Self::aligned(input) {
+            return n;
+        }
+        Self::general(input)
+    }
+
+    /// Every step on a vector of characters with their original ranges (any input).
+    fn general(input: &str) -> Self {
         let chars = fold(input);
         let chars = leet(chars);
         let chars = join_spaced(chars);
         let chars = squeeze(chars);
         Self::from_chars(&chars)
+    }
+
+    /// The fast path: one pass that lowercases into the text and finds the words, when every
+    /// character is already NFKC, lowercases to one character of the same UTF-8 length and is
+    /// not invisible, and no spaced letters or runs of three equal letters need joining. Then
+    /// normalised byte offsets are the original ones and no back-map is kept. Leetspeak keeps
+    /// lengths (ASCII to ASCII), so it is applied in place. `None`: take the general path.
+    fn aligned(input: &str) -> Option<Normalized> {
+        // Inputs past u32 offsets are rare enough to take the general path.
+        u32::try_from(input.len()).ok()?;
+        let mut text = String::with_capacity(input.len());
+        let mut words = Vec::with_capacity(input.len() / 5 + 1);
+        let mut cur: Option<usize> = None;
+        // Whether a token (alnum plus @ $ !) holds a leetspeak candidate and a letter.
+        let mut leet_needed = false;
+        let (mut tok_cand, mut tok_letter) = (false, false);
+        // The last two characters, for runs of three equal letters.
+        let (mut p1, mut p2) = ('\0', '\0');
+        for (i, c) in input.char_indices() {
+            let l = if c.is_ascii() {
+                c.to_ascii_lowercase()
+            } else {
+                fast_lower(c)?
+            };
+            if is_alnum(l) {
+                if cur.is_none() {
+                    cur = Some(i);
+                }
+            } else if let Some(s) = cur.take() {
+                words.push(Word {
+                    start: s,
+                    end: i,
+                    orig_start: s,
+                    orig_end: i,
+                });
+            }
+            if is_token_char(l) {
+                tok_cand |= l.is_ascii_digit() || matches!(l, '@' | '$' | '!');
+                tok_letter |= is_alpha(l);
+                leet_needed |= tok_cand && tok_letter;
+            } else {
+                tok_cand = false;
+                tok_letter = false;
+            }
+            if l == p1 && l == p2 && is_alpha(l) {
+                return None;
+            }
+            p2 = p1;
+            p1 = l;
+            text.push(l);
+        }
+        if let Some(s) = cur {
+            words.push(Word {
+                start: s,
+                end: text.len(),
+                orig_start: s,
+                orig_end: text.len(),
+            });
+        }
+        if leet_needed {
+            let replaced = leet_aligned(&text);
+            if !replaced.is_empty() {
+                let mut bytes = text.into_bytes();
+                for (at, b) in replaced {
+                    bytes[at] = b;
+                }
+                text = String::from_utf8(bytes).ok()?;
+                // '@', '$' and '!' may have become letters: words, and runs, change.
+                words.clear();
+                words_of(&text, &mut words);
+                let mut it = text.chars();
+                let (mut p1, mut p2) = ('\0', '\0');
+                for c in it.by_ref() {
+                    if c == p1 && c == p2 && is_alpha(c) {
+                        return None;
+                    }
+                    p2 = p1;
+                    p1 = c;
+                }
+            }
+        }
+        if has_spaced_letters(&text, &words) {
+            return None;
+        }
+        Some(Normalized {
+            text,
+            map: None,
+            words,
+        })
     }
 
     /// Lowercase + NFKC only (used for lexicon entries themselves).
@@ -62,8 +166,8 @@ impl Normalized {
     fn from_chars(chars: &[NChar]) -> Self {
         let bytes: usize = chars.iter().map(|n| n.c.len_utf8()).sum();
         let mut text = String::with_capacity(bytes);
-        let mut src_start = Vec::with_capacity(bytes);
-        let mut src_end = Vec::with_capacity(bytes);
+        let mut src_start: Vec<usize> = Vec::with_capacity(bytes);
+        let mut src_end: Vec<usize> = Vec::with_capacity(bytes);
         let mut words = Vec::new();
         // Words in the same pass: (normalised start, original start) of the open word.
         let mut cur: Option<(usize, usize)> = None;
@@ -96,10 +200,19 @@ impl Normalized {
                 orig_end: last_end,
             });
         }
+        // Offsets fit in u32 when the input does; otherwise keep them saturated (such input is
+        // over 4 GiB and refused long before screening).
+        let narrow = |v: Vec<usize>| {
+            v.into_iter()
+                .map(|x| u32::try_from(x).unwrap_or(u32::MAX))
+                .collect()
+        };
         Normalized {
             text,
-            src_start,
-            src_end,
+            map: Some(ByteMap {
+                start: narrow(src_start),
+                end: narrow(src_end),
+            }),
             words,
         }
     }
@@ -118,7 +231,10 @@ impl Normalized {
     /// the normalised text, `start < end`).
     pub fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
         debug_assert!(start < end && end <= self.text.len());
-        (self.src_start[start], self.src_end[end - 1])
+        match &self.map {
+            None => (start, end),
+            Some(m) => (m.start[start] as usize, m.end[end - 1] as usize),
+        }
     }
 
     /// Index of the first word whose original range ends after `orig` (the word at or after a
@@ -157,6 +273,125 @@ pub(crate) fn is_alnum(c: char) -> bool {
         '\u{80}'..='\u{ff}' => is_alpha(c) || matches!(c, '²' | '³' | '¹' | '¼'..='¾'),
         _ => c.is_alphanumeric(),
     }
+}
+
+/// The lowercase of a non-ASCII character when the fast path can take it: already NFKC on its
+/// own, a starter (no combining class), not invisible, and lowercasing gives one character of
+/// the same UTF-8 length.
+#[inline]
+fn fast_lower(c: char) -> Option<char> {
+    match c {
+        // Latin-1 letters (Swedish å ä ö é ü...): NFKC as they are, lowercase +0x20.
+        'À'..='Þ' if c != '×' => char::from_u32(c as u32 + 0x20),
+        'ß'..='ÿ' if c != '÷' => Some(c),
+        _ => {
+            if is_invisible(c)
+                || canonical_combining_class(c) != 0
+                || is_nfkc_quick(std::iter::once(c)) != IsNormalized::Yes
+            {
+                return None;
+            }
+            let mut lower = c.to_lowercase();
+            let l = lower.next()?;
+            (lower.next().is_none() && l.len_utf8() == c.len_utf8()).then_some(l)
+        }
+    }
+}
+
+/// Words (maximal runs of alphanumeric characters) of an aligned text.
+fn words_of(text: &str, words: &mut Vec<Word>) {
+    let mut cur: Option<usize> = None;
+    for (i, c) in text.char_indices() {
+        if is_alnum(c) {
+            if cur.is_none() {
+                cur = Some(i);
+            }
+        } else if let Some(s) = cur.take() {
+            words.push(Word {
+                start: s,
+                end: i,
+                orig_start: s,
+                orig_end: i,
+            });
+        }
+    }
+    if let Some(s) = cur {
+        words.push(Word {
+            start: s,
+            end: text.len(),
+            orig_start: s,
+            orig_end: text.len(),
+        });
+    }
+}
+
+/// Whether [`join_spaced`] would join anything: three single letters (one-letter words)
+/// separated by one or two spacing characters.
+fn has_spaced_letters(text: &str, words: &[Word]) -> bool {
+    let single = |w: &Word| {
+        let mut cs = text[w.start..w.end].chars();
+        cs.next().is_some_and(is_alpha) && cs.next().is_none()
+    };
+    let mut run = 0;
+    let mut prev_end = None;
+    for w in words {
+        if !single(w) {
+            run = 0;
+            prev_end = None;
+            continue;
+        }
+        let joined = prev_end.is_some_and(|e: usize| {
+            let gap = &text[e..w.start];
+            let n = gap.chars().count();
+            (1..=2).contains(&n) && gap.chars().all(is_spacing_sep)
+        });
+        run = if joined { run + 1 } else { 1 };
+        if run >= 3 {
+            return true;
+        }
+        prev_end = Some(w.end);
+    }
+    false
+}
+
+/// The leetspeak replacements of an aligned text as (byte offset, ASCII letter): the same
+/// decisions as [`leet`], on the characters of the text.
+fn leet_aligned(text: &str) -> Vec<(usize, u8)> {
+    let mut out = Vec::new();
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let n = chars.len();
+    let mut i = 0;
+    while i < n {
+        if !is_token_char(chars[i].1) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < n && is_token_char(chars[i].1) {
+            i += 1;
+        }
+        let tok = &chars[start..i];
+        let candidate = |c: char| c.is_ascii_digit() || matches!(c, '@' | '$' | '!');
+        if !tok.iter().any(|&(_, c)| candidate(c)) || !tok.iter().any(|&(_, c)| is_alpha(c)) {
+            continue;
+        }
+        for k in 0..tok.len() {
+            let c = tok[k].1;
+            let prev_letter = k > 0 && is_alpha(tok[k - 1].1);
+            let next_letter = k + 1 < tok.len() && is_alpha(tok[k + 1].1);
+            let mapped = match c {
+                '@' if prev_letter && next_letter => Some('a'),
+                '!' if prev_letter && next_letter => Some('i'),
+                '$' if prev_letter || next_letter => Some('s'),
+                d if d.is_ascii_digit() => leet_digit(d),
+                _ => None,
+            };
+            if let Some(m) = mapped {
+                out.push((tok[k].0, m as u8));
+            }
+        }
+    }
+    out
 }
 
 fn is_invisible(c: char) -> bool {
@@ -525,6 +760,66 @@ mod tests {
     fn helpers() {
         assert_eq!(squeeze_all("fitta"), "fita");
         assert_eq!(deaccent("döda där"), "doda dar");
+    }
+
+    /// Text, words and every word's original span of the fast path and the general path.
+    fn both(s: &str) -> (Option<Normalized>, Normalized) {
+        (Normalized::aligned(s), Normalized::general(s))
+    }
+
+    fn same(s: &str) {
+        let (fast, general) = both(s);
+        let Some(fast) = fast else { return };
+        assert_eq!(fast.text(), general.text(), "{s:?}");
+        assert_eq!(fast.words(), general.words(), "{s:?}");
+        for w in fast.words() {
+            assert_eq!(
+                fast.original_span(w.start, w.end),
+                general.original_span(w.start, w.end),
+                "{s:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn fast_path_taken_and_agrees() {
+        for s in [
+            "Hej Åsa, ring 070-123 45 67!",
+            "ÄNDÅ ÖVERKLAGAR JAG 🙂",
+            "id1ot h@t $vin",
+            "über café naïve",
+        ] {
+            assert!(Normalized::aligned(s).is_some(), "{s:?}");
+            same(s);
+        }
+        for s in [
+            "h o r a",
+            "idiooot",
+            "ｉｄｉｏｔ",
+            "do\u{0308}da",
+            "id\u{200B}iot",
+            "İstanbul",
+            "a\u{a0}b",
+            "aa4",
+        ] {
+            assert!(Normalized::aligned(s).is_none(), "{s:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_path_agrees_with_the_general_path(
+            s in "[a-zA-Z0-9åäöÅÄÖéü @$!.\\-_*·/+İｉ\u{a0}\u{200b}\u{308}🙂]{0,40}"
+        ) {
+            same(&s);
+        }
+
+        #[test]
+        fn fast_path_agrees_on_common_text(
+            s in "[a-zA-Z0-9åäöÅÄÖéü @$!.,?\\-_*·/+🙂]{0,60}"
+        ) {
+            same(&s);
+        }
     }
 
     #[test]

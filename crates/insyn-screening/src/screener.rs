@@ -229,7 +229,7 @@ impl Screener {
             }
         }
         self.lexicon_findings(&norm, &matches, &signals, mode, &mut out);
-        if triggers.dot && mode.reports(Category::UnlawfulLink) {
+        if self.links.may_match(&triggers) && mode.reports(Category::UnlawfulLink) {
             for l in self.links.detect(text) {
                 let r = self.links.rule(l.rule);
                 let f = Finding {

@@ -1007,18 +1007,20 @@ macro_rules! impl_store {
             }
 
             async fn screening_queue(&self, limit: i64) -> Result<Vec<ScreeningTask>> {
-                let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(
-                    "SELECT q.id, q.record_id, q.version, v.text FROM screening_outbox q \
+                let rows: Vec<(i64, i64, i64, i64, String)> = sqlx::query_as(
+                    "SELECT q.id, r.org_id, q.record_id, q.version, v.text FROM screening_outbox q \
                      JOIN record_versions v ON v.record_id = q.record_id AND v.number = q.version \
+                     JOIN records r ON r.id = q.record_id \
                      ORDER BY q.id LIMIT $1",
                 )
                 .bind(limit)
                 .fetch_all(&self.pool)
                 .await?;
                 rows.into_iter()
-                    .map(|(queue_id, rid, version, text)| {
+                    .map(|(queue_id, org, rid, version, text)| {
                         Ok(ScreeningTask {
                             queue_id,
+                            org_id: OrgId(org),
                             record_id: RecordId(rid),
                             version: version.try_into().map_err(|_| StoreError::Corrupt("screening version".into()))?,
                             text,

@@ -35,6 +35,18 @@ pub struct Config {
     /// Scheduled archive deliveries by `insyn serve`: `[archive]`.
     #[serde(default)]
     pub archive: ArchiveConfig,
+    /// Organisations' own screening rules: `[screening]`.
+    #[serde(default)]
+    pub screening: ScreeningConfig,
+}
+
+/// `[screening]`: organisations' own rule and word-list files.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScreeningConfig {
+    /// A folder with one sub-folder per organisation slug holding that organisation's
+    /// `*.rules` files, laid over the built-in Swedish rules. Read and checked at start.
+    pub rules_dir: Option<PathBuf>,
 }
 
 /// `[smtp]`: where e-mail goes. The password comes from a file or an environment variable.
@@ -261,6 +273,7 @@ impl Default for Config {
             webhooks: Default::default(),
             smtp: None,
             archive: Default::default(),
+            screening: Default::default(),
         }
     }
 }
@@ -543,6 +556,12 @@ every_hours = 24
 # schemas = "/usr/share/insyn/schemas"                # mets.xsd, xlink.xsd, DILCIS extensions
 # commons_ip_jar = "/opt/commons-ip/commons-ip2-cli.jar"  # judged VALID before delivered
 # tsa_url = "https://tsa.example.se/tsr"              # RFC 3161 time-stamps
+
+# Organisations' own screening rules: one folder per organisation slug with *.rules files laid
+# over the built-in Swedish rules (rules_dir/ekbacka/threat.rules replaces the built-in
+# threat.rules for Ekbacka). Checked at start: a bad file stops the start naming file and line.
+[screening]
+# rules_dir = "/etc/insyn/rules"
 "#;
 
 #[cfg(test)]

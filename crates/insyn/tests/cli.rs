@@ -377,7 +377,11 @@ fn screen_reports_findings_with_spans() {
         .args(["screen", "--eval"])
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).contains("micro"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("micro") && stdout.contains("held out"),
+        "{stdout}"
+    );
 }
 
 fn ok(dir: &Path, args: &[&str]) -> String {
@@ -623,4 +627,104 @@ fn archive_and_disposal_commands_from_the_binary() {
     );
     assert_ne!(code, 0, "{err}");
     ok(d, &["verify"]);
+}
+
+/// `insyn account auto-hide` through the real binary: categories on, shown, off; an unknown
+/// category, an unknown account and `--off` together with `--category` fail with one clear line.
+#[test]
+fn account_auto_hide_on_off_and_bad_category() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(d, &["demo", "--records", "20"]);
+    let base = ["account", "auto-hide", "--org", "ekbacka", "--account", "1"];
+    let with = |extra: &[&'static str]| -> Vec<&'static str> {
+        base.iter().chain(extra).copied().collect()
+    };
+
+    // off by default
+    let s = ok(d, &base);
+    assert!(s.contains("avstängd"), "{s}");
+    // on, for two categories
+    let on = with(&["--category", "threat", "--category", "personnummer"]);
+    let s = ok(d, &on);
+    assert!(
+        s.contains("Automatisk döljning för konto 1") && s.contains("threat"),
+        "{s}"
+    );
+    assert!(s.contains("personnummer"), "{s}");
+    // shown again from the store, unchanged
+    let s = ok(d, &base);
+    assert!(s.contains("threat") && s.contains("personnummer"), "{s}");
+    assert!(!s.contains("avstängd"), "{s}");
+    // off
+    let s = ok(d, &with(&["--off"]));
+    assert!(s.contains("avstängd"), "{s}");
+    let s = ok(d, &base);
+    assert!(s.contains("avstängd") && !s.contains("threat"), "{s}");
+
+    // an unknown category: non-zero, one line naming it and the allowed ones; nothing changed
+    let (code, err) = run_fail(d, &with(&["--category", "grovt"]), &[]);
+    assert_ne!(code, 0, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("'grovt'") && err.contains("threat"), "{err}");
+    // a category that exists but may never be hidden automatically (case signals)
+    let (code, err) = run_fail(d, &with(&["--category", "complaint"]), &[]);
+    assert_ne!(code, 0, "{err}");
+    assert!(err.contains("'complaint'"), "{err}");
+    let s = ok(d, &base);
+    assert!(s.contains("avstängd"), "{s}");
+    // --off and --category together are refused by the argument parser
+    let (code, err) = run_fail(d, &with(&["--off", "--category", "threat"]), &[]);
+    assert_ne!(code, 0, "{err}");
+    // an account that does not exist
+    let (code, err) = run_fail(
+        d,
+        &[
+            "account",
+            "auto-hide",
+            "--org",
+            "ekbacka",
+            "--account",
+            "99999",
+            "--category",
+            "threat",
+        ],
+        &[],
+    );
+    assert_ne!(code, 0, "{err}");
+    assert!(err.contains("99999"), "{err}");
+}
+
+/// `[screening] rules_dir`: a bad rule file in an organisation's folder stops a screening
+/// command with one line naming the organisation, the file and the line; a good one is used.
+#[test]
+fn a_bad_organisation_rule_file_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let rules = d.join("regler");
+    std::fs::create_dir_all(rules.join("ekbacka")).unwrap();
+    std::fs::write(
+        rules.join("ekbacka/hot.rules"),
+        "@category threat\n@sv x\n@en x\n\njag ska <nope>\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("insyn.toml"),
+        format!("[screening]\nrules_dir = \"{}\"\n", rules.display()),
+    )
+    .unwrap();
+    let (code, err) = run_fail(d, &["screen", "--all"], &[]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("'ekbacka'") && err.contains("hot.rules:5") && err.contains("<nope>"),
+        "{err}"
+    );
+    std::fs::write(
+        rules.join("ekbacka/hot.rules"),
+        "@category threat\n@sv x\n@en x\nförgifta vattentäkten\n",
+    )
+    .unwrap();
+    let s = ok(d, &["screen", "--all", "--json"]);
+    assert!(s.contains("\"screened\""), "{s}");
 }

@@ -22,6 +22,8 @@ pub(crate) struct Links {
     rules: Vec<DomainRule>,
     /// pattern → rule index
     pattern_rule: Vec<usize>,
+    /// Every '.' of every listed domain lies between two host characters.
+    inner_dots_only: bool,
 }
 
 /// A listed domain appears as a link at `start..end` (the whole URL-like token).
@@ -74,11 +76,28 @@ impl Links {
                     .map_err(|e| ScreeningError::Build(e.to_string()))?,
             )
         };
+        let host = |c: u8| c.is_ascii_alphanumeric() || c == b'-' || c >= 0x80;
+        let inner_dots_only = patterns.iter().all(|p| {
+            let b = p.as_bytes();
+            b.iter().enumerate().all(|(i, &c)| {
+                c != b'.' || (i > 0 && host(b[i - 1]) && b.get(i + 1).is_some_and(|&n| host(n)))
+            })
+        });
         Ok(Links {
             ac,
             rules,
             pattern_rule,
+            inner_dots_only,
         })
+    }
+
+    /// Whether a text with these trigger bytes can hold a listed domain.
+    pub fn may_match(&self, t: &crate::detect::patterns::Triggers) -> bool {
+        if self.inner_dots_only {
+            t.inner_dot
+        } else {
+            t.dot
+        }
     }
 
     pub fn rule(&self, i: usize) -> &DomainRule {

@@ -116,18 +116,28 @@ pub(crate) struct Triggers {
     pub upper_or_wide: bool,
     /// `.`: domain names.
     pub dot: bool,
+    /// A `.` between two host characters (ASCII letter or digit, `-`, or a non-ASCII byte):
+    /// what every listed domain holds.
+    pub inner_dot: bool,
 }
 
 impl Triggers {
     /// One pass over the bytes.
     pub fn of(text: &str) -> Triggers {
         let mut t = Triggers::default();
-        for &b in text.as_bytes() {
+        let bytes = text.as_bytes();
+        for (i, &b) in bytes.iter().enumerate() {
             match b {
                 b'@' => t.at = true,
                 b'0'..=b'9' => t.digit = true,
                 b'A'..=b'Z' => t.ascii_upper = true,
-                b'.' => t.dot = true,
+                b'.' => {
+                    t.dot = true;
+                    let host = |c: &u8| c.is_ascii_alphanumeric() || *c == b'-' || *c >= 0x80;
+                    if i > 0 && host(&bytes[i - 1]) && bytes.get(i + 1).is_some_and(host) {
+                        t.inner_dot = true;
+                    }
+                }
                 0x80.. => t.upper_or_wide = true,
                 _ => {}
             }

@@ -22,7 +22,7 @@ pub struct Args {
 }
 
 pub async fn run(cx: &Context, a: Args) -> CliResult {
-    let app = cx.open().await?;
+    let app = cx.open_screening().await?;
     let org = app.organisation(&a.org).await?;
     let account = app.account(org.id, AccountId(a.account)).await?;
     if let (Some(base_url), Some(token_file)) = (&a.base_url, &a.token_file) {

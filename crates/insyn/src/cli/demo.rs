@@ -16,7 +16,7 @@ pub struct Args {
 }
 
 pub async fn run(cx: &Context, args: Args) -> CliResult {
-    let app = cx.open().await?;
+    let app = cx.open_screening().await?;
     let opts = DemoOptions {
         slug: args.slug,
         records: args.records,

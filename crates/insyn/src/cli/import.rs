@@ -24,7 +24,7 @@ pub struct Args {
 }
 
 pub async fn run(cx: &Context, a: Args) -> CliResult {
-    let app = cx.open().await?;
+    let app = cx.open_screening().await?;
     let org = app.organisation(&a.org).await?;
     let account = app.account(org.id, AccountId(a.account)).await?;
     let progress = crate::progress::Bar::new();

@@ -164,6 +164,31 @@ impl Context {
         }
         Ok(App::open(app_config).await?)
     }
+
+    /// [`Context::open`] for the commands that screen (serve, capture, import, demo,
+    /// `screen --all`): with every organisation's own rules from `[screening] rules_dir`,
+    /// compiled now, so that a bad rule file stops the command naming the file and line.
+    pub async fn open_screening(&self) -> Result<App, CliError> {
+        let screeners = match &self.config.screening.rules_dir {
+            Some(dir) => insyn_app::screening::org_screeners_from_dir(dir)?,
+            None => Default::default(),
+        };
+        let app = self.open().await?.with_org_screeners(screeners);
+        let slugs = app.org_rule_slugs();
+        if !slugs.is_empty() {
+            let known: Vec<String> = app
+                .organisations()
+                .await?
+                .into_iter()
+                .map(|o| o.slug)
+                .collect();
+            for s in slugs.iter().filter(|s| !known.contains(s)) {
+                tracing::warn!(folder = %s, "screening rules for an organisation that does not exist (yet)");
+            }
+            tracing::info!(organisations = ?slugs, "organisations' own screening rules loaded");
+        }
+        Ok(app)
+    }
 }
 
 pub async fn run(cli: Cli) -> CliResult {

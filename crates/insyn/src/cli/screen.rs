@@ -16,7 +16,7 @@ pub struct Args {
     json: bool,
     /// A directory of the organisation's own *.rules files, laid over the built-in Swedish
     /// rules (same file name replaces, an empty file turns one off). Not used with --all, which
-    /// screens with the rules the server runs.
+    /// screens each organisation with its folder under `[screening] rules_dir`.
     #[arg(long, value_name = "DIR", conflicts_with = "all")]
     rules: Option<std::path::PathBuf>,
     /// Read JSON lines {"id": ..., "text": ...} on standard input and write one JSON line of
@@ -32,7 +32,7 @@ pub struct Args {
 
 pub async fn run(cx: &Context, a: Args) -> CliResult {
     if a.all {
-        let app = cx.open().await?;
+        let app = cx.open_screening().await?;
         let started = std::time::Instant::now();
         let n = app.rescreen_all(&crate::progress::Bar::new()).await?;
         let secs = started.elapsed().as_secs_f64();

@@ -21,8 +21,9 @@ pub async fn run(cx: &Context, args: Args) -> CliResult {
     let meta_webhook = cx.config.meta_webhook()?;
     let smtp = cx.config.smtp()?;
     // the case action registers in the diary and forwards through the e-mail outbox
+    // every organisation's own screening rules, checked before anything starts
     let mut app = cx
-        .open()
+        .open_screening()
         .await?
         .with_case_desk(std::sync::Arc::new(insyn_app::case_desk::DiaryCaseDesk));
     if let Some(meta) = meta_webhook {
