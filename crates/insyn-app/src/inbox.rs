@@ -63,6 +63,57 @@ pub struct InboxFilter {
     pub assignee: Option<UserId>,
     /// From 1.
     pub page: usize,
+    /// Only the items after this one in the inbox's order (paging by cursor: the page is then
+    /// the first after it).
+    pub after: Option<InboxCursor>,
+}
+
+/// A place in the inbox's order (deadline, arrival, id), for paging by cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InboxCursor {
+    pub due_at: DateTime<Utc>,
+    pub available_at: DateTime<Utc>,
+    pub id: RecordId,
+}
+
+impl InboxCursor {
+    pub fn of(item: &InboxItem) -> InboxCursor {
+        InboxCursor {
+            due_at: item.due_at,
+            available_at: item.record.available_at,
+            id: item.record.id,
+        }
+    }
+
+    /// As text for a URL: `{due ms}.{arrival ms}.{id}`.
+    pub fn encode(&self) -> String {
+        format!(
+            "{}.{}.{}",
+            self.due_at.timestamp_millis(),
+            self.available_at.timestamp_millis(),
+            self.id.0
+        )
+    }
+
+    /// Reads [`InboxCursor::encode`]'s text; `None` for anything else.
+    pub fn decode(text: &str) -> Option<InboxCursor> {
+        let mut parts = text.trim().split('.');
+        let due = parts.next()?.parse::<i64>().ok()?;
+        let available = parts.next()?.parse::<i64>().ok()?;
+        let id = parts.next()?.parse::<i64>().ok()?;
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(InboxCursor {
+            due_at: DateTime::from_timestamp_millis(due)?,
+            available_at: DateTime::from_timestamp_millis(available)?,
+            id: RecordId(id),
+        })
+    }
+
+    fn key(&self) -> (DateTime<Utc>, DateTime<Utc>, RecordId) {
+        (self.due_at, self.available_at, self.id)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -137,6 +188,52 @@ impl App {
             .store
             .set_organisation_calendar(org, &json, actor)
             .await?)
+    }
+
+    /// Adds an extra day off (klämdag) with a note to the organisation's calendar (or changes
+    /// the note of one already there); deadlines follow at once. Audited (`calendar_changed`).
+    pub async fn add_extra_day_off(
+        &self,
+        org: OrgId,
+        date: chrono::NaiveDate,
+        note: &str,
+        actor: &str,
+    ) -> Result<CalendarRules> {
+        let year = chrono::Datelike::year(&date);
+        if !(1900..=2200).contains(&year) {
+            return Err(AppError::invalid(
+                "date",
+                format!("{date}: the year must be 1900-2200 / året måste vara 1900-2200"),
+            ));
+        }
+        let note = note.trim();
+        if note.chars().count() > 200 || note.chars().any(char::is_control) {
+            return Err(AppError::invalid(
+                "note",
+                "the note is at most 200 characters on one line / anteckningen är högst 200 tecken på en rad",
+            ));
+        }
+        let mut rules = self.calendar_rules(org).await?;
+        rules.add_extra_day(date, note);
+        self.set_calendar_rules(org, &rules, actor).await?;
+        Ok(rules)
+    }
+
+    /// Removes an extra day off ([`AppError::NotFound`] when it is not one).
+    pub async fn remove_extra_day_off(
+        &self,
+        org: OrgId,
+        date: chrono::NaiveDate,
+        actor: &str,
+    ) -> Result<CalendarRules> {
+        let mut rules = self.calendar_rules(org).await?;
+        if !rules.remove_extra_day(date) {
+            return Err(AppError::NotFound(format!(
+                "{date} is not an extra day off / {date} är ingen extra ledig dag"
+            )));
+        }
+        self.set_calendar_rules(org, &rules, actor).await?;
+        Ok(rules)
     }
 
     /// The inbox for a staff member, ordered by deadline (soonest first), one page.
@@ -216,10 +313,17 @@ impl App {
                 .then(a.record.available_at.cmp(&b.record.available_at))
                 .then(a.record.id.cmp(&b.record.id))
         });
+        if let Some(after) = filter.after {
+            items.retain(|i| InboxCursor::of(i).key() > after.key());
+        }
         let total = items.len();
         let overdue = items.iter().filter(|i| i.overdue).count();
         let pages = total.div_ceil(PAGE_SIZE).max(1);
-        let page = filter.page.clamp(1, pages);
+        let page = if filter.after.is_some() {
+            1
+        } else {
+            filter.page.clamp(1, pages)
+        };
         let mut items: Vec<InboxItem> = items
             .into_iter()
             .skip((page - 1) * PAGE_SIZE)

@@ -21,10 +21,9 @@ pub async fn run(cx: &Context, args: Args) -> CliResult {
     let meta_webhook = cx.config.meta_webhook()?;
     let smtp = cx.config.smtp()?;
     // the case action registers in the diary and forwards through the e-mail outbox
-    let mut app = cx
-        .open()
-        .await?
-        .with_case_desk(std::sync::Arc::new(insyn_app::case_desk::DiaryCaseDesk));
+    let mut app = cx.open().await?.with_case_desk(std::sync::Arc::new(
+        insyn_app::case_desk::DiaryCaseDesk::new(staff.public_url.clone()),
+    ));
     if let Some(meta) = meta_webhook {
         app = app.with_meta_webhook(meta);
     }
