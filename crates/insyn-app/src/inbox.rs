@@ -49,6 +49,45 @@ pub fn due_at(
     .map_err(|e| AppError::invalid("office_hours", format!("account {}: {e}", account.id)))
 }
 
+/// The earliest arrival on the account that is not overdue at `now` (to the microsecond): items
+/// that arrived before it are overdue, since a deadline never comes earlier for a later
+/// arrival. `None` when the calendar has no working time.
+fn overdue_cutoff(
+    account: &Account,
+    calendar: &CalendarRules,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let mut lo = now - chrono::Duration::days(400);
+    let mut hi = now;
+    if due_at(lo, account, calendar).ok()? >= now {
+        return Some(lo);
+    }
+    // due(lo) < now <= due(hi)
+    while hi - lo > chrono::Duration::microseconds(1) {
+        let mid = lo + (hi - lo) / 2;
+        if due_at(mid, account, calendar).ok()? >= now {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Some(hi)
+}
+
+/// How long the inbox's counts (open and overdue items per account) are reused: they are read
+/// from the index, which costs more than the page itself, and under load many requests ask at
+/// once. New records, and handling changes, answers and calendar changes in this process, drop
+/// them at once; a handling change made by another process shows in the counts within this
+/// time (the items themselves at once).
+pub const COUNTS_FOR: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Counts per (organisation, accounts): when read, the highest record id then, and (account,
+/// open, overdue).
+pub(crate) type CountsCache = std::collections::HashMap<
+    (OrgId, Vec<AccountId>),
+    (std::time::Instant, i64, Vec<(AccountId, i64, i64)>),
+>;
+
 /// What the inbox shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InboxFilter {
@@ -184,10 +223,11 @@ impl App {
     ) -> Result<()> {
         let json = serde_json::to_string(calendar)
             .map_err(|e| AppError::Internal(format!("calendar: {e}")))?;
-        Ok(self
-            .store
+        self.store
             .set_organisation_calendar(org, &json, actor)
-            .await?)
+            .await?;
+        self.forget_inbox_counts();
+        Ok(())
     }
 
     /// Adds an extra day off (klämdag) with a note to the organisation's calendar (or changes
@@ -254,6 +294,22 @@ impl App {
             .filter(|a| filter.account.is_none_or(|id| id == a.id))
             .filter(|a| filter.unit.is_none_or(|u| u == a.unit_id))
             .collect();
+        // the usual view (every open item, or the overdue ones) is read account by account
+        // from the index; filters on state, findings, assignee or a cursor read it all
+        let fast = filter.state.is_none()
+            && filter.category.is_none()
+            && filter.assignee.is_none()
+            && filter.after.is_none()
+            && accounts
+                .iter()
+                .all(|a| rules::can_read_record(user, org, a.id, Classification::Secret));
+        if fast
+            && let Some(page) = self
+                .inbox_fast(org, filter, &accounts, &calendar, now)
+                .await?
+        {
+            return Ok(page);
+        }
         let ids: Vec<AccountId> = accounts.iter().map(|a| a.id).collect();
         let open_only = filter.state.is_none_or(|s| s.is_open());
         let found = self
@@ -344,6 +400,103 @@ impl App {
         })
     }
 
+    /// The inbox without reading every open item: deadlines grow with the arrival time within
+    /// an account, so the first `page × 25` open items of each account (oldest first, from the
+    /// index) hold the page, and the counts come from the index with each account's overdue
+    /// cutoff. `None` when an account's calendar has no working time (the full read says why).
+    async fn inbox_fast(
+        &self,
+        org: OrgId,
+        filter: &InboxFilter,
+        accounts: &[Account],
+        calendar: &CalendarRules,
+        now: DateTime<Utc>,
+    ) -> Result<Option<InboxPage>> {
+        let mut cutoffs = Vec::with_capacity(accounts.len());
+        for a in accounts {
+            match overdue_cutoff(a, calendar, now) {
+                Some(c) => cutoffs.push((a.id, c)),
+                None => return Ok(None),
+            }
+        }
+        let key = (org, accounts.iter().map(|a| a.id).collect::<Vec<_>>());
+        let high = self.store.records_high_water().await?;
+        let cached = self
+            .inbox_counts
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&key).cloned())
+            .filter(|(at, h, _)| at.elapsed() < COUNTS_FOR && *h == high)
+            .map(|(_, _, counts)| counts);
+        let counts = match cached {
+            Some(c) => c,
+            None => {
+                let c = self.store.inbox_open_counts(org, &cutoffs).await?;
+                if let Ok(mut cache) = self.inbox_counts.lock() {
+                    cache.retain(|_, (at, _, _)| at.elapsed() < COUNTS_FOR);
+                    cache.insert(key, (std::time::Instant::now(), high, c.clone()));
+                }
+                c
+            }
+        };
+        let open: i64 = counts.iter().map(|c| c.1).sum();
+        let overdue = counts.iter().map(|c| c.2).sum::<i64>().max(0) as usize;
+        let total = if filter.overdue_only {
+            overdue
+        } else {
+            open.max(0) as usize
+        };
+        let pages = total.min(MAX_ITEMS as usize).div_ceil(PAGE_SIZE).max(1);
+        let page = filter.page.clamp(1, pages);
+        let want = (page * PAGE_SIZE) as i64;
+        let today = insyn_calendar::local_date(now);
+        let mut items = Vec::new();
+        for (a, (_, cutoff)) in accounts.iter().zip(&cutoffs) {
+            let before = filter.overdue_only.then_some(*cutoff);
+            for (record, handling) in self
+                .store
+                .inbox_account_head(org, a.id, before, want)
+                .await?
+            {
+                let due = due_at(record.available_at, a, calendar)?;
+                let overdue = due < now;
+                items.push(InboxItem {
+                    due_today: !overdue && insyn_calendar::local_date(due) == today,
+                    overdue,
+                    due_at: due,
+                    account_handle: a.handle.clone(),
+                    platform: a.platform,
+                    categories: Vec::new(),
+                    findings: Vec::new(),
+                    record,
+                    handling,
+                });
+            }
+        }
+        items.sort_by(|a, b| {
+            a.due_at
+                .cmp(&b.due_at)
+                .then(a.record.available_at.cmp(&b.record.available_at))
+                .then(a.record.id.cmp(&b.record.id))
+        });
+        let mut items: Vec<InboxItem> = items
+            .into_iter()
+            .skip((page - 1) * PAGE_SIZE)
+            .take(PAGE_SIZE)
+            .collect();
+        for item in &mut items {
+            item.findings = self.current_findings(org, &item.record).await?;
+            item.categories = categories_of(&item.findings);
+        }
+        Ok(Some(InboxPage {
+            items,
+            total,
+            overdue,
+            page,
+            pages,
+        }))
+    }
+
     /// The screening findings on a record's current version.
     pub async fn current_findings(&self, org: OrgId, record: &Record) -> Result<Vec<Finding>> {
         Ok(self
@@ -431,10 +584,19 @@ impl App {
                 ));
             }
         }
-        Ok(self
+        let handling = self
             .store
             .change_handling(user.org_id, id, change, &user.actor())
-            .await?)
+            .await?;
+        self.forget_inbox_counts();
+        Ok(handling)
+    }
+
+    /// Drops the inbox's kept counts (after a handling change or an answer).
+    pub(crate) fn forget_inbox_counts(&self) {
+        if let Ok(mut c) = self.inbox_counts.lock() {
+            c.clear();
+        }
     }
 
     /// The publisher for an account, or why publishing is manual.
@@ -469,6 +631,18 @@ impl App {
     /// through the platform where its API allows, the answer stored as an upprättad record in
     /// the thread, and the item marked answered.
     pub async fn answer(
+        &self,
+        user: &StaffUser,
+        id: RecordId,
+        draft: &str,
+        confirmed: bool,
+    ) -> Result<AnswerOutcome> {
+        let outcome = self.answer_item(user, id, draft, confirmed).await;
+        self.forget_inbox_counts();
+        outcome
+    }
+
+    async fn answer_item(
         &self,
         user: &StaffUser,
         id: RecordId,
@@ -614,6 +788,27 @@ mod tests {
     /// Stockholm local time (CEST in summer: UTC+2).
     fn summer(d: u32, m: u32, h: u32, min: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, m, d, h - 2, min, 0).unwrap()
+    }
+
+    #[test]
+    fn the_overdue_cutoff_splits_overdue_from_not() {
+        let acc = account(8);
+        for rules in [
+            CalendarRules::default(),
+            CalendarRules::default()
+                .with_extra_day_off(NaiveDate::from_ymd_opt(2026, 6, 22).unwrap()),
+        ] {
+            for now in [
+                summer(23, 6, 10, 0),
+                summer(22, 6, 8, 0),
+                summer(27, 6, 12, 0),
+            ] {
+                let cut = overdue_cutoff(&acc, &rules, now).unwrap();
+                assert!(due_at(cut, &acc, &rules).unwrap() >= now, "{now}");
+                let before = cut - chrono::Duration::microseconds(1);
+                assert!(due_at(before, &acc, &rules).unwrap() < now, "{now}");
+            }
+        }
     }
 
     #[test]

@@ -3279,7 +3279,85 @@ macro_rules! impl_store {
                 Ok(())
             }
 
-            async fn diary_next_seq(&self, org: OrgId, register: &str, year: i32) -> Result<i64> {
+async fn inbox_account_head(
+                &self,
+                org: OrgId,
+                account: AccountId,
+                before: Option<DateTime<Utc>>,
+                limit: i64,
+            ) -> Result<Vec<(Record, Handling)>> {
+                if limit <= 0 {
+                    return Ok(Vec::new());
+                }
+                // the records_inbox index (org, direction, account, available_at) gives the order
+                let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                    "SELECT r.id, h.state, h.assignee, h.answer_id, h.changed_at, h.changed_by \
+                     FROM records r LEFT JOIN record_handling h ON h.record_id = r.id \
+                     WHERE r.org_id = ",
+                );
+                qb.push_bind(org.0)
+                    .push(" AND r.direction = 'received' AND r.account_id = ")
+                    .push_bind(account.0);
+                if let Some(b) = before {
+                    qb.push(" AND r.available_at < ").push_bind(to_stored_precision(b));
+                }
+                qb.push(" AND (h.state IS NULL OR h.state IN ('new', 'assigned')) ORDER BY r.available_at, r.id LIMIT ")
+                    .push_bind(limit);
+                let rows: Vec<HandlingRow> = qb.build_query_as().fetch_all(&self.pool).await?;
+                let ids: Vec<RecordId> = rows.iter().map(|r| RecordId(r.0)).collect();
+                let mut records: HashMap<i64, Record> = self.get_records(org, &ids).await?.into_iter().map(|r| (r.id.0, r)).collect();
+                let mut out = Vec::with_capacity(rows.len());
+                for row in rows {
+                    if let Some(record) = records.remove(&row.0) {
+                        let handling = handling_from_row(&row, record.available_at)?;
+                        out.push((record, handling));
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn records_high_water(&self) -> Result<i64> {
+                let (max,): (Option<i64>,) = sqlx::query_as("SELECT MAX(id) FROM records").fetch_one(&self.pool).await?;
+                Ok(max.unwrap_or(0))
+            }
+
+                        async fn inbox_open_counts(
+                &self,
+                org: OrgId,
+                accounts: &[(AccountId, DateTime<Utc>)],
+            ) -> Result<Vec<(AccountId, i64, i64)>> {
+                let mut out = Vec::with_capacity(accounts.len());
+                for (account, cutoff) in accounts {
+                    let cutoff = to_stored_precision(*cutoff);
+                    // every received item, on the index alone
+                    let (all, early): (i64, i64) = sqlx::query_as(
+                        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN available_at < $3 THEN 1 ELSE 0 END), 0) FROM records \
+                         WHERE org_id = $1 AND direction = 'received' AND account_id = $2",
+                    )
+                    .bind(org.0)
+                    .bind(account.0)
+                    .bind(cutoff)
+                    .fetch_one(&self.pool)
+                    .await?;
+                    // less those handled (answered, no answer needed, handed over), read from the
+                    // handling rows (`+r.…` keeps SQLite from walking the account's records)
+                    let (closed, closed_early): (i64, i64) = sqlx::query_as(
+                        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN r.available_at < $3 THEN 1 ELSE 0 END), 0) \
+                         FROM record_handling h JOIN records r ON r.id = h.record_id \
+                         WHERE h.org_id = $1 AND +r.org_id = $1 AND +r.account_id = $2 AND r.direction = 'received' \
+                         AND h.state NOT IN ('new', 'assigned')",
+                    )
+                    .bind(org.0)
+                    .bind(account.0)
+                    .bind(cutoff)
+                    .fetch_one(&self.pool)
+                    .await?;
+                    out.push((*account, all - closed, early - closed_early));
+                }
+                Ok(out)
+            }
+
+                        async fn diary_next_seq(&self, org: OrgId, register: &str, year: i32) -> Result<i64> {
                 let last: Option<(i64,)> = sqlx::query_as("SELECT last FROM diary_counters WHERE org_id = $1 AND register = $2 AND year = $3")
                     .bind(org.0)
                     .bind(register)
