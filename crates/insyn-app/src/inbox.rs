@@ -450,28 +450,28 @@ impl App {
         let page = filter.page.clamp(1, pages);
         let want = (page * PAGE_SIZE) as i64;
         let today = insyn_calendar::local_date(now);
+        let bounds: Vec<(AccountId, Option<DateTime<Utc>>)> = cutoffs
+            .iter()
+            .map(|(a, c)| (*a, filter.overdue_only.then_some(*c)))
+            .collect();
         let mut items = Vec::new();
-        for (a, (_, cutoff)) in accounts.iter().zip(&cutoffs) {
-            let before = filter.overdue_only.then_some(*cutoff);
-            for (record, handling) in self
-                .store
-                .inbox_account_head(org, a.id, before, want)
-                .await?
-            {
-                let due = due_at(record.available_at, a, calendar)?;
-                let overdue = due < now;
-                items.push(InboxItem {
-                    due_today: !overdue && insyn_calendar::local_date(due) == today,
-                    overdue,
-                    due_at: due,
-                    account_handle: a.handle.clone(),
-                    platform: a.platform,
-                    categories: Vec::new(),
-                    findings: Vec::new(),
-                    record,
-                    handling,
-                });
-            }
+        for (record, handling) in self.store.inbox_heads(org, &bounds, want).await? {
+            let Some(a) = accounts.iter().find(|a| a.id == record.account_id) else {
+                continue;
+            };
+            let due = due_at(record.available_at, a, calendar)?;
+            let overdue = due < now;
+            items.push(InboxItem {
+                due_today: !overdue && insyn_calendar::local_date(due) == today,
+                overdue,
+                due_at: due,
+                account_handle: a.handle.clone(),
+                platform: a.platform,
+                categories: Vec::new(),
+                findings: Vec::new(),
+                record,
+                handling,
+            });
         }
         items.sort_by(|a, b| {
             a.due_at
@@ -484,8 +484,17 @@ impl App {
             .skip((page - 1) * PAGE_SIZE)
             .take(PAGE_SIZE)
             .collect();
+        let ids: Vec<RecordId> = items.iter().map(|i| i.record.id).collect();
+        let mut findings = self.store.records_findings(org, &ids).await?;
         for item in &mut items {
-            item.findings = self.current_findings(org, &item.record).await?;
+            let (mine, rest): (Vec<Finding>, Vec<Finding>) = findings
+                .into_iter()
+                .partition(|f| f.record_id == item.record.id);
+            findings = rest;
+            item.findings = mine
+                .into_iter()
+                .filter(|f| f.version == item.record.version)
+                .collect();
             item.categories = categories_of(&item.findings);
         }
         Ok(Some(InboxPage {

@@ -3279,30 +3279,36 @@ macro_rules! impl_store {
                 Ok(())
             }
 
-async fn inbox_account_head(
+async fn inbox_heads(
                 &self,
                 org: OrgId,
-                account: AccountId,
-                before: Option<DateTime<Utc>>,
+                accounts: &[(AccountId, Option<DateTime<Utc>>)],
                 limit: i64,
             ) -> Result<Vec<(Record, Handling)>> {
-                if limit <= 0 {
+                if limit <= 0 || accounts.is_empty() {
                     return Ok(Vec::new());
                 }
-                // the records_inbox index (org, direction, account, available_at) gives the order
-                let mut qb: QueryBuilder<$db> = QueryBuilder::new(
-                    "SELECT r.id, h.state, h.assignee, h.answer_id, h.changed_at, h.changed_by \
-                     FROM records r LEFT JOIN record_handling h ON h.record_id = r.id \
-                     WHERE r.org_id = ",
-                );
-                qb.push_bind(org.0)
-                    .push(" AND r.direction = 'received' AND r.account_id = ")
-                    .push_bind(account.0);
-                if let Some(b) = before {
-                    qb.push(" AND r.available_at < ").push_bind(to_stored_precision(b));
+                // one ordered, limited read per account on the records_inbox index (org,
+                // direction, account, available_at), joined into one statement
+                let mut qb: QueryBuilder<$db> = QueryBuilder::new("");
+                for (n, (account, before)) in accounts.iter().enumerate() {
+                    if n > 0 {
+                        qb.push(" UNION ALL ");
+                    }
+                    qb.push(
+                        "SELECT * FROM (SELECT r.id, h.state, h.assignee, h.answer_id, h.changed_at, h.changed_by \
+                         FROM records r LEFT JOIN record_handling h ON h.record_id = r.id WHERE r.org_id = ",
+                    );
+                    qb.push_bind(org.0)
+                        .push(" AND r.direction = 'received' AND r.account_id = ")
+                        .push_bind(account.0);
+                    if let Some(b) = before {
+                        qb.push(" AND r.available_at < ").push_bind(to_stored_precision(*b));
+                    }
+                    qb.push(" AND (h.state IS NULL OR h.state IN ('new', 'assigned')) ORDER BY r.available_at, r.id LIMIT ")
+                        .push_bind(limit)
+                        .push(format!(") AS head{n}"));
                 }
-                qb.push(" AND (h.state IS NULL OR h.state IN ('new', 'assigned')) ORDER BY r.available_at, r.id LIMIT ")
-                    .push_bind(limit);
                 let rows: Vec<HandlingRow> = qb.build_query_as().fetch_all(&self.pool).await?;
                 let ids: Vec<RecordId> = rows.iter().map(|r| RecordId(r.0)).collect();
                 let mut records: HashMap<i64, Record> = self.get_records(org, &ids).await?.into_iter().map(|r| (r.id.0, r)).collect();
@@ -3311,6 +3317,28 @@ async fn inbox_account_head(
                     if let Some(record) = records.remove(&row.0) {
                         let handling = handling_from_row(&row, record.available_at)?;
                         out.push((record, handling));
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn records_findings(&self, org: OrgId, ids: &[RecordId]) -> Result<Vec<Finding>> {
+                let mut out = Vec::new();
+                for chunk in ids.chunks(CHUNK) {
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                        "SELECT f.record_id, f.version, f.category, f.span_start, f.span_end, f.rule, f.confidence, \
+                         f.explanation_sv, f.explanation_en, f.suggested_action, f.found_at \
+                         FROM findings f JOIN records r ON r.id = f.record_id WHERE r.org_id = ",
+                    );
+                    qb.push_bind(org.0).push(" AND f.record_id IN (");
+                    let mut sep = qb.separated(", ");
+                    for id in chunk {
+                        sep.push_bind(id.0);
+                    }
+                    qb.push(") ORDER BY f.record_id, f.version, f.span_start, f.id");
+                    let rows: Vec<FindingRow> = qb.build_query_as().fetch_all(&self.pool).await?;
+                    for row in rows {
+                        out.push(row.try_into()?);
                     }
                 }
                 Ok(out)

@@ -730,14 +730,13 @@ pub trait Store: Send + Sync + 'static {
     /// The number the next new case of `register` and `year` will get (the counter's next,
     /// skipping numbers typed by hand), for a preview; nothing is taken.
     async fn diary_next_seq(&self, org: OrgId, register: &str, year: i32) -> Result<i64>;
-    /// The inbox's fast path: the first `limit` open received items of one account, oldest
-    /// arrival first (which is the order of their deadlines), only those that arrived before
-    /// `before` when given.
-    async fn inbox_account_head(
+    /// The inbox's fast path: for each account, its first `limit` open received items, oldest
+    /// arrival first (which is the order of their deadlines), only those that arrived before the
+    /// account's bound when one is given; in one query.
+    async fn inbox_heads(
         &self,
         org: OrgId,
-        account: AccountId,
-        before: Option<DateTime<Utc>>,
+        accounts: &[(AccountId, Option<DateTime<Utc>>)],
         limit: i64,
     ) -> Result<Vec<(Record, insyn_domain::Handling)>>;
     /// Per account: how many received items are open, and how many of those arrived before the
@@ -750,6 +749,9 @@ pub trait Store: Send + Sync + 'static {
     /// The highest record id of the installation (0 when none): a cheap sign that records were
     /// added since, for kept counts.
     async fn records_high_water(&self) -> Result<i64>;
+    /// The findings of several records of the organisation (every version), by record, then as
+    /// [`Store::record_findings`] orders them.
+    async fn records_findings(&self, org: OrgId, ids: &[RecordId]) -> Result<Vec<Finding>>;
 }
 
 /// Opens the store named by a URL: `sqlite:PATH` (created if missing) or `postgres://...`.
