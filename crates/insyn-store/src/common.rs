@@ -3328,9 +3328,10 @@ async fn inbox_heads(
                     let mut qb: QueryBuilder<$db> = QueryBuilder::new(
                         "SELECT f.record_id, f.version, f.category, f.span_start, f.span_end, f.rule, f.confidence, \
                          f.explanation_sv, f.explanation_en, f.suggested_action, f.found_at \
-                         FROM findings f JOIN records r ON r.id = f.record_id WHERE r.org_id = ",
+                         FROM findings f JOIN records r ON r.id = f.record_id WHERE +r.org_id = ",
                     );
-                    qb.push_bind(org.0).push(" AND f.record_id IN (");
+                    // `+r.org_id`: SQLite would otherwise walk the organisation's records
+                    qb.push_bind(org.0).push(" AND r.id IN (");
                     let mut sep = qb.separated(", ");
                     for id in chunk {
                         sep.push_bind(id.0);
