@@ -263,6 +263,19 @@ pub trait CaseDesk: Send + Sync {
         evidence: &EvidenceCopy,
         note: &str,
     ) -> Result<String>;
+    /// The secret-information action's last step [S: Sekretess]: registers the record as the
+    /// first document of a new case (the record stays off the portal: the action has marked it
+    /// for secrecy review) and tells the registrar without any of the secret text: only the
+    /// diary number, a link to the staff record page and who did what. Returns a summary, or
+    /// `None` when this desk leaves the step to the note alone (the default).
+    async fn register_secret(
+        &self,
+        _app: &App,
+        _user: &StaffUser,
+        _record: &Record,
+    ) -> Result<Option<String>> {
+        Ok(None)
+    }
 }
 
 /// What the app did after screening with automatic hiding.
@@ -550,13 +563,27 @@ impl App {
                         ));
                     }
                 }
+                // the secret action's registrar step registers and tells the registrar where
+                // the installation has a case desk that does so
+                let desk = self
+                    .case_desk
+                    .clone()
+                    .filter(|_| step == Step::RegistrarNote);
+                let registered = match desk {
+                    Some(desk) => desk.register_secret(self, user, &record).await?,
+                    None => None,
+                };
+                let summary = match &registered {
+                    Some(r) => format!("{note} — {r}"),
+                    None => note.to_string(),
+                };
                 self.step_done(
                     user,
                     id,
                     kind,
                     step,
-                    note,
-                    serde_json::json!({"note": note}),
+                    &summary,
+                    serde_json::json!({"note": note, "registered": registered}),
                 )
                 .await
             }

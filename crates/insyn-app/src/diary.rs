@@ -66,6 +66,51 @@ impl App {
             .await?)
     }
 
+    /// Every register, the default first, closed ones included (the registers page).
+    pub async fn diary_registers(&self, org: OrgId) -> Result<Vec<insyn_store::RegisterEntry>> {
+        Ok(self.store.diary_registers(org).await?)
+    }
+
+    /// Closes a register: no new cases in it; what it holds is kept.
+    pub async fn close_diary_register(
+        &self,
+        org: OrgId,
+        code: &str,
+        actor: &str,
+    ) -> Result<insyn_store::RegisterEntry> {
+        Ok(self.store.close_diary_register(org, code, actor).await?)
+    }
+
+    /// The registrar's address (told by the secret-information action), if set.
+    pub async fn registrar_email(&self, org: OrgId) -> Result<Option<String>> {
+        Ok(self.store.registrar_email(org).await?)
+    }
+
+    pub async fn set_registrar_email(
+        &self,
+        org: OrgId,
+        email: Option<&str>,
+        actor: &str,
+    ) -> Result<()> {
+        Ok(self.store.set_registrar_email(org, email, actor).await?)
+    }
+
+    /// The number the next new case of the default register would get this year, written in
+    /// `template` (checked) or, without one, in the organisation's format. Nothing is taken.
+    pub async fn preview_next_number(&self, org: OrgId, template: Option<&str>) -> Result<String> {
+        let settings = self.diary_settings(org).await?;
+        let format = match template {
+            Some(t) => NumberFormat::parse(t.trim())?,
+            None => settings.format,
+        };
+        let year = chrono::Datelike::year(&insyn_domain::request::stockholm_date(Utc::now()));
+        let seq = self
+            .store
+            .diary_next_seq(org, &settings.default_register, year)
+            .await?;
+        Ok(format.render(&settings.default_register, year, seq))
+    }
+
     /// Registers a record of the organisation as the next document of a new or existing case.
     /// A new case gets the next number of its register and year (or the manual number given,
     /// refused with [`AppError::Conflict`] if it exists); the record gets a `registered` event

@@ -49,6 +49,45 @@ pub fn due_at(
     .map_err(|e| AppError::invalid("office_hours", format!("account {}: {e}", account.id)))
 }
 
+/// The earliest arrival on the account that is not overdue at `now` (to the microsecond): items
+/// that arrived before it are overdue, since a deadline never comes earlier for a later
+/// arrival. `None` when the calendar has no working time.
+fn overdue_cutoff(
+    account: &Account,
+    calendar: &CalendarRules,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let mut lo = now - chrono::Duration::days(400);
+    let mut hi = now;
+    if due_at(lo, account, calendar).ok()? >= now {
+        return Some(lo);
+    }
+    // due(lo) < now <= due(hi)
+    while hi - lo > chrono::Duration::microseconds(1) {
+        let mid = lo + (hi - lo) / 2;
+        if due_at(mid, account, calendar).ok()? >= now {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Some(hi)
+}
+
+/// How long the inbox's counts (open and overdue items per account) are reused: they are read
+/// from the index, which costs more than the page itself, and under load many requests ask at
+/// once. New records, and handling changes, answers and calendar changes in this process, drop
+/// them at once; a handling change made by another process shows in the counts within this
+/// time (the items themselves at once).
+pub const COUNTS_FOR: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Counts per (organisation, accounts): when read, the highest record id then, and (account,
+/// open, overdue).
+pub(crate) type CountsCache = std::collections::HashMap<
+    (OrgId, Vec<AccountId>),
+    (std::time::Instant, i64, Vec<(AccountId, i64, i64)>),
+>;
+
 /// What the inbox shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InboxFilter {
@@ -63,6 +102,57 @@ pub struct InboxFilter {
     pub assignee: Option<UserId>,
     /// From 1.
     pub page: usize,
+    /// Only the items after this one in the inbox's order (paging by cursor: the page is then
+    /// the first after it).
+    pub after: Option<InboxCursor>,
+}
+
+/// A place in the inbox's order (deadline, arrival, id), for paging by cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InboxCursor {
+    pub due_at: DateTime<Utc>,
+    pub available_at: DateTime<Utc>,
+    pub id: RecordId,
+}
+
+impl InboxCursor {
+    pub fn of(item: &InboxItem) -> InboxCursor {
+        InboxCursor {
+            due_at: item.due_at,
+            available_at: item.record.available_at,
+            id: item.record.id,
+        }
+    }
+
+    /// As text for a URL: `{due ms}.{arrival ms}.{id}`.
+    pub fn encode(&self) -> String {
+        format!(
+            "{}.{}.{}",
+            self.due_at.timestamp_millis(),
+            self.available_at.timestamp_millis(),
+            self.id.0
+        )
+    }
+
+    /// Reads [`InboxCursor::encode`]'s text; `None` for anything else.
+    pub fn decode(text: &str) -> Option<InboxCursor> {
+        let mut parts = text.trim().split('.');
+        let due = parts.next()?.parse::<i64>().ok()?;
+        let available = parts.next()?.parse::<i64>().ok()?;
+        let id = parts.next()?.parse::<i64>().ok()?;
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(InboxCursor {
+            due_at: DateTime::from_timestamp_millis(due)?,
+            available_at: DateTime::from_timestamp_millis(available)?,
+            id: RecordId(id),
+        })
+    }
+
+    fn key(&self) -> (DateTime<Utc>, DateTime<Utc>, RecordId) {
+        (self.due_at, self.available_at, self.id)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -133,10 +223,57 @@ impl App {
     ) -> Result<()> {
         let json = serde_json::to_string(calendar)
             .map_err(|e| AppError::Internal(format!("calendar: {e}")))?;
-        Ok(self
-            .store
+        self.store
             .set_organisation_calendar(org, &json, actor)
-            .await?)
+            .await?;
+        self.forget_inbox_counts();
+        Ok(())
+    }
+
+    /// Adds an extra day off (klämdag) with a note to the organisation's calendar (or changes
+    /// the note of one already there); deadlines follow at once. Audited (`calendar_changed`).
+    pub async fn add_extra_day_off(
+        &self,
+        org: OrgId,
+        date: chrono::NaiveDate,
+        note: &str,
+        actor: &str,
+    ) -> Result<CalendarRules> {
+        let year = chrono::Datelike::year(&date);
+        if !(1900..=2200).contains(&year) {
+            return Err(AppError::invalid(
+                "date",
+                format!("{date}: the year must be 1900-2200 / året måste vara 1900-2200"),
+            ));
+        }
+        let note = note.trim();
+        if note.chars().count() > 200 || note.chars().any(char::is_control) {
+            return Err(AppError::invalid(
+                "note",
+                "the note is at most 200 characters on one line / anteckningen är högst 200 tecken på en rad",
+            ));
+        }
+        let mut rules = self.calendar_rules(org).await?;
+        rules.add_extra_day(date, note);
+        self.set_calendar_rules(org, &rules, actor).await?;
+        Ok(rules)
+    }
+
+    /// Removes an extra day off ([`AppError::NotFound`] when it is not one).
+    pub async fn remove_extra_day_off(
+        &self,
+        org: OrgId,
+        date: chrono::NaiveDate,
+        actor: &str,
+    ) -> Result<CalendarRules> {
+        let mut rules = self.calendar_rules(org).await?;
+        if !rules.remove_extra_day(date) {
+            return Err(AppError::NotFound(format!(
+                "{date} is not an extra day off / {date} är ingen extra ledig dag"
+            )));
+        }
+        self.set_calendar_rules(org, &rules, actor).await?;
+        Ok(rules)
     }
 
     /// The inbox for a staff member, ordered by deadline (soonest first), one page.
@@ -157,6 +294,22 @@ impl App {
             .filter(|a| filter.account.is_none_or(|id| id == a.id))
             .filter(|a| filter.unit.is_none_or(|u| u == a.unit_id))
             .collect();
+        // the usual view (every open item, or the overdue ones) is read account by account
+        // from the index; filters on state, findings, assignee or a cursor read it all
+        let fast = filter.state.is_none()
+            && filter.category.is_none()
+            && filter.assignee.is_none()
+            && filter.after.is_none()
+            && accounts
+                .iter()
+                .all(|a| rules::can_read_record(user, org, a.id, Classification::Secret));
+        if fast
+            && let Some(page) = self
+                .inbox_fast(org, filter, &accounts, &calendar, now)
+                .await?
+        {
+            return Ok(page);
+        }
         let ids: Vec<AccountId> = accounts.iter().map(|a| a.id).collect();
         let open_only = filter.state.is_none_or(|s| s.is_open());
         let found = self
@@ -216,10 +369,17 @@ impl App {
                 .then(a.record.available_at.cmp(&b.record.available_at))
                 .then(a.record.id.cmp(&b.record.id))
         });
+        if let Some(after) = filter.after {
+            items.retain(|i| InboxCursor::of(i).key() > after.key());
+        }
         let total = items.len();
         let overdue = items.iter().filter(|i| i.overdue).count();
         let pages = total.div_ceil(PAGE_SIZE).max(1);
-        let page = filter.page.clamp(1, pages);
+        let page = if filter.after.is_some() {
+            1
+        } else {
+            filter.page.clamp(1, pages)
+        };
         let mut items: Vec<InboxItem> = items
             .into_iter()
             .skip((page - 1) * PAGE_SIZE)
@@ -238,6 +398,112 @@ impl App {
             page,
             pages,
         })
+    }
+
+    /// The inbox without reading every open item: deadlines grow with the arrival time within
+    /// an account, so the first `page × 25` open items of each account (oldest first, from the
+    /// index) hold the page, and the counts come from the index with each account's overdue
+    /// cutoff. `None` when an account's calendar has no working time (the full read says why).
+    async fn inbox_fast(
+        &self,
+        org: OrgId,
+        filter: &InboxFilter,
+        accounts: &[Account],
+        calendar: &CalendarRules,
+        now: DateTime<Utc>,
+    ) -> Result<Option<InboxPage>> {
+        let mut cutoffs = Vec::with_capacity(accounts.len());
+        for a in accounts {
+            match overdue_cutoff(a, calendar, now) {
+                Some(c) => cutoffs.push((a.id, c)),
+                None => return Ok(None),
+            }
+        }
+        let key = (org, accounts.iter().map(|a| a.id).collect::<Vec<_>>());
+        let high = self.store.records_high_water().await?;
+        let cached = self
+            .inbox_counts
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&key).cloned())
+            .filter(|(at, h, _)| at.elapsed() < COUNTS_FOR && *h == high)
+            .map(|(_, _, counts)| counts);
+        let counts = match cached {
+            Some(c) => c,
+            None => {
+                let c = self.store.inbox_open_counts(org, &cutoffs).await?;
+                if let Ok(mut cache) = self.inbox_counts.lock() {
+                    cache.retain(|_, (at, _, _)| at.elapsed() < COUNTS_FOR);
+                    cache.insert(key, (std::time::Instant::now(), high, c.clone()));
+                }
+                c
+            }
+        };
+        let open: i64 = counts.iter().map(|c| c.1).sum();
+        let overdue = counts.iter().map(|c| c.2).sum::<i64>().max(0) as usize;
+        let total = if filter.overdue_only {
+            overdue
+        } else {
+            open.max(0) as usize
+        };
+        let pages = total.min(MAX_ITEMS as usize).div_ceil(PAGE_SIZE).max(1);
+        let page = filter.page.clamp(1, pages);
+        let want = (page * PAGE_SIZE) as i64;
+        let today = insyn_calendar::local_date(now);
+        let bounds: Vec<(AccountId, Option<DateTime<Utc>>)> = cutoffs
+            .iter()
+            .map(|(a, c)| (*a, filter.overdue_only.then_some(*c)))
+            .collect();
+        let mut items = Vec::new();
+        for (record, handling) in self.store.inbox_heads(org, &bounds, want).await? {
+            let Some(a) = accounts.iter().find(|a| a.id == record.account_id) else {
+                continue;
+            };
+            let due = due_at(record.available_at, a, calendar)?;
+            let overdue = due < now;
+            items.push(InboxItem {
+                due_today: !overdue && insyn_calendar::local_date(due) == today,
+                overdue,
+                due_at: due,
+                account_handle: a.handle.clone(),
+                platform: a.platform,
+                categories: Vec::new(),
+                findings: Vec::new(),
+                record,
+                handling,
+            });
+        }
+        items.sort_by(|a, b| {
+            a.due_at
+                .cmp(&b.due_at)
+                .then(a.record.available_at.cmp(&b.record.available_at))
+                .then(a.record.id.cmp(&b.record.id))
+        });
+        let mut items: Vec<InboxItem> = items
+            .into_iter()
+            .skip((page - 1) * PAGE_SIZE)
+            .take(PAGE_SIZE)
+            .collect();
+        let ids: Vec<RecordId> = items.iter().map(|i| i.record.id).collect();
+        let mut findings = self.store.records_findings(org, &ids).await?;
+        for item in &mut items {
+            let (mine, rest): (Vec<Finding>, Vec<Finding>) = findings
+                .into_iter()
+                .partition(|f| f.record_id == item.record.id);
+            findings = rest;
+            item.findings = mine
+                .into_iter()
+                .filter(|f| f.version == item.record.version)
+                .collect();
+            item.categories = categories_of(&item.findings);
+        }
+        Ok(Some(InboxPage {
+            items,
+            total,
+            overdue,
+            page,
+            pages,
+        }))
     }
 
     /// The screening findings on a record's current version.
@@ -327,10 +593,19 @@ impl App {
                 ));
             }
         }
-        Ok(self
+        let handling = self
             .store
             .change_handling(user.org_id, id, change, &user.actor())
-            .await?)
+            .await?;
+        self.forget_inbox_counts();
+        Ok(handling)
+    }
+
+    /// Drops the inbox's kept counts (after a handling change or an answer).
+    pub(crate) fn forget_inbox_counts(&self) {
+        if let Ok(mut c) = self.inbox_counts.lock() {
+            c.clear();
+        }
     }
 
     /// The publisher for an account, or why publishing is manual.
@@ -365,6 +640,18 @@ impl App {
     /// through the platform where its API allows, the answer stored as an upprättad record in
     /// the thread, and the item marked answered.
     pub async fn answer(
+        &self,
+        user: &StaffUser,
+        id: RecordId,
+        draft: &str,
+        confirmed: bool,
+    ) -> Result<AnswerOutcome> {
+        let outcome = self.answer_item(user, id, draft, confirmed).await;
+        self.forget_inbox_counts();
+        outcome
+    }
+
+    async fn answer_item(
         &self,
         user: &StaffUser,
         id: RecordId,
@@ -510,6 +797,27 @@ mod tests {
     /// Stockholm local time (CEST in summer: UTC+2).
     fn summer(d: u32, m: u32, h: u32, min: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, m, d, h - 2, min, 0).unwrap()
+    }
+
+    #[test]
+    fn the_overdue_cutoff_splits_overdue_from_not() {
+        let acc = account(8);
+        for rules in [
+            CalendarRules::default(),
+            CalendarRules::default()
+                .with_extra_day_off(NaiveDate::from_ymd_opt(2026, 6, 22).unwrap()),
+        ] {
+            for now in [
+                summer(23, 6, 10, 0),
+                summer(22, 6, 8, 0),
+                summer(27, 6, 12, 0),
+            ] {
+                let cut = overdue_cutoff(&acc, &rules, now).unwrap();
+                assert!(due_at(cut, &acc, &rules).unwrap() >= now, "{now}");
+                let before = cut - chrono::Duration::microseconds(1);
+                assert!(due_at(before, &acc, &rules).unwrap() < now, "{now}");
+            }
+        }
     }
 
     #[test]

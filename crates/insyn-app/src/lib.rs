@@ -133,6 +133,8 @@ pub struct App {
     mailer: Option<Arc<mail::Mailer>>,
     /// Who registers and forwards cases for the case action ([`App::with_case_desk`]).
     case_desk: Option<Arc<dyn actions::CaseDesk>>,
+    /// The inbox's per-account counts, kept a moment ([`inbox::COUNTS_FOR`]).
+    inbox_counts: Arc<std::sync::Mutex<inbox::CountsCache>>,
 }
 
 impl App {
@@ -154,6 +156,7 @@ impl App {
             meta_webhook: None,
             mailer: None,
             case_desk: None,
+            inbox_counts: Arc::default(),
         };
         // New outbox entries must sort after everything the index has applied (an index kept
         // from before a restore, or ids reused by an older schema).

@@ -838,7 +838,7 @@ async fn auto_hide_connector_error_flags_the_item_and_loses_nothing() {
 async fn the_diary_case_desk_registers_and_queues_the_forward() {
     let e = env(
         "diariet",
-        Some(Arc::new(insyn_app::case_desk::DiaryCaseDesk)),
+        Some(Arc::new(insyn_app::case_desk::DiaryCaseDesk::default())),
     )
     .await;
     let (id, _) = e
@@ -895,4 +895,116 @@ async fn the_diary_case_desk_registers_and_queues_the_forward() {
         .iter()
         .find(|a| a.content_type == "application/pdf");
     assert!(pdf.is_some(), "{:?}", mail.attachments);
+}
+
+/// The secret action's last step with the installation's case desk: the record is registered as
+/// a new case (kept off the portal) and the registrar is told by e-mail with the number and a
+/// link, but none of the secret text; done again, it keeps the first registration.
+#[tokio::test]
+async fn the_secret_action_registers_and_tells_the_registrar_without_the_secret() {
+    let e = env(
+        "sekretess",
+        Some(Arc::new(insyn_app::case_desk::DiaryCaseDesk::new(Some(
+            "https://insyn.ekbacka.se/".into(),
+        )))),
+    )
+    .await;
+    let secret = "Min son har LSS-beslut 2025-123 och bor på Hagagatan 22";
+    let (id, _) = e.comment(secret).await;
+    // the evidence copy comes first
+    let early = e
+        .step(
+            id,
+            ActionKind::Secret,
+            Step::RegistrarNote,
+            "Till socialtjänsten",
+        )
+        .await;
+    assert!(early.is_err(), "{early:?}");
+    e.step(id, ActionKind::Secret, Step::Evidence, "")
+        .await
+        .unwrap();
+    let done = e
+        .step(
+            id,
+            ActionKind::Secret,
+            Step::RegistrarNote,
+            "Till socialtjänsten",
+        )
+        .await
+        .unwrap();
+    let number = e.app.diary_number(e.org, id).await.unwrap().unwrap();
+    assert!(done.contains(&number), "{done}");
+    // kept off the portal: under secrecy review even though the classify step was skipped
+    assert_eq!(
+        e.app
+            .store
+            .get_record(e.org, id)
+            .await
+            .unwrap()
+            .classification,
+        Classification::UnderReview
+    );
+    let outbox = e
+        .app
+        .mail_outbox(
+            e.org,
+            &insyn_store::MailFilter {
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(outbox.len(), 1, "{outbox:?}");
+    let mail = &outbox[0];
+    // no registrar address set: the unit's
+    assert_eq!(mail.to, "social@ekbacka.se");
+    assert!(mail.subject.contains(&number), "{}", mail.subject);
+    assert!(
+        mail.body
+            .contains(&format!("https://insyn.ekbacka.se/personal/poster/{id}")),
+        "{}",
+        mail.body
+    );
+    assert!(mail.attachments.is_empty());
+    for leak in [
+        "LSS",
+        "2025-123",
+        "Hagagatan",
+        "Min son",
+        "Till socialtjänsten",
+    ] {
+        assert!(
+            !mail.body.contains(leak) && !mail.subject.contains(leak),
+            "'{leak}' in {mail:?}"
+        );
+    }
+    let case = e.app.find_case(e.org, &number).await.unwrap();
+    assert!(!case.title.contains("Hagagatan"), "{}", case.title);
+    // the registrar's own address wins; a second run keeps the registration
+    e.app
+        .set_registrar_email(e.org, Some("registrator@ekbacka.se"), "t")
+        .await
+        .unwrap();
+    e.step(id, ActionKind::Secret, Step::RegistrarNote, "Igen")
+        .await
+        .unwrap();
+    assert_eq!(
+        e.app.diary_number(e.org, id).await.unwrap().unwrap(),
+        number
+    );
+    let outbox = e
+        .app
+        .mail_outbox(
+            e.org,
+            &insyn_store::MailFilter {
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(outbox.len(), 2);
+    assert!(outbox.iter().any(|m| m.to == "registrator@ekbacka.se"));
 }

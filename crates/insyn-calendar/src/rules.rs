@@ -1,6 +1,6 @@
 //! Which days an organisation treats as days off.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
@@ -33,6 +33,8 @@ pub struct CalendarRules {
     pub new_years_eve_off: bool,
     /// The organisation's own extra days off, e.g. klämdagar.
     pub extra_days_off: BTreeSet<NaiveDate>,
+    /// A note per extra day off ("Klämdag efter Kristi himmelsfärd"), where one was given.
+    pub extra_day_notes: BTreeMap<NaiveDate, String>,
 }
 
 impl Default for CalendarRules {
@@ -43,6 +45,7 @@ impl Default for CalendarRules {
             christmas_eve_off: true,
             new_years_eve_off: true,
             extra_days_off: BTreeSet::new(),
+            extra_day_notes: BTreeMap::new(),
         }
     }
 }
@@ -73,6 +76,7 @@ impl CalendarRules {
             christmas_eve_off: false,
             new_years_eve_off: false,
             extra_days_off: BTreeSet::new(),
+            extra_day_notes: BTreeMap::new(),
         }
     }
 
@@ -81,6 +85,40 @@ impl CalendarRules {
     pub fn with_extra_day_off(mut self, date: NaiveDate) -> Self {
         self.extra_days_off.insert(date);
         self
+    }
+
+    /// Adds (or re-notes) an extra day off with a note (trimmed; empty: none).
+    pub fn add_extra_day(&mut self, date: NaiveDate, note: &str) {
+        self.extra_days_off.insert(date);
+        let note = note.trim();
+        if note.is_empty() {
+            self.extra_day_notes.remove(&date);
+        } else {
+            self.extra_day_notes.insert(date, note.to_string());
+        }
+    }
+
+    /// Removes an extra day off and its note; whether it was there.
+    pub fn remove_extra_day(&mut self, date: NaiveDate) -> bool {
+        self.extra_day_notes.remove(&date);
+        self.extra_days_off.remove(&date)
+    }
+
+    /// The extra days off of `year` with their notes (empty when none), by date.
+    pub fn extra_days_in(&self, year: i32) -> Vec<(NaiveDate, &str)> {
+        self.extra_days_off
+            .iter()
+            .filter(|d| d.year() == year)
+            .map(|d| {
+                (
+                    *d,
+                    self.extra_day_notes
+                        .get(d)
+                        .map(String::as_str)
+                        .unwrap_or(""),
+                )
+            })
+            .collect()
     }
 
     /// Whether the rules make `kind` a day off. Public holidays always are.
@@ -204,6 +242,26 @@ mod tests {
             panic!("påskdagen should be a day off");
         };
         assert_eq!(holiday.kind, HolidayKind::EasterSunday);
+    }
+
+    #[test]
+    fn extra_days_carry_notes_and_can_be_removed() {
+        let mut rules = CalendarRules::default();
+        rules.add_extra_day(d(2026, 5, 15), "  Klämdag  ");
+        rules.add_extra_day(d(2027, 1, 5), "");
+        assert_eq!(rules.extra_days_in(2026), vec![(d(2026, 5, 15), "Klämdag")]);
+        assert_eq!(rules.extra_days_in(2027), vec![(d(2027, 1, 5), "")]);
+        assert!(is_day_off(d(2026, 5, 15), &rules));
+        // the stored JSON of older versions (no notes) still reads
+        let old: CalendarRules =
+            serde_json::from_str(r#"{"extra_days_off":["2026-05-15"]}"#).unwrap();
+        assert!(old.extra_day_notes.is_empty() && old.extra_days_off.len() == 1);
+        let json = serde_json::to_string(&rules).unwrap();
+        assert_eq!(serde_json::from_str::<CalendarRules>(&json).unwrap(), rules);
+        assert!(rules.remove_extra_day(d(2026, 5, 15)));
+        assert!(!rules.remove_extra_day(d(2026, 5, 15)));
+        assert!(!is_day_off(d(2026, 5, 15), &rules));
+        assert!(rules.extra_days_in(2026).is_empty());
     }
 
     #[test]

@@ -45,6 +45,7 @@ fn rules() -> impl Strategy<Value = CalendarRules> {
                     .into_iter()
                     .map(|days| base + chrono::Days::new(days))
                     .collect(),
+                extra_day_notes: Default::default(),
             }
         })
 }

@@ -2684,7 +2684,7 @@ macro_rules! impl_store {
                     Some((f,)) => NumberFormat::parse(&f).map_err(|e| StoreError::Corrupt(format!("diary number format: {e}")))?,
                     None => NumberFormat::default(),
                 };
-                let rows: Vec<(String, String)> = sqlx::query_as("SELECT code, name FROM diary_registers WHERE org_id = $1 ORDER BY code")
+                let rows: Vec<(String, String)> = sqlx::query_as("SELECT code, name FROM diary_registers WHERE org_id = $1 AND closed_at IS NULL ORDER BY code")
                     .bind(org.0)
                     .fetch_all(&self.pool)
                     .await?;
@@ -3197,6 +3197,253 @@ macro_rules! impl_store {
                     out.extend(rows.into_iter().map(|(r, o, a)| (RecordId(r), OrgId(o), AccountId(a))));
                 }
                 Ok(out)
+            }
+
+            // --- the rest of the staff side (issue 5): registers, the registrar's address ---
+
+            async fn diary_registers(&self, org: OrgId) -> Result<Vec<crate::RegisterEntry>> {
+                let settings = self.diary_settings(org).await?;
+                let rows: Vec<(String, String, DateTime<Utc>, Option<DateTime<Utc>>, Option<String>)> = sqlx::query_as(
+                    "SELECT code, name, created_at, closed_at, closed_by FROM diary_registers WHERE org_id = $1 ORDER BY code",
+                )
+                .bind(org.0)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut out = vec![crate::RegisterEntry {
+                    code: settings.default_register.clone(),
+                    name: String::new(),
+                    default: true,
+                    created_at: None,
+                    closed_at: None,
+                    closed_by: None,
+                }];
+                out.extend(rows.into_iter().filter(|r| r.0 != settings.default_register).map(
+                    |(code, name, created_at, closed_at, closed_by)| crate::RegisterEntry {
+                        code,
+                        name,
+                        default: false,
+                        created_at: Some(created_at),
+                        closed_at,
+                        closed_by,
+                    },
+                ));
+                Ok(out)
+            }
+
+            async fn close_diary_register(&self, org: OrgId, code: &str, actor: &str) -> Result<crate::RegisterEntry> {
+                let code = insyn_domain::diary::normalise_register(code)?;
+                let settings = self.diary_settings(org).await?;
+                if code == settings.default_register {
+                    return Err(StoreError::Conflict(format!(
+                        "{code} is the organisation's default register and cannot be closed / {code} är organisationens huvudserie och kan inte avslutas"
+                    )));
+                }
+                let mut tx = self.begin_write().await?;
+                let now = to_stored_precision(Utc::now());
+                let found: Option<(Option<DateTime<Utc>>,)> =
+                    sqlx::query_as("SELECT closed_at FROM diary_registers WHERE org_id = $1 AND code = $2")
+                        .bind(org.0)
+                        .bind(&code)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                match found {
+                    None => return Err(StoreError::not_found(format!("register {code} / diarieserien {code}"))),
+                    Some((Some(_),)) => {
+                        return Err(StoreError::Conflict(format!("the register {code} is already closed / diarieserien {code} är redan avslutad")))
+                    }
+                    Some((None,)) => {}
+                }
+                sqlx::query("UPDATE diary_registers SET closed_at = $1, closed_by = $2 WHERE org_id = $3 AND code = $4")
+                    .bind(now)
+                    .bind(actor)
+                    .bind(org.0)
+                    .bind(&code)
+                    .execute(&mut *tx)
+                    .await?;
+                let detail = serde_json::json!({ "register": code, "closed": true });
+                audit(&mut tx, org, vec![entry(org, actor, AuditAction::DiarySettingsChanged, format!("organisation:{org}"), None, detail)]).await?;
+                tx.commit().await?;
+                self.diary_registers(org)
+                    .await?
+                    .into_iter()
+                    .find(|r| r.code == code)
+                    .ok_or_else(|| StoreError::not_found(format!("register {code}")))
+            }
+
+            async fn registrar_email(&self, org: OrgId) -> Result<Option<String>> {
+                let row: Option<(String,)> = sqlx::query_as("SELECT email FROM diary_registrar WHERE org_id = $1")
+                    .bind(org.0)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.map(|r| r.0))
+            }
+
+            async fn set_registrar_email(&self, org: OrgId, email: Option<&str>, actor: &str) -> Result<()> {
+                let email = match email.map(str::trim).filter(|e| !e.is_empty()) {
+                    None => None,
+                    Some(e) => {
+                        let plain = !e.contains(['<', '>', ',', ';', '"', '(', ')', '[', ']', ':', '\\']);
+                        Some(insyn_domain::staff::normalise_email(e).ok().filter(|_| plain).ok_or_else(|| {
+                            DomainError::invalid("email", format!("'{}' is not an e-mail address / inte en e-postadress", e.chars().take(80).collect::<String>()))
+                        })?)
+                    }
+                };
+                let mut tx = self.begin_write().await?;
+                match &email {
+                    Some(e) => {
+                        sqlx::query(
+                            "INSERT INTO diary_registrar (org_id, email, changed_at, changed_by) VALUES ($1, $2, $3, $4) \
+                             ON CONFLICT (org_id) DO UPDATE SET email = excluded.email, changed_at = excluded.changed_at, changed_by = excluded.changed_by",
+                        )
+                        .bind(org.0)
+                        .bind(e)
+                        .bind(to_stored_precision(Utc::now()))
+                        .bind(actor)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    None => {
+                        sqlx::query("DELETE FROM diary_registrar WHERE org_id = $1").bind(org.0).execute(&mut *tx).await?;
+                    }
+                }
+                let detail = serde_json::json!({ "registrar_email": email });
+                audit(&mut tx, org, vec![entry(org, actor, AuditAction::DiarySettingsChanged, format!("organisation:{org}"), None, detail)]).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+async fn inbox_heads(
+                &self,
+                org: OrgId,
+                accounts: &[(AccountId, Option<DateTime<Utc>>)],
+                limit: i64,
+            ) -> Result<Vec<(Record, Handling)>> {
+                if limit <= 0 || accounts.is_empty() {
+                    return Ok(Vec::new());
+                }
+                // one ordered, limited read per account on the records_inbox index (org,
+                // direction, account, available_at), joined into one statement
+                let mut qb: QueryBuilder<$db> = QueryBuilder::new("");
+                for (n, (account, before)) in accounts.iter().enumerate() {
+                    if n > 0 {
+                        qb.push(" UNION ALL ");
+                    }
+                    qb.push(
+                        "SELECT * FROM (SELECT r.id, h.state, h.assignee, h.answer_id, h.changed_at, h.changed_by \
+                         FROM records r LEFT JOIN record_handling h ON h.record_id = r.id WHERE r.org_id = ",
+                    );
+                    qb.push_bind(org.0)
+                        .push(" AND r.direction = 'received' AND r.account_id = ")
+                        .push_bind(account.0);
+                    if let Some(b) = before {
+                        qb.push(" AND r.available_at < ").push_bind(to_stored_precision(*b));
+                    }
+                    qb.push(" AND (h.state IS NULL OR h.state IN ('new', 'assigned')) ORDER BY r.available_at, r.id LIMIT ")
+                        .push_bind(limit)
+                        .push(format!(") AS head{n}"));
+                }
+                let rows: Vec<HandlingRow> = qb.build_query_as().fetch_all(&self.pool).await?;
+                let ids: Vec<RecordId> = rows.iter().map(|r| RecordId(r.0)).collect();
+                let mut records: HashMap<i64, Record> = self.get_records(org, &ids).await?.into_iter().map(|r| (r.id.0, r)).collect();
+                let mut out = Vec::with_capacity(rows.len());
+                for row in rows {
+                    if let Some(record) = records.remove(&row.0) {
+                        let handling = handling_from_row(&row, record.available_at)?;
+                        out.push((record, handling));
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn records_findings(&self, org: OrgId, ids: &[RecordId]) -> Result<Vec<Finding>> {
+                let mut out = Vec::new();
+                for chunk in ids.chunks(CHUNK) {
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                        "SELECT f.record_id, f.version, f.category, f.span_start, f.span_end, f.rule, f.confidence, \
+                         f.explanation_sv, f.explanation_en, f.suggested_action, f.found_at \
+                         FROM findings f JOIN records r ON r.id = f.record_id WHERE +r.org_id = ",
+                    );
+                    // `+r.org_id`: SQLite would otherwise walk the organisation's records
+                    qb.push_bind(org.0).push(" AND r.id IN (");
+                    let mut sep = qb.separated(", ");
+                    for id in chunk {
+                        sep.push_bind(id.0);
+                    }
+                    qb.push(") ORDER BY f.record_id, f.version, f.span_start, f.id");
+                    let rows: Vec<FindingRow> = qb.build_query_as().fetch_all(&self.pool).await?;
+                    for row in rows {
+                        out.push(row.try_into()?);
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn records_high_water(&self) -> Result<i64> {
+                let (max,): (Option<i64>,) = sqlx::query_as("SELECT MAX(id) FROM records").fetch_one(&self.pool).await?;
+                Ok(max.unwrap_or(0))
+            }
+
+                        async fn inbox_open_counts(
+                &self,
+                org: OrgId,
+                accounts: &[(AccountId, DateTime<Utc>)],
+            ) -> Result<Vec<(AccountId, i64, i64)>> {
+                let mut out = Vec::with_capacity(accounts.len());
+                for (account, cutoff) in accounts {
+                    let cutoff = to_stored_precision(*cutoff);
+                    // every received item, on the index alone
+                    let (all, early): (i64, i64) = sqlx::query_as(
+                        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN available_at < $3 THEN 1 ELSE 0 END), 0) FROM records \
+                         WHERE org_id = $1 AND direction = 'received' AND account_id = $2",
+                    )
+                    .bind(org.0)
+                    .bind(account.0)
+                    .bind(cutoff)
+                    .fetch_one(&self.pool)
+                    .await?;
+                    // less those handled (answered, no answer needed, handed over), read from the
+                    // handling rows (`+r.…` keeps SQLite from walking the account's records)
+                    let (closed, closed_early): (i64, i64) = sqlx::query_as(
+                        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN r.available_at < $3 THEN 1 ELSE 0 END), 0) \
+                         FROM record_handling h JOIN records r ON r.id = h.record_id \
+                         WHERE h.org_id = $1 AND +r.org_id = $1 AND +r.account_id = $2 AND r.direction = 'received' \
+                         AND h.state NOT IN ('new', 'assigned')",
+                    )
+                    .bind(org.0)
+                    .bind(account.0)
+                    .bind(cutoff)
+                    .fetch_one(&self.pool)
+                    .await?;
+                    out.push((*account, all - closed, early - closed_early));
+                }
+                Ok(out)
+            }
+
+                        async fn diary_next_seq(&self, org: OrgId, register: &str, year: i32) -> Result<i64> {
+                let last: Option<(i64,)> = sqlx::query_as("SELECT last FROM diary_counters WHERE org_id = $1 AND register = $2 AND year = $3")
+                    .bind(org.0)
+                    .bind(register)
+                    .bind(year)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let mut next = last.map_or(1, |l| l.0 + 1);
+                let taken: Vec<(i64,)> = sqlx::query_as(
+                    "SELECT seq FROM diary_cases WHERE org_id = $1 AND register = $2 AND year = $3 AND seq >= $4 ORDER BY seq",
+                )
+                .bind(org.0)
+                .bind(register)
+                .bind(year)
+                .bind(next)
+                .fetch_all(&self.pool)
+                .await?;
+                for (seq,) in taken {
+                    if seq == next {
+                        next += 1;
+                    } else if seq > next {
+                        break;
+                    }
+                }
+                Ok(next)
             }
         }
 

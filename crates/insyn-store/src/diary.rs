@@ -5,6 +5,7 @@ use insyn_domain::{
     CaseId, CaseStatus, DiaryCase, DiaryDocument, Direction, MailAttachment, MailMessage,
     MailPurpose, MailState, OrgId, RecordId, UnitId,
 };
+use serde::Serialize;
 
 /// Which cases the registrar's view lists, newest number first.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -24,6 +25,18 @@ pub struct MailFilter {
     /// Only messages not yet sent (queued or failed).
     pub unsent_only: bool,
     pub limit: i64,
+}
+
+/// A register (diarieserie) as the registers page lists it: open or closed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RegisterEntry {
+    pub code: String,
+    pub name: String,
+    /// The organisation's diary prefix: always open, cannot be closed.
+    pub default: bool,
+    pub created_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub closed_by: Option<String>,
 }
 
 pub(crate) const CASE_COLUMNS: &str = "id, org_id, number, register, year, seq, title, unit_id, registrar, opened_at, status, documents";

@@ -21,7 +21,7 @@ mod types;
 mod users;
 mod write_tx;
 
-pub use diary::{CaseFilter, MailFilter};
+pub use diary::{CaseFilter, MailFilter, RegisterEntry};
 pub use error::StoreError;
 pub use insyn_domain::SearchDoc;
 pub use requests::{ChangeEffects, RequestFilter};
@@ -709,6 +709,49 @@ pub trait Store: Send + Sync + 'static {
     async fn auto_hide_all(&self) -> Result<Vec<(OrgId, AccountId, String)>>;
     /// *admin* (the screening job): the organisation and account of each record.
     async fn record_owners(&self, ids: &[RecordId]) -> Result<Vec<(RecordId, OrgId, AccountId)>>;
+
+    // --- the rest of the staff side (issue 5): registers, the registrar's address ---
+    /// Every register of the organisation, the default (its diary prefix) first, then by code,
+    /// closed ones included.
+    async fn diary_registers(&self, org: OrgId) -> Result<Vec<RegisterEntry>>;
+    /// Closes a register: it takes no new cases (its cases keep their numbers and documents).
+    /// The default register cannot be closed. Audited (`diary_settings_changed`).
+    async fn close_diary_register(
+        &self,
+        org: OrgId,
+        code: &str,
+        actor: &str,
+    ) -> Result<RegisterEntry>;
+    /// The registrar's e-mail address, if set.
+    async fn registrar_email(&self, org: OrgId) -> Result<Option<String>>;
+    /// Sets (or with `None` clears) the registrar's e-mail address. Audited.
+    async fn set_registrar_email(&self, org: OrgId, email: Option<&str>, actor: &str)
+    -> Result<()>;
+    /// The number the next new case of `register` and `year` will get (the counter's next,
+    /// skipping numbers typed by hand), for a preview; nothing is taken.
+    async fn diary_next_seq(&self, org: OrgId, register: &str, year: i32) -> Result<i64>;
+    /// The inbox's fast path: for each account, its first `limit` open received items, oldest
+    /// arrival first (which is the order of their deadlines), only those that arrived before the
+    /// account's bound when one is given; in one query.
+    async fn inbox_heads(
+        &self,
+        org: OrgId,
+        accounts: &[(AccountId, Option<DateTime<Utc>>)],
+        limit: i64,
+    ) -> Result<Vec<(Record, insyn_domain::Handling)>>;
+    /// Per account: how many received items are open, and how many of those arrived before the
+    /// account's cutoff (counted on the index, without reading the records).
+    async fn inbox_open_counts(
+        &self,
+        org: OrgId,
+        accounts: &[(AccountId, DateTime<Utc>)],
+    ) -> Result<Vec<(AccountId, i64, i64)>>;
+    /// The highest record id of the installation (0 when none): a cheap sign that records were
+    /// added since, for kept counts.
+    async fn records_high_water(&self) -> Result<i64>;
+    /// The findings of several records of the organisation (every version), by record, then as
+    /// [`Store::record_findings`] orders them.
+    async fn records_findings(&self, org: OrgId, ids: &[RecordId]) -> Result<Vec<Finding>>;
 }
 
 /// Opens the store named by a URL: `sqlite:PATH` (created if missing) or `postgres://...`.

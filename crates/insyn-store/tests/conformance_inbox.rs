@@ -17,6 +17,8 @@ suite!(
     calendar_rules_round_trip,
     record_events_of_actions_are_audited_and_scoped,
     auto_hide_settings_round_trip_and_are_scoped,
+    inbox_heads_and_counts_follow_the_index,
+    registers_close_and_registrar_address,
 );
 
 async fn org(s: &dyn Store, slug: &str) -> (Organisation, Account) {
@@ -503,4 +505,119 @@ async fn auto_hide_settings_round_trip_and_are_scoped(s: &dyn Store) {
         "{}",
         last[0].detail
     );
+}
+
+/// The inbox's fast path (issue 5): heads per account in arrival order with a bound, counts
+/// with a cutoff less the handled items, findings of several records; other organisations'
+/// items never counted.
+async fn inbox_heads_and_counts_follow_the_index(s: &dyn Store) {
+    let (o, a) = org(s, "alfa").await;
+    let (o2, a2) = org(s, "beta").await;
+    let anna = user(s, o.id, "anna@alfa.se").await;
+    let out = s
+        .capture(
+            o.id,
+            &[
+                item(a.id, "m90", Direction::Received, 90),
+                item(a.id, "m60", Direction::Received, 60),
+                item(a.id, "m30", Direction::Received, 30),
+                item(a.id, "m10", Direction::Received, 10),
+                item(a.id, "ours", Direction::Created, 20),
+            ],
+            "test",
+        )
+        .await
+        .unwrap();
+    s.capture(o2.id, &[item(a2.id, "x", Direction::Received, 100)], "test")
+        .await
+        .unwrap();
+    let ids = out.record_ids.clone();
+    s.change_handling(
+        o.id,
+        ids[1],
+        &change(HandlingState::NoAnswerNeeded, None, None),
+        &anna.actor(),
+    )
+    .await
+    .unwrap();
+    let heads = s.inbox_heads(o.id, &[(a.id, None)], 2).await.unwrap();
+    let got: Vec<RecordId> = heads.iter().map(|(r, _)| r.id).collect();
+    assert_eq!(
+        got,
+        vec![ids[0], ids[2]],
+        "oldest open first, handled left out"
+    );
+    let cutoff = Utc::now() - Duration::minutes(45);
+    let heads = s
+        .inbox_heads(o.id, &[(a.id, Some(cutoff)), (a2.id, None)], 10)
+        .await
+        .unwrap();
+    let got: Vec<RecordId> = heads.iter().map(|(r, _)| r.id).collect();
+    assert_eq!(
+        got,
+        vec![ids[0]],
+        "before the bound; another organisation's account gives nothing"
+    );
+    let counts = s
+        .inbox_open_counts(o.id, &[(a.id, cutoff), (a2.id, cutoff)])
+        .await
+        .unwrap();
+    assert_eq!(counts, vec![(a.id, 3, 1), (a2.id, 0, 0)]);
+    assert!(s.records_high_water().await.unwrap() >= ids[4].0);
+    let findings = s.records_findings(o.id, &ids).await.unwrap();
+    assert!(findings.iter().all(|f| ids.contains(&f.record_id)));
+}
+
+/// Registers can be closed (then take no new cases), the default cannot; the registrar's
+/// address is checked and kept per organisation; the next number skips numbers typed by hand.
+async fn registers_close_and_registrar_address(s: &dyn Store) {
+    let (o, _) = org(s, "alfa").await;
+    let (o2, _) = org(s, "beta").await;
+    s.add_diary_register(o.id, "bun", "Barn- och utbildning", "test")
+        .await
+        .unwrap();
+    let list = s.diary_registers(o.id).await.unwrap();
+    assert_eq!(
+        list.iter()
+            .map(|r| (r.code.as_str(), r.default))
+            .collect::<Vec<_>>(),
+        vec![("KS", true), ("BUN", false)]
+    );
+    assert!(matches!(
+        s.close_diary_register(o.id, "KS", "test").await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        s.close_diary_register(o2.id, "BUN", "test").await,
+        Err(StoreError::NotFound { .. })
+    ));
+    let closed = s.close_diary_register(o.id, "bun", "test").await.unwrap();
+    assert!(closed.closed_at.is_some() && closed.closed_by.as_deref() == Some("test"));
+    assert!(!s.diary_settings(o.id).await.unwrap().has_register("BUN"));
+    assert!(matches!(
+        s.close_diary_register(o.id, "BUN", "test").await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(
+        s.add_diary_register(o.id, "BUN", "Igen", "test")
+            .await
+            .is_err()
+    );
+    assert_eq!(s.registrar_email(o.id).await.unwrap(), None);
+    assert!(
+        s.set_registrar_email(o.id, Some("a, b@x.se"), "test")
+            .await
+            .is_err()
+    );
+    s.set_registrar_email(o.id, Some(" Reg@Alfa.se "), "test")
+        .await
+        .unwrap();
+    assert_eq!(
+        s.registrar_email(o.id).await.unwrap().as_deref(),
+        Some("reg@alfa.se")
+    );
+    assert_eq!(s.registrar_email(o2.id).await.unwrap(), None);
+    s.set_registrar_email(o.id, None, "test").await.unwrap();
+    assert_eq!(s.registrar_email(o.id).await.unwrap(), None);
+    assert_eq!(s.diary_next_seq(o.id, "KS", 2026).await.unwrap(), 1);
 }

@@ -1,8 +1,10 @@
 //! The secret-information action end to end in Chromium (playwright-core): sign in, open the
 //! inbox and the item, run the checklist (evidence stored, the item hidden on the Facebook
-//! stand-in, the record under review, the registrar told), and axe-core on the action pages and
-//! the automatic-hiding page in both languages: no serious or critical violations.
-use insyn_app::{App, AppConfig, S3Settings, SearchBackend};
+//! stand-in, the record under review, registered in the diary and the registrar told by e-mail
+//! through a local SMTP server, aiosmtpd, with no secret text), the diary entry seen on
+//! `/personal/diarium`, and axe-core on every staff page in both languages: no serious or
+//! critical violations.
+use insyn_app::{App, AppConfig, S3Settings, SearchBackend, SmtpSettings, SmtpTls};
 use insyn_domain::*;
 use insyn_fakes::graph::GraphFake;
 use insyn_web::StaffConfig;
@@ -27,6 +29,9 @@ async fn secret_information_action_in_chromium() {
         );
         return;
     }
+    let Some(sink) = insyn_testkit::smtp::start("staff_actions_browser") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let app = App::open(AppConfig {
         database_url: format!("sqlite:{}", dir.path().join("insyn.db").display()),
@@ -36,6 +41,20 @@ async fn secret_information_action_in_chromium() {
         search_dir: dir.path().join("search"),
     })
     .await
+    .unwrap()
+    // as `insyn serve` wires it: the diary and the outbox, sent through [smtp]
+    .with_case_desk(std::sync::Arc::new(
+        insyn_app::case_desk::DiaryCaseDesk::default(),
+    ))
+    .with_smtp(&SmtpSettings {
+        host: "127.0.0.1".into(),
+        port: sink.port,
+        tls: SmtpTls::None,
+        from: "Insyn <noreply@alfa.test>".into(),
+        user: None,
+        password: None,
+        timeout_secs: 5,
+    })
     .unwrap();
     let o = app
         .create_organisation(
@@ -86,7 +105,7 @@ async fn secret_information_action_in_chromium() {
             email: "red@alfa.se".into(),
             name: "Rut Redaktör".into(),
             function: "redaktör".into(),
-            roles: vec![Role::Editor],
+            roles: vec![Role::Editor, Role::Registrar, Role::Administrator],
             accounts: vec![AccountGrant {
                 account_id: a.id,
                 access: AccountAccess::Answer,
@@ -107,7 +126,16 @@ async fn secret_information_action_in_chromium() {
         ("77", "Eva Ek"),
         "Min dotter bor på Hagagatan 22 lgh 1102 och får ingen hemtjänst trots beslut",
     );
+    // a second item: its record page shows the registration form (for axe)
+    let other = fake.comment(
+        &post,
+        ("78", "Olle Ek"),
+        "När öppnar förskolan efter sommaren?",
+    );
     app.capture_account(o.id, a.id, "capture").await.unwrap();
+    app.set_registrar_email(o.id, Some("registrator@alfa.se"), "t")
+        .await
+        .unwrap();
     let record = app
         .store
         .find_record(o.id, a.id, &pid)
@@ -115,6 +143,20 @@ async fn secret_information_action_in_chromium() {
         .unwrap()
         .unwrap();
 
+    let other = app
+        .store
+        .find_record(o.id, a.id, &other)
+        .await
+        .unwrap()
+        .unwrap();
+    // the e-mail sender as `insyn serve` runs it (every 5 s there; faster here)
+    let mailing = app.clone();
+    let sender = tokio::spawn(async move {
+        loop {
+            let _ = mailing.send_due_mail(chrono::Utc::now()).await;
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let router = insyn_web::router_full(app.clone(), StaffConfig::default(), None);
@@ -126,11 +168,34 @@ async fn secret_information_action_in_chromium() {
         .await
         .unwrap();
     });
-    let pages = serde_json::json!([
-        format!("/personal/poster/{}/atgard/criminal", record.id),
-        format!("/personal/poster/{}/atgard/case", record.id),
+    // every staff page (the secret action's page is checked in the flow, in Swedish)
+    let mut pages = vec![
+        "/personal".to_string(),
+        "/personal/inkorg".to_string(),
+        format!("/personal/poster/{}", record.id),
+        // the registration form is on an unregistered record's page
+        format!("/personal/poster/{}", other.id),
+    ];
+    for kind in [
+        "secret",
+        "criminal",
+        "offensive_person",
+        "off_topic",
+        "case",
+    ] {
+        pages.push(format!("/personal/poster/{}/atgard/{kind}", record.id));
+    }
+    pages.extend([
         format!("/personal/konton/{}/autodolj", a.id),
+        "/personal/anvandare".to_string(),
+        "/personal/begaran".to_string(),
+        "/personal/diarium".to_string(),
+        "/personal/diarium/CASE".to_string(),
+        "/personal/diarieserier".to_string(),
+        "/personal/kalender".to_string(),
     ]);
+    let page_count = pages.len();
+    let pages = serde_json::json!(pages);
     let home = tempfile::tempdir().unwrap();
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -151,6 +216,7 @@ async fn secret_information_action_in_chromium() {
         .await
         .expect("node runs");
     server.abort();
+    sender.abort();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
@@ -181,10 +247,71 @@ async fn secret_information_action_in_chromium() {
             .classification,
         Classification::UnderReview
     );
-    // axe: no serious or critical violations on the action pages and the auto-hide page
+    // registered in the diary as a new case, seen by the registrar on /personal/diarium
+    let number = app
+        .diary_number(o.id, record.id)
+        .await
+        .unwrap()
+        .expect("the secret action registered the record");
+    let case_number = number.rsplit_once('-').unwrap().0.to_string();
+    let listed: Vec<&str> = flow["diary_numbers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        listed.contains(&case_number.as_str()),
+        "{listed:?} lacks {case_number}"
+    );
+    assert!(
+        flow["registrar_done"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(&number),
+        "{flow}"
+    );
+    // the registrar's e-mail arrived: the number in the subject, no secret text in it
+    let mut arrived = Vec::new();
+    for _ in 0..100 {
+        arrived = serde_json::from_str::<Vec<Value>>(&sink.parsed_json()).unwrap();
+        if !arrived.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(arrived.len(), 1, "{arrived:?}");
+    let mail = &arrived[0];
+    assert_eq!(mail["to"], "registrator@alfa.se", "{mail}");
+    assert!(
+        mail["subject"].as_str().unwrap().contains(&number),
+        "{mail}"
+    );
+    let body = mail["body"].as_str().unwrap();
+    assert!(
+        body.contains(&number) && body.contains(&format!("/personal/poster/{}", record.id)),
+        "{body}"
+    );
+    assert!(body.contains("Rut, redaktör"), "who did it: {body}");
+    for secret in [
+        "Hagagatan",
+        "1102",
+        "hemtjänst",
+        "dotter",
+        "Eva Ek",
+        "socialtjänsten",
+    ] {
+        assert!(
+            !body.contains(secret) && !mail["subject"].as_str().unwrap().contains(secret),
+            "'{secret}' leaked: {mail}"
+        );
+    }
+    assert!(mail["attachments"].as_array().unwrap().is_empty(), "{mail}");
+    // axe: no serious or critical violations on any staff page, in both languages
     let axe = out["axe"].as_array().unwrap();
-    assert_eq!(axe.len(), 2 + 6, "{axe:?}");
+    assert_eq!(axe.len(), 2 + 2 * page_count, "{axe:?}");
     for page in axe {
+        assert_eq!(page["status"], 200, "{}", page["url"]);
         let bad: Vec<&Value> = page["violations"]
             .as_array()
             .unwrap()

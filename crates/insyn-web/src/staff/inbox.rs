@@ -114,7 +114,7 @@ pub struct InboxQuery {
     sida: String,
 }
 
-const CATEGORIES: [&str; 15] = [
+pub(crate) const CATEGORIES: [&str; 15] = [
     "personnummer",
     "phone",
     "email",
@@ -153,6 +153,7 @@ fn parse_filter(q: &InboxQuery) -> Result<InboxFilter, AppError> {
         overdue_only: !q.forsenade.is_empty(),
         assignee: None,
         page: id("sida", &q.sida)?.unwrap_or(1).max(1) as usize,
+        after: None,
     })
 }
 

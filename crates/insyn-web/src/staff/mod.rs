@@ -12,10 +12,12 @@ pub(crate) mod csrf;
 mod diary;
 pub mod i18n;
 mod inbox;
+mod inbox_api;
 mod oidc;
 pub(crate) mod pages;
 mod release;
 mod session_store;
+mod settings;
 mod user;
 
 pub use csrf::CSRF_FIELD;
@@ -152,6 +154,30 @@ pub fn routes(state: AppState, config: Arc<StaffConfig>) -> Router {
             "/personal/diarium/{id}/handlingar/{n}/kopia.pdf",
             get(diary::document_pdf),
         )
+        // registers, number format, registrar's address; extra days off (issue 5)
+        .route(
+            "/personal/diarieserier",
+            get(settings::registers).post(settings::add_register),
+        )
+        .route("/personal/diarieserier/format", post(settings::set_format))
+        .route(
+            "/personal/diarieserier/registrator",
+            post(settings::set_registrar),
+        )
+        .route(
+            "/personal/diarieserier/{code}/avsluta",
+            post(settings::close_register),
+        )
+        .route(
+            "/personal/kalender",
+            get(settings::calendar).post(settings::add_day),
+        )
+        .route(
+            "/personal/kalender/{date}/ta-bort",
+            post(settings::remove_day),
+        )
+        // the inbox as JSON for the signed-in user (the API's bearer tokens too)
+        .route("/api/v1/inbox", get(inbox_api::inbox))
         .route("/auth/oidc/{org}/start", get(oidc::start))
         .route("/auth/oidc/callback", get(oidc::callback))
         .with_state(StaffState { app: state, config })

@@ -291,8 +291,9 @@ fn excerpt(text: &str) -> String {
     s
 }
 
+/// A time as staff read it: Europe/Stockholm, summer time included ("2026-07-01 14:00").
 pub(crate) fn local_time(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
+    super::diary::stockholm(t)
 }
 
 pub async fn home(State(state): State<StaffState>, cu: CurrentUser) -> Response {

@@ -1,7 +1,8 @@
 // The secret-information action in a real browser (issue 5 item 4): Debian's Chromium driven by
 // playwright-core, WCAG checks by axe-core. Run by tests/staff_actions_browser.rs with BASE,
 // NODE_MODULES, ORG, EMAIL, PASSWORD, AUTHOR (the item's author in the inbox) and AXE_PAGES (JSON
-// list of staff paths to check after the flow). Prints one JSON object on stdout.
+// list of staff paths to check after the flow; /personal/diarium/CASE stands for the first case
+// listed on /personal/diarium). Prints one JSON object on stdout.
 import { createRequire } from 'node:module';
 
 const require = createRequire(process.env.NODE_MODULES.replace(/\/?$/, '/'));
@@ -15,10 +16,10 @@ const browser = await chromium.launch({
          '--disable-component-update', '--no-first-run', '--disable-dev-shm-usage'],
 });
 const out = { flow: {}, axe: [] };
-const axe = async (page) => {
+const axe = async (page, status = 200) => {
   const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
   out.axe.push({
-    url: page.url(), htmlLang: await page.getAttribute('html', 'lang'),
+    url: page.url(), status, htmlLang: await page.getAttribute('html', 'lang'),
     violations: r.violations.map(v => ({ id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5) })),
   });
 };
@@ -55,14 +56,21 @@ try {
   out.flow.done = await p.locator('text=✓ Klart').count();
   out.flow.hidden_notice = await p.locator('text=Inlägget är dolt på plattformen').count();
   out.flow.evidence_links = await p.locator('a', { hasText: 'PNG' }).count();
+  out.flow.registrar_done = await p.textContent('#steg-registrar_note');
   await axe(p);
   // the evidence PNG opens
   const png = await ctx.request.get(await p.locator('a', { hasText: 'PNG' }).first().getAttribute('href', {}).then(h => BASE + h));
   out.flow.png_type = png.headers()['content-type'];
-  for (const path of JSON.parse(process.env.AXE_PAGES)) {
+  // the diary entry, as the registrar sees it
+  await p.goto(`${BASE}/personal/diarium?lang=sv`);
+  const cases = p.locator('table tbody tr td:first-child a');
+  out.flow.diary_numbers = await cases.allTextContents();
+  const caseHref = (await cases.count()) > 0 ? await cases.first().getAttribute('href') : '/personal/diarium/0';
+  for (const listed of JSON.parse(process.env.AXE_PAGES)) {
+    const path = listed.replace('/personal/diarium/CASE', caseHref);
     for (const lang of ['sv', 'en']) {
-      await p.goto(BASE + path + (path.includes('?') ? '&' : '?') + 'lang=' + lang);
-      await axe(p);
+      const resp = await p.goto(BASE + path + (path.includes('?') ? '&' : '?') + 'lang=' + lang);
+      await axe(p, resp.status());
     }
   }
 } catch (e) {

@@ -2,8 +2,10 @@
 //! line.
 mod account;
 mod backup;
+mod calendar;
 mod capture;
 mod demo;
+mod diary;
 mod dispose;
 mod export;
 mod import;
@@ -90,6 +92,12 @@ enum Command {
     /// Staff users (sign-in to the staff web).
     #[command(subcommand)]
     User(user::UserCommand),
+    /// The diary: registers, the number format and the registrar's address.
+    #[command(subcommand)]
+    Diary(diary::DiaryCommand),
+    /// The working-time calendar: the organisation's extra days off.
+    #[command(subcommand)]
+    Calendar(calendar::CalendarCommand),
     /// Configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -220,6 +228,8 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Token(c) => org::token(&cx, c).await,
         Command::Account(c) => account::run(&cx, c).await,
         Command::User(c) => user::run(&cx, c).await,
+        Command::Diary(c) => diary::run(&cx, c).await,
+        Command::Calendar(c) => calendar::run(&cx, c).await,
         Command::Config(ConfigCommand::Example) => {
             print!("{}", crate::config::EXAMPLE);
             Ok(ExitCode::SUCCESS)
