@@ -14,6 +14,7 @@ pub mod disposal;
 mod error;
 pub mod evidence;
 mod export;
+pub mod followup;
 mod import;
 pub mod inbox;
 pub mod mail;

@@ -3378,6 +3378,33 @@ async fn inbox_heads(
                 Ok(out)
             }
 
+            async fn answer_times(&self, org: OrgId, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<AnswerTime>> {
+                type Row = (i64, i64, DateTime<Utc>, Option<String>, Option<DateTime<Utc>>);
+                let rows: Vec<Row> = sqlx::query_as(
+                    "SELECT r.id, r.account_id, r.available_at, h.state, a.available_at FROM records r \
+                     LEFT JOIN record_handling h ON h.record_id = r.id \
+                     LEFT JOIN records a ON a.id = h.answer_id \
+                     WHERE r.org_id = $1 AND r.direction = 'received' AND r.kind <> 'profile' \
+                     AND r.available_at >= $2 AND r.available_at < $3 ORDER BY r.available_at, r.id",
+                )
+                .bind(org.0)
+                .bind(to_stored_precision(from))
+                .bind(to_stored_precision(to))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|(id, account, at, state, answered)| {
+                        Ok(AnswerTime {
+                            record_id: RecordId(id),
+                            account_id: AccountId(account),
+                            available_at: at,
+                            state: state.as_deref().map(HandlingState::parse).transpose()?,
+                            answered_at: answered,
+                        })
+                    })
+                    .collect()
+            }
+
             async fn records_high_water(&self) -> Result<i64> {
                 let (max,): (Option<i64>,) = sqlx::query_as("SELECT MAX(id) FROM records").fetch_one(&self.pool).await?;
                 Ok(max.unwrap_or(0))

@@ -752,6 +752,15 @@ pub trait Store: Send + Sync + 'static {
     /// The findings of several records of the organisation (every version), by record, then as
     /// [`Store::record_findings`] orders them.
     async fn records_findings(&self, org: OrgId, ids: &[RecordId]) -> Result<Vec<Finding>>;
+    /// Received records of the organisation that became available in `[from, to)`, with their
+    /// handling state and, when answered, when the answer became available: what the
+    /// response-time follow-up (uppföljning) counts. Oldest first.
+    async fn answer_times(
+        &self,
+        org: OrgId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<AnswerTime>>;
 }
 
 /// Opens the store named by a URL: `sqlite:PATH` (created if missing) or `postgres://...`.

@@ -144,3 +144,15 @@ pub struct NewDelivery {
     /// Extra JSON detail for the audit entry (time-stamps, commons-ip verdict).
     pub detail: serde_json::Value,
 }
+
+/// A received record as the response-time follow-up sees it ([`crate::Store::answer_times`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerTime {
+    pub record_id: RecordId,
+    pub account_id: AccountId,
+    pub available_at: DateTime<Utc>,
+    /// `None`: nobody has touched it (new).
+    pub state: Option<insyn_domain::HandlingState>,
+    /// When the answer (an upprättad record) became available.
+    pub answered_at: Option<DateTime<Utc>>,
+}

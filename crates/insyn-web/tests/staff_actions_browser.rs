@@ -193,6 +193,7 @@ async fn secret_information_action_in_chromium() {
         "/personal/diarium/CASE".to_string(),
         "/personal/diarieserier".to_string(),
         "/personal/kalender".to_string(),
+        "/personal/uppfoljning?fran=2026-01-01".to_string(),
     ]);
     let page_count = pages.len();
     let pages = serde_json::json!(pages);

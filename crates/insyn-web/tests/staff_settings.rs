@@ -681,3 +681,105 @@ async fn staff_pages_show_stockholm_time() {
     let page = b.get(&format!("/personal/poster/{}", w.rec_july)).await;
     assert!(page.body.contains("2026-07-01 14:00"), "{}", page.body);
 }
+
+#[tokio::test]
+async fn follow_up_counts_answers_in_working_hours_per_account_and_as_csv() {
+    let w = world().await;
+    // a new item on account 1, answered at once (in time); the July item answered months late;
+    // the June item on account 2 left open past its deadline
+    let now_id = w
+        .app
+        .store
+        .capture(
+            w.a.id,
+            &[item(w.acc1.id, "c-nu", Utc::now(), "Ny fråga om badhuset")],
+            "test",
+        )
+        .await
+        .unwrap()
+        .record_ids[0];
+    let mut b = Browser::new(&w.router);
+    b.sign_in("alfa", "komm@alfa.se", PASSWORD).await;
+    let mut ed = Browser::new(&w.router);
+    ed.sign_in("alfa", "red@alfa.se", PASSWORD).await;
+    let csrf = ed.get("/personal/inkorg").await.csrf();
+    for id in [now_id, w.rec_july] {
+        let r = ed
+            .post(
+                &format!("/personal/poster/{id}/svar"),
+                &[("csrf", &csrf), ("text", "Hej! Vi återkommer med svar.")],
+                &[],
+            )
+            .await;
+        assert!(
+            r.status.is_success() || r.status.is_redirection(),
+            "{}",
+            r.body
+        );
+    }
+    let today = insyn_calendar::local_date(Utc::now());
+    let path = format!("/personal/uppfoljning?fran=2026-06-01&till={today}");
+    let page = b.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let row = |body: &str, name: &str| -> String {
+        let at = body
+            .find(&format!("<th scope=\"row\">{name}"))
+            .unwrap_or_else(|| panic!("no row {name}: {body}"));
+        body[at..body[at..].find("</tr>").unwrap() + at].to_string()
+    };
+    // account 1: 2 received, 2 answered, 1 in time, 50 %
+    let r1 = row(&page.body, "alfa-konto1 (Facebook)");
+    assert!(
+        r1.contains("<td>8</td><td>2</td><td>2</td><td>1</td><td>0</td>"),
+        "{r1}"
+    );
+    assert!(r1.contains("50 %"), "{r1}");
+    // account 2: the June item open and late, 0 %
+    let r2 = row(&page.body, "alfa-konto2 (Facebook)");
+    assert!(
+        r2.contains("<td>8</td><td>1</td><td>0</td><td>0</td><td>1</td>"),
+        "{r2}"
+    );
+    assert!(r2.contains("0 %"), "{r2}");
+    // the unit and the total: 1 in time of 2 answered + 1 late
+    assert!(row(&page.body, "Kommunikation").contains("33 %"));
+    assert!(row(&page.body, "Alla konton").contains("33 %"));
+    assert!(page.body.contains("<svg class=\"chart\" role=\"img\""));
+    assert!(!page.body.contains("beta-konto"), "another organisation");
+
+    // the editor sees only the account they were given
+    let mine = ed.get(&path).await;
+    assert!(mine.body.contains("alfa-konto1"));
+    assert!(!mine.body.contains("alfa-konto2"), "{}", mine.body);
+
+    // CSV: a BOM, a header, one line per account and unit and the total
+    let csv = b
+        .get(&format!(
+            "/personal/uppfoljning.csv?fran=2026-06-01&till={today}"
+        ))
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let text = csv.body.trim_start_matches('\u{feff}');
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with("nivå;namn;inkomna;besvarade"),
+        "{text}"
+    );
+    assert_eq!(lines.len(), 1 + 2 + 1 + 1, "{text}");
+    assert!(
+        lines[1].starts_with("konto;\"alfa-konto1 (Facebook)\";2;2;1;0;0;0;"),
+        "{text}"
+    );
+
+    // bad input: a date that is not one, a period backwards
+    let bad = b.get("/personal/uppfoljning?fran=igår").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("inget datum"), "{}", bad.body);
+    let back = b
+        .get("/personal/uppfoljning.csv?fran=2026-07-01&till=2026-06-01")
+        .await;
+    assert_eq!(back.status, StatusCode::BAD_REQUEST);
+    // signed out: no figures
+    let anon = Browser::new(&w.router).get(&path).await;
+    assert!(!anon.body.contains("alfa-konto1"));
+}

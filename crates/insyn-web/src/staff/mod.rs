@@ -10,6 +10,7 @@
 mod actions;
 pub(crate) mod csrf;
 mod diary;
+mod followup;
 pub mod i18n;
 mod inbox;
 mod inbox_api;
@@ -95,6 +96,8 @@ pub fn routes(state: AppState, config: Arc<StaffConfig>) -> Router {
         .route("/personal", get(pages::home))
         .route("/personal/poster/{id}", get(pages::record))
         .route("/personal/inkorg", get(inbox::inbox))
+        .route("/personal/uppfoljning", get(followup::page))
+        .route("/personal/uppfoljning.csv", get(followup::csv))
         .route(
             "/personal/poster/{id}/hantering",
             post(inbox::change_handling),

@@ -22,9 +22,12 @@ pub async fn run(cx: &Context, args: Args) -> CliResult {
     let smtp = cx.config.smtp()?;
     // the case action registers in the diary and forwards through the e-mail outbox
     // every organisation's own screening rules, checked before anything starts
-    let mut app = cx.open_screening().await?.with_case_desk(std::sync::Arc::new(
-        insyn_app::case_desk::DiaryCaseDesk::new(staff.public_url.clone()),
-    ));
+    let mut app = cx
+        .open_screening()
+        .await?
+        .with_case_desk(std::sync::Arc::new(
+            insyn_app::case_desk::DiaryCaseDesk::new(staff.public_url.clone()),
+        ));
     if let Some(meta) = meta_webhook {
         app = app.with_meta_webhook(meta);
     }
