@@ -19,6 +19,7 @@ suite!(
     auto_hide_settings_round_trip_and_are_scoped,
     inbox_heads_and_counts_follow_the_index,
     registers_close_and_registrar_address,
+    answer_times_pair_items_with_their_answers,
 );
 
 async fn org(s: &dyn Store, slug: &str) -> (Organisation, Account) {
@@ -620,4 +621,64 @@ async fn registers_close_and_registrar_address(s: &dyn Store) {
     s.set_registrar_email(o.id, None, "test").await.unwrap();
     assert_eq!(s.registrar_email(o.id).await.unwrap(), None);
     assert_eq!(s.diary_next_seq(o.id, "KS", 2026).await.unwrap(), 1);
+}
+
+async fn answer_times_pair_items_with_their_answers(s: &dyn Store) {
+    let (o, a) = org(s, "alfa").await;
+    let (o2, b) = org(s, "beta").await;
+    let anna = user(s, o.id, "anna@alfa.se").await;
+    let out = s
+        .capture(
+            o.id,
+            &[
+                item(a.id, "c1", Direction::Received, 300),
+                item(a.id, "c2", Direction::Received, 200),
+                item(a.id, "c3", Direction::Received, 100),
+                item(a.id, "r1", Direction::Created, 50),
+                item(a.id, "old", Direction::Received, 60 * 24 * 40),
+            ],
+            "test",
+        )
+        .await
+        .unwrap();
+    let ids = out.record_ids;
+    s.capture(o2.id, &[item(b.id, "x", Direction::Received, 100)], "test")
+        .await
+        .unwrap();
+    s.change_handling(
+        o.id,
+        ids[0],
+        &change(HandlingState::Answered, None, Some(ids[3])),
+        &anna.email,
+    )
+    .await
+    .unwrap();
+    s.change_handling(
+        o.id,
+        ids[1],
+        &change(HandlingState::NoAnswerNeeded, None, None),
+        &anna.email,
+    )
+    .await
+    .unwrap();
+    let from = Utc::now() - Duration::days(1);
+    let t = s.answer_times(o.id, from, Utc::now()).await.unwrap();
+    // the three received items of the day, oldest first; not the answer, not the old one, not beta's
+    assert_eq!(
+        t.iter().map(|x| x.record_id).collect::<Vec<_>>(),
+        ids[..3].to_vec()
+    );
+    assert_eq!(t[0].state, Some(HandlingState::Answered));
+    let answered = t[0].answered_at.unwrap();
+    assert!(
+        (answered - (Utc::now() - Duration::minutes(50)))
+            .num_seconds()
+            .abs()
+            < 60
+    );
+    assert_eq!(t[1].state, Some(HandlingState::NoAnswerNeeded));
+    assert_eq!(t[1].answered_at, None);
+    assert!(t[2].answered_at.is_none() && t[2].state.is_none_or(|st| st == HandlingState::New));
+    assert!(t.iter().all(|x| x.account_id == a.id));
+    assert!(s.answer_times(o.id, from, from).await.unwrap().is_empty());
 }
