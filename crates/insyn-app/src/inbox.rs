@@ -10,6 +10,7 @@ use insyn_calendar::CalendarRules;
 use insyn_domain::staff as rules;
 use insyn_domain::*;
 use serde::Serialize;
+use std::sync::Arc;
 
 /// Items read per page of the inbox.
 pub const PAGE_SIZE: usize = 25;
@@ -74,19 +75,44 @@ fn overdue_cutoff(
     Some(hi)
 }
 
-/// How long the inbox's counts (open and overdue items per account) are reused: they are read
-/// from the index, which costs more than the page itself, and under load many requests ask at
-/// once. New records, and handling changes, answers and calendar changes in this process, drop
-/// them at once; a handling change made by another process shows in the counts within this
-/// time (the items themselves at once).
+/// How many heads per account to read for a page that needs `want`: a few pages ahead, so that
+/// paging on does not read again at once.
+fn read_for(want: i64) -> i64 {
+    want.max((PAGE_SIZE * 4) as i64)
+}
+
+/// Each account's overdue cutoff ([`overdue_cutoff`]); `None` when one has no working time.
+fn overdue_cutoffs(
+    accounts: &[Account],
+    calendar: &CalendarRules,
+    now: DateTime<Utc>,
+) -> Option<Vec<(AccountId, DateTime<Utc>)>> {
+    accounts
+        .iter()
+        .map(|a| overdue_cutoff(a, calendar, now).map(|c| (a.id, c)))
+        .collect()
+}
+
+/// How long the inbox's counts (open and overdue items per account) and its ordered heads are
+/// reused: they are read from the index, which costs more than the page itself, and under load
+/// many requests ask at once. They are read again at once when the organisation's audit chain
+/// moves (a record captured, a handling change or answer, an account or calendar change, in any
+/// process: see [`crate::kept`]); the time limit is for the clock (which items are overdue).
 pub const COUNTS_FOR: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// Counts per (organisation, accounts): when read, the highest record id then, and (account,
-/// open, overdue).
-pub(crate) type CountsCache = std::collections::HashMap<
-    (OrgId, Vec<AccountId>),
-    (std::time::Instant, i64, Vec<(AccountId, i64, i64)>),
->;
+/// The counts are kept per organisation and set of accounts.
+pub(crate) type CountsKey = (OrgId, Vec<AccountId>);
+/// (account, open, overdue); `None` when an account's calendar has no working time.
+pub(crate) type Counts = Option<Vec<(AccountId, i64, i64)>>;
+/// The heads are kept per organisation, set of accounts and "overdue only".
+pub(crate) type HeadsKey = (OrgId, Vec<AccountId>, bool);
+
+/// The first `want` open items of each account, in deadline order, without their records.
+#[derive(Debug, Clone)]
+pub(crate) struct KeptHeads {
+    want: i64,
+    lines: Vec<(DateTime<Utc>, insyn_store::InboxHead)>,
+}
 
 /// What the inbox shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -283,16 +309,34 @@ impl App {
         filter: &InboxFilter,
         now: DateTime<Utc>,
     ) -> Result<InboxPage> {
+        let view = self.org_view(user.org_id).await?;
+        self.inbox_in(&view, user, filter, now).await
+    }
+
+    /// [`App::inbox`] with the organisation's view already read (a page that also lists the
+    /// accounts, units and staff reads it once).
+    pub async fn inbox_in(
+        &self,
+        view: &crate::org_view::OrgView,
+        user: &StaffUser,
+        filter: &InboxFilter,
+        now: DateTime<Utc>,
+    ) -> Result<InboxPage> {
         let org = user.org_id;
-        let calendar = self.calendar_rules(org).await?;
-        let accounts: Vec<Account> = self
-            .store
-            .list_accounts(org)
-            .await?
-            .into_iter()
+        if view.org != org {
+            return Err(AppError::Internal(format!(
+                "the inbox of organisation {org} asked with the view of {}",
+                view.org
+            )));
+        }
+        let calendar = &view.calendar;
+        let accounts: Vec<Account> = view
+            .accounts
+            .iter()
             .filter(|a| rules::can_see_account(user, org, a.id))
             .filter(|a| filter.account.is_none_or(|id| id == a.id))
             .filter(|a| filter.unit.is_none_or(|u| u == a.unit_id))
+            .cloned()
             .collect();
         // the usual view (every open item, or the overdue ones) is read account by account
         // from the index; filters on state, findings, assignee or a cursor read it all
@@ -305,7 +349,7 @@ impl App {
                 .all(|a| rules::can_read_record(user, org, a.id, Classification::Secret));
         if fast
             && let Some(page) = self
-                .inbox_fast(org, filter, &accounts, &calendar, now)
+                .inbox_fast(org, view.mark, filter, &accounts, calendar, now)
                 .await?
         {
             return Ok(page);
@@ -333,7 +377,7 @@ impl App {
             let Some(account) = accounts.iter().find(|a| a.id == record.account_id) else {
                 continue;
             };
-            let due = due_at(record.available_at, account, &calendar)?;
+            let due = due_at(record.available_at, account, calendar)?;
             let open = handling.state.is_open();
             let overdue = open && due < now;
             if filter.overdue_only && !overdue {
@@ -402,42 +446,36 @@ impl App {
 
     /// The inbox without reading every open item: deadlines grow with the arrival time within
     /// an account, so the first `page × 25` open items of each account (oldest first, from the
-    /// index) hold the page, and the counts come from the index with each account's overdue
-    /// cutoff. `None` when an account's calendar has no working time (the full read says why).
+    /// index, without the records) hold the page, and the counts come from the index with each
+    /// account's overdue cutoff. Both are kept a moment ([`COUNTS_FOR`]) while the
+    /// organisation's change mark stands; only the page's own records and findings are read on
+    /// every request. `None` when an account's calendar has no working time (the full read says
+    /// why).
     async fn inbox_fast(
         &self,
         org: OrgId,
+        mark: i64,
         filter: &InboxFilter,
         accounts: &[Account],
         calendar: &CalendarRules,
         now: DateTime<Utc>,
     ) -> Result<Option<InboxPage>> {
-        let mut cutoffs = Vec::with_capacity(accounts.len());
-        for a in accounts {
-            match overdue_cutoff(a, calendar, now) {
-                Some(c) => cutoffs.push((a.id, c)),
-                None => return Ok(None),
-            }
-        }
-        let key = (org, accounts.iter().map(|a| a.id).collect::<Vec<_>>());
-        let high = self.store.records_high_water().await?;
-        let cached = self
+        let ids: Vec<AccountId> = accounts.iter().map(|a| a.id).collect();
+        let counts_key = (org, ids.clone());
+        let heads_key = (org, ids, filter.overdue_only);
+        let Some(counts) = self
             .inbox_counts
-            .lock()
-            .ok()
-            .and_then(|c| c.get(&key).cloned())
-            .filter(|(at, h, _)| at.elapsed() < COUNTS_FOR && *h == high)
-            .map(|(_, _, counts)| counts);
-        let counts = match cached {
-            Some(c) => c,
-            None => {
-                let c = self.store.inbox_open_counts(org, &cutoffs).await?;
-                if let Ok(mut cache) = self.inbox_counts.lock() {
-                    cache.retain(|_, (at, _, _)| at.elapsed() < COUNTS_FOR);
-                    cache.insert(key, (std::time::Instant::now(), high, c.clone()));
+            .get_or_load(counts_key, mark, async {
+                match overdue_cutoffs(accounts, calendar, now) {
+                    Some(c) => Ok(Some(self.store.inbox_open_counts(org, &c).await?)),
+                    None => Ok::<_, AppError>(None),
                 }
-                c
-            }
+            })
+            .await?
+            .as_ref()
+            .clone()
+        else {
+            return Ok(None);
         };
         let open: i64 = counts.iter().map(|c| c.1).sum();
         let overdue = counts.iter().map(|c| c.2).sum::<i64>().max(0) as usize;
@@ -449,53 +487,81 @@ impl App {
         let pages = total.min(MAX_ITEMS as usize).div_ceil(PAGE_SIZE).max(1);
         let page = filter.page.clamp(1, pages);
         let want = (page * PAGE_SIZE) as i64;
-        let today = insyn_calendar::local_date(now);
-        let bounds: Vec<(AccountId, Option<DateTime<Utc>>)> = cutoffs
+        let kept = |h: &Option<Arc<KeptHeads>>| h.as_ref().filter(|h| h.want >= want).cloned();
+        let heads = match kept(&self.inbox_heads.get(&heads_key, mark)) {
+            Some(h) => h,
+            None => {
+                let _turn = self.inbox_heads.loading_turn().await;
+                match kept(&self.inbox_heads.get(&heads_key, mark)) {
+                    Some(h) => h,
+                    None => {
+                        let Some(cutoffs) = overdue_cutoffs(accounts, calendar, now) else {
+                            return Ok(None);
+                        };
+                        let lines = self
+                            .read_heads(
+                                org,
+                                accounts,
+                                calendar,
+                                &cutoffs,
+                                filter.overdue_only,
+                                read_for(want),
+                            )
+                            .await?;
+                        self.inbox_heads.put(
+                            heads_key,
+                            mark,
+                            KeptHeads {
+                                want: read_for(want),
+                                lines,
+                            },
+                        )
+                    }
+                }
+            }
+        };
+        let chosen: Vec<&(DateTime<Utc>, insyn_store::InboxHead)> = heads
+            .lines
             .iter()
-            .map(|(a, c)| (*a, filter.overdue_only.then_some(*c)))
-            .collect();
-        let mut items = Vec::new();
-        for (record, handling) in self.store.inbox_heads(org, &bounds, want).await? {
-            let Some(a) = accounts.iter().find(|a| a.id == record.account_id) else {
-                continue;
-            };
-            let due = due_at(record.available_at, a, calendar)?;
-            let overdue = due < now;
-            items.push(InboxItem {
-                due_today: !overdue && insyn_calendar::local_date(due) == today,
-                overdue,
-                due_at: due,
-                account_handle: a.handle.clone(),
-                platform: a.platform,
-                categories: Vec::new(),
-                findings: Vec::new(),
-                record,
-                handling,
-            });
-        }
-        items.sort_by(|a, b| {
-            a.due_at
-                .cmp(&b.due_at)
-                .then(a.record.available_at.cmp(&b.record.available_at))
-                .then(a.record.id.cmp(&b.record.id))
-        });
-        let mut items: Vec<InboxItem> = items
-            .into_iter()
             .skip((page - 1) * PAGE_SIZE)
             .take(PAGE_SIZE)
             .collect();
-        let ids: Vec<RecordId> = items.iter().map(|i| i.record.id).collect();
-        let mut findings = self.store.records_findings(org, &ids).await?;
-        for item in &mut items {
-            let (mine, rest): (Vec<Finding>, Vec<Finding>) = findings
-                .into_iter()
-                .partition(|f| f.record_id == item.record.id);
+        let ids: Vec<RecordId> = chosen.iter().map(|(_, h)| h.record_id).collect();
+        let (records, mut findings) = futures::try_join!(
+            async { Ok::<_, AppError>(self.store.get_records(org, &ids).await?) },
+            async { Ok::<_, AppError>(self.store.records_findings(org, &ids).await?) }
+        )?;
+        let mut records: std::collections::HashMap<RecordId, Record> =
+            records.into_iter().map(|r| (r.id, r)).collect();
+        let today = insyn_calendar::local_date(now);
+        let mut items = Vec::with_capacity(chosen.len());
+        for (due, head) in chosen {
+            // a record disposed of since the heads were read is left out
+            let Some(record) = records.remove(&head.record_id) else {
+                continue;
+            };
+            let Some(a) = accounts.iter().find(|a| a.id == head.account_id) else {
+                continue;
+            };
+            let (mine, rest): (Vec<Finding>, Vec<Finding>) =
+                findings.into_iter().partition(|f| f.record_id == record.id);
             findings = rest;
-            item.findings = mine
+            let mine: Vec<Finding> = mine
                 .into_iter()
-                .filter(|f| f.version == item.record.version)
+                .filter(|f| f.version == record.version)
                 .collect();
-            item.categories = categories_of(&item.findings);
+            let overdue = *due < now;
+            items.push(InboxItem {
+                due_today: !overdue && insyn_calendar::local_date(*due) == today,
+                overdue,
+                due_at: *due,
+                account_handle: a.handle.clone(),
+                platform: a.platform,
+                categories: categories_of(&mine),
+                findings: mine,
+                record,
+                handling: head.handling.clone(),
+            });
         }
         Ok(Some(InboxPage {
             items,
@@ -504,6 +570,36 @@ impl App {
             page,
             pages,
         }))
+    }
+
+    /// The first `read` open items of each account in deadline order (their heads, no records).
+    async fn read_heads(
+        &self,
+        org: OrgId,
+        accounts: &[Account],
+        calendar: &CalendarRules,
+        cutoffs: &[(AccountId, DateTime<Utc>)],
+        overdue_only: bool,
+        read: i64,
+    ) -> Result<Vec<(DateTime<Utc>, insyn_store::InboxHead)>> {
+        let bounds: Vec<(AccountId, Option<DateTime<Utc>>)> = cutoffs
+            .iter()
+            .map(|(a, c)| (*a, overdue_only.then_some(*c)))
+            .collect();
+        let mut lines = Vec::new();
+        for head in self.store.inbox_heads(org, &bounds, read).await? {
+            let Some(a) = accounts.iter().find(|a| a.id == head.account_id) else {
+                continue;
+            };
+            lines.push((due_at(head.available_at, a, calendar)?, head));
+        }
+        lines.sort_by(|(a_due, a), (b_due, b)| {
+            a_due
+                .cmp(b_due)
+                .then(a.available_at.cmp(&b.available_at))
+                .then(a.record_id.cmp(&b.record_id))
+        });
+        Ok(lines)
     }
 
     /// The screening findings on a record's current version.
@@ -603,9 +699,8 @@ impl App {
 
     /// Drops the inbox's kept counts (after a handling change or an answer).
     pub(crate) fn forget_inbox_counts(&self) {
-        if let Ok(mut c) = self.inbox_counts.lock() {
-            c.clear();
-        }
+        self.inbox_counts.clear();
+        self.inbox_heads.clear();
     }
 
     /// The publisher for an account, or why publishing is manual.

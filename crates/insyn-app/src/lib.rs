@@ -17,7 +17,9 @@ mod export;
 pub mod followup;
 mod import;
 pub mod inbox;
+mod kept;
 pub mod mail;
+pub mod org_view;
 mod payloads;
 pub mod portal;
 mod progress;
@@ -135,7 +137,11 @@ pub struct App {
     /// Who registers and forwards cases for the case action ([`App::with_case_desk`]).
     case_desk: Option<Arc<dyn actions::CaseDesk>>,
     /// The inbox's per-account counts, kept a moment ([`inbox::COUNTS_FOR`]).
-    inbox_counts: Arc<std::sync::Mutex<inbox::CountsCache>>,
+    inbox_counts: Arc<kept::Kept<inbox::CountsKey, inbox::Counts>>,
+    /// The inbox's ordered heads (deadline order, no records), kept as the counts are.
+    inbox_heads: Arc<kept::Kept<inbox::HeadsKey, inbox::KeptHeads>>,
+    /// Organisations' accounts, units, staff and calendars ([`App::org_view`]).
+    org_views: Arc<kept::Kept<OrgId, org_view::OrgView>>,
 }
 
 impl App {
@@ -157,7 +163,9 @@ impl App {
             meta_webhook: None,
             mailer: None,
             case_desk: None,
-            inbox_counts: Arc::default(),
+            inbox_counts: Arc::new(kept::Kept::new(inbox::COUNTS_FOR)),
+            inbox_heads: Arc::new(kept::Kept::new(inbox::COUNTS_FOR)),
+            org_views: Arc::new(kept::Kept::new(org_view::VIEW_FOR)),
         };
         // New outbox entries must sort after everything the index has applied (an index kept
         // from before a restore, or ids reused by an older schema).

@@ -3317,19 +3317,21 @@ async fn inbox_heads(
                 org: OrgId,
                 accounts: &[(AccountId, Option<DateTime<Utc>>)],
                 limit: i64,
-            ) -> Result<Vec<(Record, Handling)>> {
+            ) -> Result<Vec<InboxHead>> {
                 if limit <= 0 || accounts.is_empty() {
                     return Ok(Vec::new());
                 }
                 // one ordered, limited read per account on the records_inbox index (org,
-                // direction, account, available_at), joined into one statement
+                // direction, account, available_at), joined into one statement; only the
+                // columns the ordering needs travel back
                 let mut qb: QueryBuilder<$db> = QueryBuilder::new("");
                 for (n, (account, before)) in accounts.iter().enumerate() {
                     if n > 0 {
                         qb.push(" UNION ALL ");
                     }
                     qb.push(
-                        "SELECT * FROM (SELECT r.id, h.state, h.assignee, h.answer_id, h.changed_at, h.changed_by \
+                        "SELECT * FROM (SELECT r.id, h.state, h.assignee, h.answer_id, h.changed_at, h.changed_by, \
+                         r.account_id, r.available_at \
                          FROM records r LEFT JOIN record_handling h ON h.record_id = r.id WHERE r.org_id = ",
                     );
                     qb.push_bind(org.0)
@@ -3342,17 +3344,14 @@ async fn inbox_heads(
                         .push_bind(limit)
                         .push(format!(") AS head{n}"));
                 }
-                let rows: Vec<HandlingRow> = qb.build_query_as().fetch_all(&self.pool).await?;
-                let ids: Vec<RecordId> = rows.iter().map(|r| RecordId(r.0)).collect();
-                let mut records: HashMap<i64, Record> = self.get_records(org, &ids).await?.into_iter().map(|r| (r.id.0, r)).collect();
-                let mut out = Vec::with_capacity(rows.len());
-                for row in rows {
-                    if let Some(record) = records.remove(&row.0) {
-                        let handling = handling_from_row(&row, record.available_at)?;
-                        out.push((record, handling));
-                    }
-                }
-                Ok(out)
+                type HeadRow = (i64, Option<String>, Option<i64>, Option<i64>, Option<DateTime<Utc>>, Option<String>, i64, DateTime<Utc>);
+                let rows: Vec<HeadRow> = qb.build_query_as().fetch_all(&self.pool).await?;
+                rows.into_iter()
+                    .map(|(id, state, assignee, answer, changed_at, changed_by, account, available_at)| {
+                        let handling = handling_from_row(&(id, state, assignee, answer, changed_at, changed_by), available_at)?;
+                        Ok(InboxHead { record_id: RecordId(id), account_id: AccountId(account), available_at, handling })
+                    })
+                    .collect()
             }
 
             async fn records_findings(&self, org: OrgId, ids: &[RecordId]) -> Result<Vec<Finding>> {

@@ -732,13 +732,14 @@ pub trait Store: Send + Sync + 'static {
     async fn diary_next_seq(&self, org: OrgId, register: &str, year: i32) -> Result<i64>;
     /// The inbox's fast path: for each account, its first `limit` open received items, oldest
     /// arrival first (which is the order of their deadlines), only those that arrived before the
-    /// account's bound when one is given; in one query.
+    /// account's bound when one is given; in one query, without the records themselves (the
+    /// page reads only the records it shows, with [`Store::get_records`]).
     async fn inbox_heads(
         &self,
         org: OrgId,
         accounts: &[(AccountId, Option<DateTime<Utc>>)],
         limit: i64,
-    ) -> Result<Vec<(Record, insyn_domain::Handling)>>;
+    ) -> Result<Vec<InboxHead>>;
     /// Per account: how many received items are open, and how many of those arrived before the
     /// account's cutoff (counted on the index, without reading the records).
     async fn inbox_open_counts(

@@ -156,3 +156,13 @@ pub struct AnswerTime {
     /// When the answer (an upprättad record) became available.
     pub answered_at: Option<DateTime<Utc>>,
 }
+
+/// An open item at the head of an account's inbox ([`crate::Store::inbox_heads`]): what the
+/// inbox needs to order items by deadline, without reading the record itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxHead {
+    pub record_id: RecordId,
+    pub account_id: AccountId,
+    pub available_at: DateTime<Utc>,
+    pub handling: insyn_domain::Handling,
+}

@@ -542,18 +542,25 @@ async fn inbox_heads_and_counts_follow_the_index(s: &dyn Store) {
     .await
     .unwrap();
     let heads = s.inbox_heads(o.id, &[(a.id, None)], 2).await.unwrap();
-    let got: Vec<RecordId> = heads.iter().map(|(r, _)| r.id).collect();
+    let got: Vec<RecordId> = heads.iter().map(|h| h.record_id).collect();
     assert_eq!(
         got,
         vec![ids[0], ids[2]],
         "oldest open first, handled left out"
     );
+    let first = s.get_record(o.id, ids[0]).await.unwrap();
+    assert_eq!(
+        (heads[0].account_id, heads[0].available_at),
+        (a.id, first.available_at),
+        "a head carries what the ordering needs"
+    );
+    assert_eq!(heads[0].handling.state, HandlingState::New);
     let cutoff = Utc::now() - Duration::minutes(45);
     let heads = s
         .inbox_heads(o.id, &[(a.id, Some(cutoff)), (a2.id, None)], 10)
         .await
         .unwrap();
-    let got: Vec<RecordId> = heads.iter().map(|(r, _)| r.id).collect();
+    let got: Vec<RecordId> = heads.iter().map(|h| h.record_id).collect();
     assert_eq!(
         got,
         vec![ids[0]],

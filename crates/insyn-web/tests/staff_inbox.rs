@@ -566,3 +566,89 @@ async fn an_answer_without_text_is_refused() {
         HandlingState::New
     );
 }
+
+/// The inbox keeps its counts, its deadline order and the organisation's lists a moment, checked
+/// against the organisation's audit chain: a change written straight to the store (as another
+/// process sharing the database would) shows on the next page at once.
+#[tokio::test]
+async fn kept_inbox_parts_follow_changes_made_elsewhere_at_once() {
+    let w = world().await;
+    let mut b = Browser::new(&w.router);
+    b.sign_in("alfa", "komm@alfa.se", PASSWORD).await;
+    let p = b.get("/personal/inkorg").await;
+    assert!(p.body.contains("Författare c-old") && p.body.contains("Författare c-new"));
+    assert!(p.body.contains("<p>3 inlägg att hantera"), "{}", p.body);
+    // handled elsewhere: gone from the next page, and from the count
+    w.app
+        .store
+        .change_handling(
+            w.a.id,
+            w.records[1],
+            &HandlingChange {
+                state: HandlingState::NoAnswerNeeded,
+                assignee: None,
+                answer: None,
+                note: "i en annan process".into(),
+            },
+            "test",
+        )
+        .await
+        .unwrap();
+    let p = b.get("/personal/inkorg").await;
+    assert!(!p.body.contains("Författare c-old"), "{}", p.body);
+    assert!(p.body.contains("Författare c-new"));
+    assert!(p.body.contains("<p>2 inlägg att hantera"), "{}", p.body);
+    // captured elsewhere: on the next page at once
+    w.app
+        .store
+        .capture(
+            w.a.id,
+            &[item(
+                w.accounts[0].id,
+                "c-elsewhere",
+                "Hur söker jag bygglov?",
+                500,
+            )],
+            "test",
+        )
+        .await
+        .unwrap();
+    let p = b.get("/personal/inkorg").await;
+    assert!(p.body.contains("Författare c-elsewhere"), "{}", p.body);
+    assert!(p.body.contains("<p>3 inlägg att hantera"), "{}", p.body);
+    // an account opened elsewhere: in the account filter at once
+    let unit = w.accounts[0].unit_id;
+    let mut new = NewAccount {
+        unit_id: unit,
+        platform: Platform::Mastodon,
+        handle: "alfa-ny-kanal".into(),
+        url: "https://mastodon.example/@alfa".into(),
+        platform_id: "77".into(),
+        purpose: "Information".into(),
+        target_group: "Invånare".into(),
+        message: String::new(),
+        contact: "info@test.se".into(),
+        responsible: vec!["Anna Andersson".into(), "Bo Berg".into()],
+        office_hours: OfficeHours::default(),
+        response_hours: 8,
+    };
+    w.app
+        .store
+        .create_account(w.a.id, &new, "test")
+        .await
+        .unwrap();
+    let p = b.get("/personal/inkorg").await;
+    assert!(p.body.contains("alfa-ny-kanal"), "{}", p.body);
+    // another organisation's change does not touch this one's view, nor show in it
+    let beta = w.app.store.organisation_by_slug("beta").await.unwrap();
+    let beta_unit = w.app.units(beta.id).await.unwrap()[0].id;
+    new.unit_id = beta_unit;
+    new.handle = "beta-hemlig-kanal".into();
+    w.app
+        .store
+        .create_account(beta.id, &new, "test")
+        .await
+        .unwrap();
+    let p = b.get("/personal/inkorg").await;
+    assert!(!p.body.contains("beta-hemlig-kanal"));
+}

@@ -168,18 +168,20 @@ pub async fn inbox(
         Ok(f) => f,
         Err(_) => return render_error(cu.lang, StatusCode::BAD_REQUEST, ErrorKind::NotFound),
     };
-    let page = match app.inbox(&cu.user, &filter, chrono::Utc::now()).await {
+    // the accounts, units and staff come from the organisation's kept view (one read of its
+    // change mark), shared with the inbox itself
+    let view = match app.org_view(org).await {
+        Ok(v) => v,
+        Err(e) => return app_error(cu.lang, e),
+    };
+    let page = match app
+        .inbox_in(&view, &cu.user, &filter, chrono::Utc::now())
+        .await
+    {
         Ok(p) => p,
         Err(e) => return app_error(cu.lang, e),
     };
-    let (accounts, units, users) = match (
-        app.accounts(org).await,
-        app.units(org).await,
-        app.users(org).await,
-    ) {
-        (Ok(a), Ok(u), Ok(s)) => (a, u, s),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return app_error(cu.lang, e),
-    };
+    let (accounts, units, users) = (&view.accounts, &view.units, &view.users);
     let f = match frame(&cu, "/personal/inkorg").await {
         Ok(f) => f,
         Err(r) => return r,
@@ -229,9 +231,9 @@ pub async fn inbox(
         pages: page.pages,
         accounts: visible.iter().map(|a| (a.id, a.handle.clone())).collect(),
         units: units
-            .into_iter()
+            .iter()
             .filter(|u| visible.iter().any(|a| a.unit_id == u.id))
-            .map(|u| (u.id, u.name))
+            .map(|u| (u.id, u.name.clone()))
             .collect(),
         states: HandlingState::ALL.to_vec(),
         categories: CATEGORIES.to_vec(),
