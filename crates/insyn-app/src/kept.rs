@@ -16,9 +16,12 @@ use std::time::{Duration, Instant};
 /// signed-in user chooses, so the map must not grow without bound).
 const MAX_ENTRIES: usize = 512;
 
+/// When an entry was read, the mark then, and the value.
+type Entry<V> = (Instant, i64, Arc<V>);
+
 pub(crate) struct Kept<K, V> {
     ttl: Duration,
-    map: Mutex<HashMap<K, (Instant, i64, Arc<V>)>>,
+    map: Mutex<HashMap<K, Entry<V>>>,
     /// Whoever reads a missing value holds this, so that the requests arriving meanwhile wait
     /// for that one read instead of all making it (a thundering herd under load).
     loading: tokio::sync::Mutex<()>,
