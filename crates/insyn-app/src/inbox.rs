@@ -10,7 +10,6 @@ use insyn_calendar::CalendarRules;
 use insyn_domain::staff as rules;
 use insyn_domain::*;
 use serde::Serialize;
-use std::sync::Arc;
 
 /// Items read per page of the inbox.
 pub const PAGE_SIZE: usize = 25;
@@ -465,7 +464,7 @@ impl App {
         let heads_key = (org, ids, filter.overdue_only);
         let Some(counts) = self
             .inbox_counts
-            .get_or_load(counts_key, mark, async {
+            .get_or_load(counts_key, mark, |_| true, async {
                 match overdue_cutoffs(accounts, calendar, now) {
                     Some(c) => Ok(Some(self.store.inbox_open_counts(org, &c).await?)),
                     None => Ok::<_, AppError>(None),
@@ -487,38 +486,28 @@ impl App {
         let pages = total.min(MAX_ITEMS as usize).div_ceil(PAGE_SIZE).max(1);
         let page = filter.page.clamp(1, pages);
         let want = (page * PAGE_SIZE) as i64;
-        let kept = |h: &Option<Arc<KeptHeads>>| h.as_ref().filter(|h| h.want >= want).cloned();
-        let heads = match kept(&self.inbox_heads.get(&heads_key, mark)) {
-            Some(h) => h,
-            None => {
-                let _turn = self.inbox_heads.loading_turn().await;
-                match kept(&self.inbox_heads.get(&heads_key, mark)) {
-                    Some(h) => h,
-                    None => {
-                        let Some(cutoffs) = overdue_cutoffs(accounts, calendar, now) else {
-                            return Ok(None);
-                        };
-                        let lines = self
-                            .read_heads(
-                                org,
-                                accounts,
-                                calendar,
-                                &cutoffs,
-                                filter.overdue_only,
-                                read_for(want),
-                            )
-                            .await?;
-                        self.inbox_heads.put(
-                            heads_key,
-                            mark,
-                            KeptHeads {
-                                want: read_for(want),
-                                lines,
-                            },
-                        )
-                    }
-                }
-            }
+        let Some(heads) = self
+            .inbox_heads
+            .get_or_load(
+                heads_key,
+                mark,
+                |h: &Option<KeptHeads>| h.as_ref().is_some_and(|h| h.want >= want),
+                async {
+                    let Some(cutoffs) = overdue_cutoffs(accounts, calendar, now) else {
+                        return Ok::<_, AppError>(None);
+                    };
+                    let read = read_for(want);
+                    let lines = self
+                        .read_heads(org, accounts, calendar, &cutoffs, filter.overdue_only, read)
+                        .await?;
+                    Ok(Some(KeptHeads { want: read, lines }))
+                },
+            )
+            .await?
+            .as_ref()
+            .clone()
+        else {
+            return Ok(None);
         };
         let chosen: Vec<&(DateTime<Utc>, insyn_store::InboxHead)> = heads
             .lines

@@ -36,33 +36,52 @@ impl<K: Eq + Hash, V> Kept<K, V> {
         }
     }
 
-    /// The turn to read a missing value: take it, look again with [`Kept::get`] (another
-    /// request may have read it meanwhile), and only then read.
-    pub async fn loading_turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
-        self.loading.lock().await
-    }
-
-    /// The value kept under `key` at `mark`, or the one `load` reads (one load at a time: the
-    /// others wait and use its answer).
-    pub async fn get_or_load<E, F>(&self, key: K, mark: i64, load: F) -> Result<Arc<V>, E>
+    /// The value kept under `key` at `mark` that `usable` accepts, or the one `load` reads.
+    ///
+    /// One load at a time: requests that find nothing usable wait for the load under way and
+    /// use its answer. When the value is usable and at the mark but past its time to live, one
+    /// request reads it again while the others go on with the kept value meanwhile (nothing has
+    /// changed at the mark; only the clock has moved), so that under load a refresh costs one
+    /// request its time instead of stalling all of them.
+    pub async fn get_or_load<E, F>(
+        &self,
+        key: K,
+        mark: i64,
+        usable: impl Fn(&V) -> bool,
+        load: F,
+    ) -> Result<Arc<V>, E>
     where
         F: std::future::Future<Output = Result<V, E>>,
     {
-        if let Some(v) = self.get(&key, mark) {
-            return Ok(v);
-        }
-        let _turn = self.loading_turn().await;
-        if let Some(v) = self.get(&key, mark) {
-            return Ok(v);
-        }
+        let _turn = match self.at_mark(&key, mark, &usable) {
+            Some((true, v)) => return Ok(v),
+            Some((false, v)) => match self.loading.try_lock() {
+                Ok(turn) => turn,
+                Err(_) => return Ok(v),
+            },
+            None => {
+                let turn = self.loading.lock().await;
+                if let Some((_, v)) = self.at_mark(&key, mark, &usable) {
+                    return Ok(v);
+                }
+                turn
+            }
+        };
         Ok(self.put(key, mark, load.await?))
     }
 
-    /// The value kept under `key`, if it was read at `mark` and less than the time to live ago.
-    pub fn get(&self, key: &K, mark: i64) -> Option<Arc<V>> {
+    /// The usable value kept at `mark`, with whether it is still within its time to live.
+    fn at_mark(&self, key: &K, mark: i64, usable: impl Fn(&V) -> bool) -> Option<(bool, Arc<V>)> {
         let map = self.map.lock().ok()?;
         let (at, m, v) = map.get(key)?;
-        (*m == mark && at.elapsed() < self.ttl).then(|| v.clone())
+        (*m == mark && usable(v)).then(|| (at.elapsed() < self.ttl, v.clone()))
+    }
+
+    /// The value kept under `key`, if it was read at `mark` and less than the time to live ago.
+    #[cfg(test)]
+    pub fn get(&self, key: &K, mark: i64) -> Option<Arc<V>> {
+        self.at_mark(key, mark, |_| true)
+            .and_then(|(fresh, v)| fresh.then_some(v))
     }
 
     /// Keeps `value`, read at `mark`, under `key`.
@@ -115,7 +134,7 @@ mod tests {
         for _ in 0..8 {
             let (kept, reads) = (kept.clone(), reads.clone());
             tasks.push(tokio::spawn(async move {
-                kept.get_or_load(1, 5, async {
+                kept.get_or_load(1, 5, |_| true, async {
                     reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                     tokio::time::sleep(Duration::from_millis(20)).await;
                     Ok::<_, ()>(42)
@@ -128,6 +147,45 @@ mod tests {
             assert_eq!(*t.await.unwrap(), 42);
         }
         assert_eq!(reads.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn past_its_time_one_request_reads_again_and_the_others_go_on() {
+        let kept: Arc<Kept<u8, usize>> = Arc::new(Kept::new(Duration::from_millis(50)));
+        kept.put(1, 5, 1);
+        tokio::time::sleep(Duration::from_millis(80)).await;
+        // the first to come reads again (slowly); one that comes meanwhile gets the kept value
+        let slow = {
+            let kept = kept.clone();
+            tokio::spawn(async move {
+                kept.get_or_load(1, 5, |_| true, async {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    Ok::<_, ()>(2)
+                })
+                .await
+                .unwrap()
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let meanwhile = kept
+            .get_or_load(1, 5, |_| true, async { Ok::<_, ()>(99) })
+            .await
+            .unwrap();
+        assert_eq!(*meanwhile, 1, "the kept value while another reads");
+        assert_eq!(*slow.await.unwrap(), 2);
+        assert_eq!(kept.get(&1, 5).as_deref(), Some(&2));
+        // a new mark is never answered with the old value
+        let moved = kept
+            .get_or_load(1, 6, |_| true, async { Ok::<_, ()>(3) })
+            .await
+            .unwrap();
+        assert_eq!(*moved, 3);
+        // nor is a value the caller cannot use
+        let bigger = kept
+            .get_or_load(1, 6, |v| *v >= 10, async { Ok::<_, ()>(10) })
+            .await
+            .unwrap();
+        assert_eq!(*bigger, 10);
     }
 
     #[test]

@@ -139,7 +139,7 @@ pub struct App {
     /// The inbox's per-account counts, kept a moment ([`inbox::COUNTS_FOR`]).
     inbox_counts: Arc<kept::Kept<inbox::CountsKey, inbox::Counts>>,
     /// The inbox's ordered heads (deadline order, no records), kept as the counts are.
-    inbox_heads: Arc<kept::Kept<inbox::HeadsKey, inbox::KeptHeads>>,
+    inbox_heads: Arc<kept::Kept<inbox::HeadsKey, Option<inbox::KeptHeads>>>,
     /// Organisations' accounts, units, staff and calendars ([`App::org_view`]).
     org_views: Arc<kept::Kept<OrgId, org_view::OrgView>>,
 }

@@ -44,7 +44,7 @@ impl App {
     pub async fn org_view(&self, org: OrgId) -> Result<Arc<OrgView>> {
         let mark = self.org_mark(org).await?;
         self.org_views
-            .get_or_load(org, mark, async {
+            .get_or_load(org, mark, |_| true, async {
                 let (accounts, units, users, calendar) = futures::try_join!(
                     self.accounts(org),
                     self.units(org),
