@@ -142,6 +142,8 @@ pub struct App {
     inbox_heads: Arc<kept::Kept<inbox::HeadsKey, Option<inbox::KeptHeads>>>,
     /// Organisations' accounts, units, staff and calendars ([`App::org_view`]).
     org_views: Arc<kept::Kept<OrgId, org_view::OrgView>>,
+    /// Release policies as the public pages read them ([`portal::POLICY_FOR`]).
+    release_policies: Arc<kept::Kept<OrgId, ReleasePolicy>>,
 }
 
 impl App {
@@ -166,6 +168,7 @@ impl App {
             inbox_counts: Arc::new(kept::Kept::new(inbox::COUNTS_FOR)),
             inbox_heads: Arc::new(kept::Kept::new(inbox::COUNTS_FOR)),
             org_views: Arc::new(kept::Kept::new(org_view::VIEW_FOR)),
+            release_policies: Arc::new(kept::Kept::new(portal::POLICY_FOR)),
         };
         // New outbox entries must sort after everything the index has applied (an index kept
         // from before a restore, or ids reused by an older schema).

@@ -159,6 +159,9 @@ pub struct ReleaseSweep {
     pub held: BTreeMap<String, u64>,
 }
 
+/// How long the public pages reuse an organisation's release policy.
+pub const POLICY_FOR: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl App {
     // --- the release policy ---
 
@@ -170,16 +173,27 @@ impl App {
         }
     }
 
+    /// The release policy as the public pages read it on every request: kept for
+    /// [`POLICY_FOR`] (a change made in this process is seen at once; one made by another
+    /// process sharing the database within that time).
+    async fn public_release_policy(&self, org: OrgId) -> Result<std::sync::Arc<ReleasePolicy>> {
+        self.release_policies
+            .get_or_load(org, 0, |_| true, self.release_policy(org))
+            .await
+    }
+
     pub async fn set_release_policy(
         &self,
         org: OrgId,
         policy: &ReleasePolicy,
         actor: &str,
     ) -> Result<()> {
-        Ok(self
+        let set = self
             .store
             .set_release_policy(org, &policy.to_json(), actor)
-            .await?)
+            .await;
+        self.release_policies.clear();
+        Ok(set?)
     }
 
     /// Releases what the policy releases on its own: unassessed records that nobody has
@@ -377,7 +391,7 @@ impl App {
     /// Searches released, undeleted records of one organisation.
     pub async fn public_search(&self, org: OrgId, q: &PublicQuery) -> Result<PublicPage> {
         q.validate()?;
-        let policy = self.release_policy(org).await?;
+        let policy = self.public_release_policy(org).await?;
         let mut query = SearchQuery::new(org, q.text.trim());
         query.accounts = q.account.into_iter().collect();
         query.direction = q.direction;
@@ -447,7 +461,7 @@ impl App {
             Ok(_) | Err(insyn_store::StoreError::NotFound { .. }) => return Err(hidden()),
             Err(e) => return Err(e.into()),
         };
-        let policy = self.release_policy(org).await?;
+        let policy = self.public_release_policy(org).await?;
         let account = self.store.get_account(org, record.account_id).await?;
         let thread_key = record
             .thread_platform_id

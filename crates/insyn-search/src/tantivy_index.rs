@@ -101,6 +101,11 @@ struct Inner {
 #[derive(Clone)]
 pub struct TantivyIndex {
     inner: Arc<Inner>,
+    /// Searches that may run at once: one per core. Under load the others wait their turn in
+    /// order (tokio's semaphore is fair) instead of all sharing the cores on the blocking pool's
+    /// threads, where every search would take as long as all of them together and a costly
+    /// search would set the latency of everything behind it.
+    searches: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for TantivyIndex {
@@ -202,6 +207,9 @@ impl TantivyIndex {
                 fields,
                 analyzer,
             }),
+            searches: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
         })
     }
 
@@ -642,6 +650,11 @@ impl SearchIndex for TantivyIndex {
 
     async fn search(&self, q: &SearchQuery) -> Result<SearchResults, SearchError> {
         let q = q.clone();
+        let _turn = self
+            .searches
+            .acquire()
+            .await
+            .map_err(|e| SearchError::Index(e.to_string()))?;
         self.blocking(move |inner| inner.search(&q)).await
     }
 

@@ -1019,3 +1019,28 @@ async fn the_search_page_account_list_is_per_organisation_and_follows_changes() 
     let beta = get(&w, "/org/beta/sok?q=badhuset").await;
     assert!(!beta.body.contains("alfa-biblioteket"));
 }
+
+/// The public pages keep the release policy a moment, but a change made through the app shows
+/// on the next page at once: hiding names again hides them at once.
+#[tokio::test]
+async fn a_release_policy_change_shows_at_once() {
+    let w = world().await;
+    let path = format!("/org/alfa/handling/{}", w.released);
+    let page = get(&w, &path).await;
+    assert!(!page.body.contains("Karin"), "hidden by default");
+    let mut policy = w.app.release_policy(w.a.id).await.unwrap();
+    policy.private_authors = AuthorDisplay::Name;
+    w.app
+        .set_release_policy(w.a.id, &policy, "admin")
+        .await
+        .unwrap();
+    let page = get(&w, &path).await;
+    assert!(page.body.contains("Karin"), "{}", page.body);
+    policy.private_authors = AuthorDisplay::Hidden;
+    w.app
+        .set_release_policy(w.a.id, &policy, "admin")
+        .await
+        .unwrap();
+    let page = get(&w, &path).await;
+    assert!(!page.body.contains("Karin"), "hidden again at once");
+}
