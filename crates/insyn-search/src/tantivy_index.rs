@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use insyn_domain::ids::OrgId;
-use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue};
+use tantivy::collector::sort_key::SortByStaticFastValue;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::columnar::Column;
 use tantivy::directory::MmapDirectory;
@@ -446,25 +446,30 @@ impl Inner {
                 hits: Vec::new(),
             });
         }
+        // The total and the page are two passes: counting alone takes tantivy's fast count,
+        // and by relevance the page sorts by the score alone (equal scores keep the index's
+        // order), so the record id is read only for the page's hits, not for every match.
         let range = TopDocs::for_doc_range(offset..offset + plan.limit);
-        let by_id = (
-            SortByStaticFastValue::<i64>::for_field(F_RECORD_ID),
-            Order::Desc,
-        );
         let (total, page): (usize, Vec<(i64, f32, DocAddress)>) = if plan.by_relevance {
-            let top = range.order_by(((SortBySimilarityScore, Order::Desc), by_id));
-            let (total, docs) = searcher.search(&query, &(Count, top))?;
-            let page = docs
-                .into_iter()
-                .map(|((score, id), a)| (id.unwrap_or(0), score, a));
-            (total, page.collect())
+            let total = searcher.search(&query, &Count)?;
+            let docs = searcher.search(&query, &range.order_by_score())?;
+            let mut page = Vec::with_capacity(docs.len());
+            for (score, a) in docs {
+                page.push((record_id_of(&searcher, a)?, score, a));
+            }
+            (total, page)
         } else {
             let newest = (
                 SortByStaticFastValue::<i64>::for_field(F_AVAILABLE_AT),
                 Order::Desc,
             );
-            let top = range.order_by((newest, by_id));
-            let (total, docs) = searcher.search(&query, &(Count, top))?;
+            // equal times: the higher record id first (the backends' shared contract)
+            let by_id = (
+                SortByStaticFastValue::<i64>::for_field(F_RECORD_ID),
+                Order::Desc,
+            );
+            let total = searcher.search(&query, &Count)?;
+            let docs = searcher.search(&query, &range.order_by((newest, by_id)))?;
             let page = docs
                 .into_iter()
                 .map(|((_, id), a)| (id.unwrap_or(0), 0.0, a));
@@ -492,6 +497,15 @@ impl Inner {
         );
         Ok(self.reader.searcher().search(&query, &Count)? as u64)
     }
+}
+
+/// The record id of a hit, from its fast field.
+fn record_id_of(searcher: &Searcher, address: DocAddress) -> Result<i64, SearchError> {
+    let ids = searcher
+        .segment_reader(address.segment_ord)
+        .fast_fields()
+        .i64(F_RECORD_ID)?;
+    Ok(ids.first(address.doc_id).unwrap_or(0))
 }
 
 fn stored_text(
