@@ -286,6 +286,32 @@ macro_rules! impl_store {
 
     /// The capture of [`Store::capture`] and [`Store::capture_bulk`]: with `bulk`, new records
     /// are named in one `search_backfill` row instead of one outbox entry each.
+    /// The records that exist already for a chunk's items: one indexed lookup per account.
+    async fn existing_in(tx: &mut Tx, chunk: &[CaptureItem]) -> Result<HashMap<(i64, String), Existing>> {
+        let mut existing: HashMap<(i64, String), Existing> = HashMap::new();
+        let mut by_account: std::collections::BTreeMap<i64, Vec<&str>> = std::collections::BTreeMap::new();
+        for item in chunk {
+            by_account.entry(item.account_id.0).or_default().push(item.platform_item_id.as_str());
+        }
+        for (account, pids) in by_account {
+            let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                "SELECT id, account_id, platform_item_id, head_version, head_digest FROM records WHERE account_id = ",
+            );
+            qb.push_bind(account).push(" AND platform_item_id IN (");
+            let mut sep = qb.separated(", ");
+            for pid in pids {
+                sep.push_bind(pid.to_string());
+            }
+            qb.push(")");
+            let rows: Vec<(i64, i64, String, i64, String)> = qb.build_query_as().fetch_all(&mut **tx).await?;
+            existing.extend(
+                rows.into_iter()
+                    .map(|(id, acc, pid, head_version, head_digest)| ((acc, pid), Existing { id, head_version, head_digest })),
+            );
+        }
+        Ok(existing)
+    }
+
     async fn capture_items(store: &$store, org: OrgId, items: &[CaptureItem], actor: &str, bulk: bool) -> Result<CaptureOutcome> {
         for item in items {
             item.validate()?;
@@ -318,93 +344,102 @@ macro_rules! impl_store {
         let mut backfill: Option<(i64, i64)> = None;
         for range in unique_chunks(items) {
             let chunk = &items[range];
-            // 1. what exists already: one indexed lookup per account in the chunk
-            let mut existing: HashMap<(i64, String), Existing> = HashMap::new();
-            let mut by_account: std::collections::BTreeMap<i64, Vec<&str>> = std::collections::BTreeMap::new();
-            for item in chunk {
-                by_account.entry(item.account_id.0).or_default().push(item.platform_item_id.as_str());
-            }
-            for (account, pids) in by_account {
-                let mut qb: QueryBuilder<$db> = QueryBuilder::new(
-                    "SELECT id, account_id, platform_item_id, head_version, head_digest FROM records WHERE account_id = ",
-                );
-                qb.push_bind(account).push(" AND platform_item_id IN (");
-                let mut sep = qb.separated(", ");
-                for pid in pids {
-                    sep.push_bind(pid.to_string());
-                }
-                qb.push(")");
-                let rows: Vec<(i64, i64, String, i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
-                existing.extend(
-                    rows.into_iter()
-                        .map(|(id, acc, pid, head_version, head_digest)| ((acc, pid), Existing { id, head_version, head_digest })),
-                );
-            }
-
-            // 2. new records
+            // 1. what exists already: one indexed lookup per account in the chunk. A bulk load
+            // on SQLite first assumes every item is new (the usual case: a demo or a first
+            // import) and lets the unique index say otherwise; the failed INSERT leaves nothing
+            // behind (SQLite rolls back the statement, the transaction goes on) and the chunk
+            // is then done the careful way.
+            let mut optimistic = bulk && explicit_ids;
+            let mut existing: HashMap<(i64, String), Existing> = if optimistic {
+                HashMap::new()
+            } else {
+                existing_in(&mut tx, chunk).await?
+            };
             let digests: Vec<Sha256Digest> = chunk.iter().map(|i| i.content_digest()).collect();
-            let new_items: Vec<(usize, &CaptureItem)> = chunk
-                .iter()
-                .enumerate()
-                .filter(|(_, i)| !existing.contains_key(&(i.account_id.0, i.platform_item_id.clone())))
-                .collect();
-            outcome.new_records += new_items.len() as u64;
-            let new_rows = (!new_items.is_empty()).then(|| {
-                let first_id = next_id;
-                next_id += new_items.len() as i64;
-                let mut qb: QueryBuilder<$db> = QueryBuilder::new(if explicit_ids {
-                    "INSERT INTO records (id, org_id, account_id, platform_item_id, kind, direction, parent_platform_id, \
-                     thread_platform_id, author_platform_id, available_at, platform_time, head_version, head_digest, classification) "
-                } else {
-                    "INSERT INTO records (org_id, account_id, platform_item_id, kind, direction, parent_platform_id, \
-                     thread_platform_id, author_platform_id, available_at, platform_time, head_version, head_digest, classification) "
+            let mut head: (i64, Sha256Digest);
+            let writes = loop {
+                // what a failed optimistic INSERT must undo
+                let before = (next_id, outcome.new_records, outcome.record_ids.len(), outcome.is_new.len(), outcome.new_versions, outcome.unchanged, backfill);
+
+                // 2. new records
+                let new_items: Vec<(usize, &CaptureItem)> = chunk
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, i)| !existing.contains_key(&(i.account_id.0, i.platform_item_id.clone())))
+                    .collect();
+                outcome.new_records += new_items.len() as u64;
+                let new_rows = (!new_items.is_empty()).then(|| {
+                    let first_id = next_id;
+                    next_id += new_items.len() as i64;
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(if explicit_ids {
+                        "INSERT INTO records (id, org_id, account_id, platform_item_id, kind, direction, parent_platform_id, \
+                         thread_platform_id, author_platform_id, available_at, platform_time, head_version, head_digest, classification) "
+                    } else {
+                        "INSERT INTO records (org_id, account_id, platform_item_id, kind, direction, parent_platform_id, \
+                         thread_platform_id, author_platform_id, available_at, platform_time, head_version, head_digest, classification) "
+                    });
+                    qb.push_values(new_items.iter().enumerate(), |mut b, (n, (idx, i))| {
+                        if explicit_ids {
+                            b.push_bind(first_id + n as i64);
+                        }
+                        b.push_bind(org.0)
+                            .push_bind(i.account_id.0)
+                            .push_bind(i.platform_item_id.clone())
+                            .push_bind(i.kind.as_str())
+                            .push_bind(i.direction.as_str())
+                            .push_bind(i.parent_platform_id.clone())
+                            .push_bind(i.thread_platform_id.clone())
+                            .push_bind(i.author_platform_id.clone())
+                            .push_bind(to_stored_precision(i.available_at))
+                            .push_bind(i.platform_time.map(to_stored_precision))
+                            .push_bind(1i64)
+                            .push_bind(digests[*idx].to_hex())
+                            .push_bind(Classification::Unassessed.as_str());
+                    });
+                    (first_id, qb)
                 });
-                qb.push_values(new_items.iter().enumerate(), |mut b, (n, (idx, i))| {
-                    if explicit_ids {
-                        b.push_bind(first_id + n as i64);
+                // head_version 0 marks "new": its first version is number 1
+                head = (seq, hash);
+                break match new_rows {
+                    Some((first_id, mut qb)) if explicit_ids => {
+                        for (n, (_, i)) in new_items.iter().enumerate() {
+                            existing.insert((i.account_id.0, i.platform_item_id.clone()), Existing { id: first_id + n as i64, head_version: 0, head_digest: String::new() });
+                        }
+                        // The rows of the other tables are built while SQLite inserts the records
+                        // (the execute future hands the statement to sqlx's worker thread when first
+                        // polled; `join` polls it before the builder runs).
+                        let (inserted, writes) = futures::future::join(qb.build().execute(&mut *tx), async {
+                            chunk_writes(chunk, &digests, &existing, org, actor, bulk, &mut head, &mut outcome, &mut backfill)
+                        })
+                        .await;
+                        match inserted {
+                            Ok(_) => writes,
+                            Err(sqlx::Error::Database(e)) if optimistic && e.is_unique_violation() => {
+                                // some were there already: undo what was counted, look them up
+                                let (id, new_records, ids, is_new, versions, unchanged, bf) = before;
+                                (next_id, backfill) = (id, bf);
+                                outcome.new_records = new_records;
+                                outcome.record_ids.truncate(ids);
+                                outcome.is_new.truncate(is_new);
+                                outcome.new_versions = versions;
+                                outcome.unchanged = unchanged;
+                                optimistic = false;
+                                existing = existing_in(&mut tx, chunk).await?;
+                                continue;
+                            }
+                            Err(e) => return Err(e.into()),
+                        }
                     }
-                    b.push_bind(org.0)
-                        .push_bind(i.account_id.0)
-                        .push_bind(i.platform_item_id.clone())
-                        .push_bind(i.kind.as_str())
-                        .push_bind(i.direction.as_str())
-                        .push_bind(i.parent_platform_id.clone())
-                        .push_bind(i.thread_platform_id.clone())
-                        .push_bind(i.author_platform_id.clone())
-                        .push_bind(to_stored_precision(i.available_at))
-                        .push_bind(i.platform_time.map(to_stored_precision))
-                        .push_bind(1i64)
-                        .push_bind(digests[*idx].to_hex())
-                        .push_bind(Classification::Unassessed.as_str());
-                });
-                (first_id, qb)
-            });
-            // head_version 0 marks "new": its first version is number 1
-            let mut head = (seq, hash);
-            let writes = match new_rows {
-                Some((first_id, mut qb)) if explicit_ids => {
-                    for (n, (_, i)) in new_items.iter().enumerate() {
-                        existing.insert((i.account_id.0, i.platform_item_id.clone()), Existing { id: first_id + n as i64, head_version: 0, head_digest: String::new() });
-                    }
-                    // The rows of the other tables are built while SQLite inserts the records
-                    // (the execute future hands the statement to sqlx's worker thread when first
-                    // polled; `join` polls it before the builder runs).
-                    let (inserted, writes) = futures::future::join(qb.build().execute(&mut *tx), async {
+                    Some((_, mut qb)) => {
+                        qb.push(" RETURNING id, account_id, platform_item_id");
+                        let inserted: Vec<(i64, i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+                        for (id, acc, pid) in inserted {
+                            existing.insert((acc, pid), Existing { id, head_version: 0, head_digest: String::new() });
+                        }
                         chunk_writes(chunk, &digests, &existing, org, actor, bulk, &mut head, &mut outcome, &mut backfill)
-                    })
-                    .await;
-                    inserted?;
-                    writes
-                }
-                Some((_, mut qb)) => {
-                    qb.push(" RETURNING id, account_id, platform_item_id");
-                    let inserted: Vec<(i64, i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
-                    for (id, acc, pid) in inserted {
-                        existing.insert((acc, pid), Existing { id, head_version: 0, head_digest: String::new() });
                     }
-                    chunk_writes(chunk, &digests, &existing, org, actor, bulk, &mut head, &mut outcome, &mut backfill)
-                }
-                None => chunk_writes(chunk, &digests, &existing, org, actor, bulk, &mut head, &mut outcome, &mut backfill),
+                    None => chunk_writes(chunk, &digests, &existing, org, actor, bulk, &mut head, &mut outcome, &mut backfill),
+                };
             };
             (seq, hash) = head;
 

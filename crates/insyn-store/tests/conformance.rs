@@ -583,6 +583,21 @@ async fn bulk_capture_names_new_records_in_one_backfill(b: &Backend) {
     let new_ids = [out.record_ids[0], out.record_ids[2]];
     assert_eq!(backfill.first, *new_ids.iter().min().unwrap());
     assert_eq!(backfill.last, *new_ids.iter().max().unwrap());
+    // (SQLite first tries the chunk as all new; the unique index refuses "old" and the chunk is
+    // done again with a look-up: nothing of the first try remains, no id is skipped)
+    assert_eq!(backfill.last.0 - backfill.first.0, 1, "{backfill:?}");
+    let chain = s.audit_entries(o.id, 0, 1000).await.unwrap();
+    for pair in chain.windows(2) {
+        assert_eq!(pair[1].seq, pair[0].seq + 1);
+        assert_eq!(pair[1].prev_hash, pair[0].hash);
+    }
+    let captured = |id: RecordId| {
+        chain
+            .iter()
+            .filter(|e| e.subject == format!("record:{id}"))
+            .count()
+    };
+    assert!(new_ids.iter().all(|id| captured(*id) == 1), "{chain:#?}");
     assert_eq!(s.search_backfills(10).await.unwrap(), vec![backfill]);
     // only the edit went through the outbox
     let outbox = s.search_outbox(0, 100).await.unwrap();
