@@ -447,13 +447,17 @@ macro_rules! impl_store {
             for mut qb in writes.statements {
                 qb.build().execute(&mut *tx).await?;
             }
-            for (id, number, digest) in &writes.edited {
-                sqlx::query("UPDATE records SET head_version = $1, head_digest = $2 WHERE id = $3")
-                    .bind(*number)
-                    .bind(digest)
-                    .bind(*id)
-                    .execute(&mut *tx)
-                    .await?;
+            // the edited records' new heads, in one statement (VALUES columns are named
+            // column1.. by both SQLite and PostgreSQL)
+            if !writes.edited.is_empty() {
+                let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                    "UPDATE records SET head_version = v.column2, head_digest = v.column3 FROM (",
+                );
+                qb.push_values(&writes.edited, |mut b, (id, number, digest)| {
+                    b.push_bind(*id).push_bind(*number).push_bind(digest.clone());
+                });
+                qb.push(") AS v WHERE records.id = v.column1");
+                qb.build().execute(&mut *tx).await?;
             }
         }
         if seq > start_seq {

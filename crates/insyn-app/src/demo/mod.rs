@@ -318,7 +318,6 @@ pub async fn load(app: &App, opts: &DemoOptions, progress: &dyn Progress) -> Res
         let picked = flush(app, org.id, &batch, &mut pick_rng, &mut indexer, progress).await?;
         deletions.extend(picked);
     }
-    indexer.finish().await?;
     payloads
         .await
         .map_err(|e| AppError::Internal(e.to_string()))??;
@@ -326,54 +325,61 @@ pub async fn load(app: &App, opts: &DemoOptions, progress: &dyn Progress) -> Res
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
 
-    // Edits: the same items seen again later with changed text, as capture sees them.
-    progress.start("läser in redigeringar", edits.len() as u64);
-    for chunk in edits.chunks(BATCH_RECORDS) {
-        let items: Vec<CaptureItem> = chunk
+    // The edits and deletions are written while the index takes in the last bulk documents (an
+    // edit goes through the search outbox, whose documents are never overwritten by the bulk
+    // ones, and is applied by the sync below).
+    let later_changes = async {
+        // Edits: the same items seen again later with changed text, as capture sees them.
+        progress.start("läser in redigeringar", edits.len() as u64);
+        for chunk in edits.chunks(BATCH_RECORDS) {
+            let items: Vec<CaptureItem> = chunk
+                .iter()
+                .map(|i| {
+                    let mut i = i.clone();
+                    i.text
+                        .push_str("\n\nTillägg: Jag har lagt till lite mer information nu.");
+                    i.available_at += Duration::minutes(45);
+                    i
+                })
+                .collect();
+            let raw = serde_json::to_vec(&serde_json::json!({"refetch": items.iter().map(|i| &i.platform_item_id).collect::<Vec<_>>(), "texts": items.iter().map(|i| &i.text).collect::<Vec<_>>()})).map_err(|e| AppError::Internal(e.to_string()))?;
+            app.capture_without_index(
+                org.id,
+                vec![Observation {
+                    raw: raw.into(),
+                    media_type: "application/json".into(),
+                    items,
+                }],
+                actor,
+            )
+            .await?;
+            progress.advance(chunk.len() as u64);
+        }
+
+        // Deletions seen on a later check, with positive evidence.
+        progress.start("registrerar raderingar", deletions.len().min(2_000) as u64);
+        let mut deleted = 0;
+        let seen_at = Utc::now();
+        let seen: Vec<insyn_store::DeletionSeen> = deletions
             .iter()
-            .map(|i| {
-                let mut i = i.clone();
-                i.text
-                    .push_str("\n\nTillägg: Jag har lagt till lite mer information nu.");
-                i.available_at += Duration::minutes(45);
-                i
+            .take(2_000)
+            .map(|id| insyn_store::DeletionSeen {
+                record: *id,
+                seen_at,
+                evidence: format!("HTTP 404 Not Found when record {id} was fetched again"),
             })
             .collect();
-        let raw = serde_json::to_vec(&serde_json::json!({"refetch": items.iter().map(|i| &i.platform_item_id).collect::<Vec<_>>(), "texts": items.iter().map(|i| &i.text).collect::<Vec<_>>()})).map_err(|e| AppError::Internal(e.to_string()))?;
-        app.capture_without_index(
-            org.id,
-            vec![Observation {
-                raw: raw.into(),
-                media_type: "application/json".into(),
-                items,
-            }],
-            actor,
-        )
-        .await?;
-        progress.advance(chunk.len() as u64);
-    }
-
-    // Deletions seen on a later check, with positive evidence.
-    progress.start("registrerar raderingar", deletions.len().min(2_000) as u64);
-    let mut deleted = 0;
-    let seen_at = Utc::now();
-    let seen: Vec<insyn_store::DeletionSeen> = deletions
-        .iter()
-        .take(2_000)
-        .map(|id| insyn_store::DeletionSeen {
-            record: *id,
-            seen_at,
-            evidence: format!("HTTP 404 Not Found when record {id} was fetched again"),
-        })
-        .collect();
-    // as a later poll sees them: together, a transaction per hundred
-    for chunk in seen.chunks(100) {
-        deleted += app
-            .store
-            .record_deletions_seen(org.id, chunk, "capture")
-            .await?;
-        progress.advance(chunk.len() as u64);
-    }
+        // as a later poll sees them: together, a transaction per hundred
+        for chunk in seen.chunks(100) {
+            deleted += app
+                .store
+                .record_deletions_seen(org.id, chunk, "capture")
+                .await?;
+            progress.advance(chunk.len() as u64);
+        }
+        Ok::<u64, AppError>(deleted)
+    };
+    let ((), deleted) = tokio::try_join!(indexer.finish(), later_changes)?;
     app.sync_search().await?;
     progress.finish();
     Ok(DemoReport {
