@@ -7,8 +7,12 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Bytes of memory SQLite aims to stay under in this process (see `connect`).
-const SOFT_HEAP_LIMIT: &str = "100663296"; // 96 MiB
+/// Each connection's page cache, in KiB (negative: SQLite's unit for a size). With the pool's
+/// four connections SQLite's caches stay under 128 MiB together. SQLite is built without the
+/// process-wide memory statistics and shared page-cache group (`.cargo/config.toml`): their
+/// locks were taken on every allocation and page fetch by every connection and made concurrent
+/// reads wait on each other, so each cache is bounded on its own here.
+const CACHE_SIZE: &str = "-32768"; // 32 MiB
 
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
@@ -26,11 +30,7 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(30))
-            .pragma("cache_size", "-65536")
-            // Process-wide: when SQLite's memory (page caches of every connection together)
-            // reaches this, caches recycle their pages instead of growing. A writer alone still
-            // gets its 64 MiB; four busy readers of a large database no longer hold 256 MiB.
-            .pragma("soft_heap_limit", SOFT_HEAP_LIMIT);
+            .pragma("cache_size", CACHE_SIZE);
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(30))
