@@ -155,3 +155,93 @@ async fn later_findings_withdraw_what_the_policy_released() {
     let by_person = app.store.get_record(org, ids[1]).await.unwrap();
     assert_eq!(by_person.classification, Classification::Released);
 }
+
+/// The server's sweep runs again only when a record changed or the policy did: a record screened
+/// after the last sweep (no audit entry, but a `screened` event) is still released; a sweep with
+/// nothing new is skipped; a policy change makes the next one run.
+#[tokio::test]
+async fn the_servers_sweep_skips_only_when_nothing_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(AppConfig::embedded(dir.path())).await.unwrap();
+    let report = insyn_app::demo::load(
+        &app,
+        &insyn_app::demo::DemoOptions {
+            records: 20,
+            ..Default::default()
+        },
+        &NoProgress,
+    )
+    .await
+    .unwrap();
+    let org = report.organisation.id;
+    app.screen_pending().await.unwrap();
+    app.set_release_policy(
+        org,
+        &ReleasePolicy {
+            auto_release_received_clean: true,
+            ..ReleasePolicy::default()
+        },
+        "admin",
+    )
+    .await
+    .unwrap();
+    assert!(
+        app.apply_release_policy_if_changed(org)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // (its own releases wrote events: one more sweep, which finds nothing, then none)
+    let _ = app.apply_release_policy_if_changed(org).await.unwrap();
+    assert!(
+        app.apply_release_policy_if_changed(org)
+            .await
+            .unwrap()
+            .is_none(),
+        "nothing changed: skipped"
+    );
+    // a clean comment arrives; the sweep before its screening holds it, the next releases it
+    let account = app.accounts(org).await.unwrap()[0].id;
+    // (captured by another process: not screened yet)
+    let id = app
+        .store
+        .capture(
+            org,
+            &[comment(
+                account,
+                "ny-1",
+                "Tack för ett bra svar om parkeringen.",
+            )],
+            "test",
+        )
+        .await
+        .unwrap()
+        .record_ids[0];
+    let held = app
+        .apply_release_policy_if_changed(org)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(held.held.get("not_screened"), Some(&1), "{held:?}");
+    app.screen_pending().await.unwrap();
+    assert_eq!(app.apply_release_policies().await.unwrap(), 1);
+    let r = app.store.get_record(org, id).await.unwrap();
+    assert_eq!(r.classification, Classification::Released);
+    // a new policy: the sweep runs although no record changed
+    let _ = app.apply_release_policy_if_changed(org).await.unwrap();
+    assert!(
+        app.apply_release_policy_if_changed(org)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    app.set_release_policy(org, &ReleasePolicy::default(), "admin")
+        .await
+        .unwrap();
+    assert!(
+        app.apply_release_policy_if_changed(org)
+            .await
+            .unwrap()
+            .is_some()
+    );
+}

@@ -3448,6 +3448,33 @@ async fn inbox_heads(
                 Ok(max.unwrap_or(0))
             }
 
+            async fn record_events_high_water(&self) -> Result<i64> {
+                let (max,): (Option<i64>,) = sqlx::query_as("SELECT MAX(id) FROM record_events").fetch_one(&self.pool).await?;
+                Ok(max.unwrap_or(0))
+            }
+
+            async fn release_sweep_mark(&self, org: OrgId) -> Result<Option<(i64, String)>> {
+                Ok(sqlx::query_as("SELECT events_high_water, policy FROM release_sweeps WHERE org_id = $1")
+                    .bind(org.0)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn set_release_sweep_mark(&self, org: OrgId, events_high_water: i64, policy_json: &str) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO release_sweeps (org_id, events_high_water, policy) VALUES ($1, $2, $3) \
+                     ON CONFLICT (org_id) DO UPDATE SET events_high_water = excluded.events_high_water, policy = excluded.policy",
+                )
+                .bind(org.0)
+                .bind(events_high_water)
+                .bind(policy_json)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
                         async fn inbox_open_counts(
                 &self,
                 org: OrgId,

@@ -762,6 +762,20 @@ pub trait Store: Send + Sync + 'static {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<AnswerTime>>;
+    /// The highest record event id of the installation (0 when none): every capture, edit,
+    /// screening, classification and deletion of a record writes an event, so while it stands
+    /// no record has changed.
+    async fn record_events_high_water(&self) -> Result<i64>;
+    /// What the release policy's last sweep of the organisation started from: the record events
+    /// high water and the policy (JSON) it applied.
+    async fn release_sweep_mark(&self, org: OrgId) -> Result<Option<(i64, String)>>;
+    /// Notes what a release sweep of the organisation started from.
+    async fn set_release_sweep_mark(
+        &self,
+        org: OrgId,
+        events_high_water: i64,
+        policy_json: &str,
+    ) -> Result<()>;
 }
 
 /// Opens the store named by a URL: `sqlite:PATH` (created if missing) or `postgres://...`.

@@ -15,6 +15,7 @@ suite!(
     release_policy_round_trip_is_audited,
     release_candidates_carry_findings_and_screening,
     record_counts_and_thread_starters_stay_in_the_organisation,
+    release_sweep_marks_follow_record_events,
 );
 
 async fn org(s: &dyn Store, slug: &str) -> (Organisation, Account) {
@@ -353,4 +354,46 @@ async fn record_counts_and_thread_starters_stay_in_the_organisation(s: &dyn Stor
             .unwrap()
             .is_empty()
     );
+}
+
+/// The release sweep's mark: per organisation, replaced on each sweep; the record events high
+/// water moves with every record change.
+async fn release_sweep_marks_follow_record_events(s: &dyn Store) {
+    let (a, acc) = org(s, "alfa").await;
+    let (b, _) = org(s, "beta").await;
+    assert_eq!(s.release_sweep_mark(a.id).await.unwrap(), None);
+    let before = s.record_events_high_water().await.unwrap();
+    s.capture(
+        a.id,
+        &[CaptureItem {
+            account_id: acc.id,
+            platform_item_id: "m1".into(),
+            kind: ItemKind::Comment,
+            direction: Direction::Received,
+            parent_platform_id: None,
+            thread_platform_id: None,
+            author_name: "Greta".into(),
+            author_platform_id: "g".into(),
+            available_at: Utc::now(),
+            platform_time: None,
+            text: "Hej".into(),
+            media: vec![],
+            raw_blob: None,
+            raw_pointer: "/".into(),
+        }],
+        "test",
+    )
+    .await
+    .unwrap();
+    let after = s.record_events_high_water().await.unwrap();
+    assert!(after > before, "{before} -> {after}");
+    s.set_release_sweep_mark(a.id, after, "{}").await.unwrap();
+    s.set_release_sweep_mark(a.id, after + 1, r#"{"x":1}"#)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.release_sweep_mark(a.id).await.unwrap(),
+        Some((after + 1, r#"{"x":1}"#.to_string()))
+    );
+    assert_eq!(s.release_sweep_mark(b.id).await.unwrap(), None);
 }
