@@ -446,13 +446,13 @@ impl Inner {
                 hits: Vec::new(),
             });
         }
-        // The total and the page are two passes: counting alone takes tantivy's fast count,
-        // and by relevance the page sorts by the score alone (equal scores keep the index's
-        // order), so the record id is read only for the page's hits, not for every match.
+        // By relevance the page sorts by the score alone (equal scores keep the index's order),
+        // so the record id is read only for the page's hits, not for every match. Newest first
+        // sorts by time, then the higher record id, with the total counted in a pass of its own
+        // (tantivy's count needs no sort keys).
         let range = TopDocs::for_doc_range(offset..offset + plan.limit);
         let (total, page): (usize, Vec<(i64, f32, DocAddress)>) = if plan.by_relevance {
-            let total = searcher.search(&query, &Count)?;
-            let docs = searcher.search(&query, &range.order_by_score())?;
+            let (total, docs) = searcher.search(&query, &(Count, range.order_by_score()))?;
             let mut page = Vec::with_capacity(docs.len());
             for (score, a) in docs {
                 page.push((record_id_of(&searcher, a)?, score, a));
