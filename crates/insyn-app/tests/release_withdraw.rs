@@ -34,18 +34,10 @@ fn observation(items: Vec<CaptureItem>) -> Observation {
     }
 }
 
-#[tokio::test]
-async fn later_findings_withdraw_what_the_policy_released() {
+/// An embedded installation with a 20-record demo organisation.
+async fn small_demo() -> (App, OrgId, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(AppConfig {
-        database_url: format!("sqlite:{}", dir.path().join("insyn.db").display()),
-        blobs_url: format!("file:{}", dir.path().join("blobs").display()),
-        s3: S3Settings::default(),
-        search: SearchBackend::Auto,
-        search_dir: dir.path().join("search"),
-    })
-    .await
-    .unwrap();
+    let app = App::open(AppConfig::embedded(dir.path())).await.unwrap();
     let report = insyn_app::demo::load(
         &app,
         &insyn_app::demo::DemoOptions {
@@ -57,6 +49,12 @@ async fn later_findings_withdraw_what_the_policy_released() {
     .await
     .unwrap();
     let org = report.organisation.id;
+    (app, org, dir)
+}
+
+#[tokio::test]
+async fn later_findings_withdraw_what_the_policy_released() {
+    let (app, org, _dir) = small_demo().await;
     let account = app.accounts(org).await.unwrap()[0].id;
     let clean = [
         comment(
@@ -161,19 +159,7 @@ async fn later_findings_withdraw_what_the_policy_released() {
 /// nothing new is skipped; a policy change makes the next one run.
 #[tokio::test]
 async fn the_servers_sweep_skips_only_when_nothing_changed() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::open(AppConfig::embedded(dir.path())).await.unwrap();
-    let report = insyn_app::demo::load(
-        &app,
-        &insyn_app::demo::DemoOptions {
-            records: 20,
-            ..Default::default()
-        },
-        &NoProgress,
-    )
-    .await
-    .unwrap();
-    let org = report.organisation.id;
+    let (app, org, _dir) = small_demo().await;
     app.screen_pending().await.unwrap();
     app.set_release_policy(
         org,
