@@ -7,7 +7,8 @@ use crate::{App, AppError, Result};
 use chrono::{DateTime, Duration, Utc};
 use insyn_capture::Connector;
 use insyn_domain::{
-    Account, AccountId, CaptureAlert, ConnectionHealth, ConnectionState, FailureKind, OrgId,
+    Account, AccountId, AlertLevel, CaptureAlert, ConnectionHealth, ConnectionState, FailureKind,
+    MailPurpose, NewMail, OrgId, Role, StaffUser, Unit, UserStatus,
 };
 use serde::Serialize;
 
@@ -110,6 +111,19 @@ impl App {
         account: AccountId,
         actor: &str,
     ) -> Result<PassReport> {
+        self.capture_account_at(org, account, actor, Utc::now())
+            .await
+    }
+
+    /// [`App::capture_account`] with the health and alerts reckoned at `now` (the scheduler's
+    /// clock; tests move it to follow the alert schedule).
+    pub async fn capture_account_at(
+        &self,
+        org: OrgId,
+        account: AccountId,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<PassReport> {
         let conn = self.store.connection(org, account).await?.ok_or_else(|| {
             AppError::NotFound(format!(
                 "account {account} is not connected; connect it with `insyn account connect`"
@@ -117,6 +131,7 @@ impl App {
         })?;
         let acc = self.store.get_account(org, account).await?;
         let mut health = conn.health.clone();
+        let alerted_before = health.last_alert_level;
         let result = async {
             let token = self
                 .token_sealer()?
@@ -126,7 +141,6 @@ impl App {
                 .await
         }
         .await;
-        let now = Utc::now();
         match &result {
             Ok(_) => health.succeeded(now, POLL_EVERY),
             Err(e) => {
@@ -143,29 +157,133 @@ impl App {
         self.store
             .save_capture_state(org, account, &health, None)
             .await?;
-        if let Some(level) = health.alert_due(now) {
-            health.alerted(now, level);
-            let message = format!(
-                "Insamlingen från {} ({}) fungerar inte sedan {}: {}. {}",
-                acc.handle,
-                acc.platform.display_name(),
-                health
-                    .failing_since
-                    .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-                    .unwrap_or_default(),
-                health.last_error.as_deref().unwrap_or("okänt fel"),
-                if health.needs_reconnect {
-                    "Anslut kontot på nytt."
-                } else {
-                    "Insyn försöker igen av sig själv."
-                }
-            );
-            self.store
-                .raise_capture_alert(org, account, level, &message, &health)
-                .await?;
-            tracing::warn!(%org, %account, to = level.swedish(), "{message}");
+        match (&result, alerted_before) {
+            (Ok(_), Some(level)) => self.mail_reconnected(&acc, level, now).await?,
+            (Ok(_), None) => {}
+            (Err(_), _) => self.alert_if_due(&acc, &mut health, now).await?,
         }
         result
+    }
+
+    /// Raises the alert that is due for a failing account, if one is: kept for the staff pages
+    /// and mailed to the people of its level (see [`alert_recipients`]).
+    async fn alert_if_due(
+        &self,
+        acc: &Account,
+        health: &mut ConnectionHealth,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let Some(level) = health.alert_due(now) else {
+            return Ok(());
+        };
+        health.alerted(now, level);
+        let since = health
+            .failing_since
+            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_default();
+        let error = health.last_error.as_deref().unwrap_or("okänt fel");
+        let what_now = if health.needs_reconnect {
+            "Anslut kontot på nytt."
+        } else {
+            "Insyn försöker igen av sig själv."
+        };
+        let message = format!(
+            "Insamlingen från {} ({}) fungerar inte sedan {since}: {error}. {what_now}",
+            acc.handle,
+            acc.platform.display_name(),
+        );
+        // The mails are queued before the alert is kept: a crash in between repeats both at the
+        // next attempt rather than leaving an alert nobody was told about.
+        let subject = format!(
+            "Insyn: insamlingen från {} ({}) fungerar inte",
+            acc.handle,
+            acc.platform.display_name()
+        );
+        let body = format!(
+            "Hej!\n\n{message}\n\nMisslyckade försök i följd: {}.\nDetta meddelande går till {} och upprepas var {}:e timme tills kontot fungerar igen; efter {} timmar går det också till fler.\n\n(English: capture from this account has been failing since {since}: {error}.)\n\n/Insyn",
+            health.failures,
+            level.swedish(),
+            insyn_domain::connection::ALERT_REPEAT.num_hours(),
+            insyn_domain::connection::ESCALATE_AFTER.num_hours(),
+        );
+        self.mail_account_people(acc, level, &subject, &body)
+            .await?;
+        self.store
+            .raise_capture_alert(acc.org_id, acc.id, level, &message, health)
+            .await?;
+        tracing::warn!(org = %acc.org_id, account = %acc.id, to = level.swedish(), "{message}");
+        Ok(())
+    }
+
+    /// The one mail when an account that was alerted about works again.
+    async fn mail_reconnected(
+        &self,
+        acc: &Account,
+        level: AlertLevel,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let subject = format!(
+            "Insyn: insamlingen från {} ({}) fungerar igen",
+            acc.handle,
+            acc.platform.display_name()
+        );
+        let body = format!(
+            "Hej!\n\nInsamlingen från {} ({}) fungerar igen sedan {}. Det som publicerades under avbrottet hämtas i efterhand.\n\n(English: capture from this account works again; what was missed is back-filled.)\n\n/Insyn",
+            acc.handle,
+            acc.platform.display_name(),
+            now.format("%Y-%m-%d %H:%M UTC"),
+        );
+        self.mail_account_people(acc, level, &subject, &body).await
+    }
+
+    async fn mail_account_people(
+        &self,
+        acc: &Account,
+        level: AlertLevel,
+        subject: &str,
+        body: &str,
+    ) -> Result<()> {
+        let units = self.store.list_units(acc.org_id).await?;
+        let users = self.store.list_users(acc.org_id).await?;
+        let to = alert_recipients(acc, level, &units, &users);
+        if to.is_empty() {
+            tracing::warn!(org = %acc.org_id, account = %acc.id, "no e-mail address for the account's alert (set the unit's address or add the responsible people as users)");
+        }
+        for address in to {
+            self.store
+                .queue_mail(
+                    acc.org_id,
+                    &NewMail {
+                        to: address,
+                        subject: subject.to_string(),
+                        body: body.to_string(),
+                        purpose: MailPurpose::Other,
+                        subject_ref: Some(format!("account:{}", acc.id)),
+                        attachments: Vec::new(),
+                    },
+                    "capture",
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Repeats and escalates the alerts of accounts that wait for a reconnect (the scheduler
+    /// does not capture them, so nothing else would). Returns how many alerts were raised.
+    pub async fn repeat_capture_alerts(&self, now: DateTime<Utc>) -> Result<usize> {
+        let mut raised = 0;
+        for org in self.store.list_organisations().await? {
+            for conn in self.store.connections(org.id).await? {
+                if !conn.health.needs_reconnect || conn.health.alert_due(now).is_none() {
+                    continue;
+                }
+                let acc = self.store.get_account(org.id, conn.account_id).await?;
+                let mut health = conn.health.clone();
+                self.alert_if_due(&acc, &mut health, now).await?;
+                raised += 1;
+            }
+        }
+        Ok(raised)
     }
 
     /// Captures every connected account that is due (the scheduler in `insyn serve`). Failures
@@ -216,4 +334,50 @@ impl App {
     ) -> Result<Vec<CaptureAlert>> {
         Ok(self.store.capture_alerts(org, account, limit).await?)
     }
+}
+
+/// Who an account's alert of `level` is mailed to: the account's unit address and its
+/// responsible people (an entry that is an address, or an active user of that name or address);
+/// from [`AlertLevel::Communicators`] also the communicators, from
+/// [`AlertLevel::Administrators`] also the administrators. Lower case, sorted, each once.
+pub fn alert_recipients(
+    acc: &Account,
+    level: AlertLevel,
+    units: &[Unit],
+    users: &[StaffUser],
+) -> Vec<String> {
+    let mut to = std::collections::BTreeSet::new();
+    let mut add = |a: &str| {
+        let a = a.trim().to_lowercase();
+        if a.contains('@') && !a.contains(char::is_whitespace) {
+            to.insert(a);
+        }
+    };
+    if let Some(email) = units
+        .iter()
+        .find(|u| u.id == acc.unit_id)
+        .and_then(|u| u.email.as_deref())
+    {
+        add(email);
+    }
+    let active = users.iter().filter(|u| u.status == UserStatus::Active);
+    for person in &acc.responsible {
+        let person = person.trim();
+        if person.contains('@') {
+            add(person);
+        }
+        for u in active.clone() {
+            if u.name.trim().eq_ignore_ascii_case(person) || u.email.eq_ignore_ascii_case(person) {
+                add(&u.email);
+            }
+        }
+    }
+    for u in active {
+        let wanted = (level >= AlertLevel::Communicators && u.has_role(Role::Communicator))
+            || (level >= AlertLevel::Administrators && u.has_role(Role::Administrator));
+        if wanted {
+            add(&u.email);
+        }
+    }
+    to.into_iter().collect()
 }

@@ -227,3 +227,191 @@ async fn connect_capture_fail_alert_reconnect_backfill() {
     assert_eq!(v.problem_count, 0, "{:?}", v.problems);
     let _ = base_url;
 }
+
+/// A failing account's alert is also mailed (through the outbox) to its unit's address and its
+/// responsible people, repeated on the alert schedule (not once per failed poll), escalated to
+/// the communicators after a day, and followed by one "works again" mail when it heals.
+#[tokio::test]
+async fn alert_mails_follow_the_alert_schedule() {
+    let Some(mock) = insyn_testkit::mastodon::start("alert_mails_follow_the_alert_schedule") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(AppConfig::embedded(dir.path())).await.unwrap();
+    let org = app
+        .create_organisation(
+            &NewOrganisation {
+                slug: "ekbacka".into(),
+                name: "Ekbacka kommun".into(),
+                diary_prefix: "KS".into(),
+            },
+            "t",
+        )
+        .await
+        .unwrap();
+    let unit = app
+        .create_unit(
+            org.id,
+            &NewUnit {
+                name: "Kommunikation".into(),
+                email: Some("kommunikation@ekbacka.se".into()),
+            },
+            "t",
+        )
+        .await
+        .unwrap();
+    let account = app
+        .create_account(
+            org.id,
+            &NewAccount {
+                unit_id: unit.id,
+                platform: Platform::Mastodon,
+                handle: "@testuser".into(),
+                url: mock.base_url.clone(),
+                platform_id: String::new(),
+                purpose: "Information".into(),
+                target_group: "Invånare".into(),
+                message: String::new(),
+                contact: "info@ekbacka.se".into(),
+                responsible: vec!["anna@ekbacka.se".into(), "Erik Holm".into()],
+                office_hours: OfficeHours::default(),
+                response_hours: 8,
+            },
+            "t",
+        )
+        .await
+        .unwrap();
+    app.set_account_status(org.id, account.id, AccountStatus::Active, "t")
+        .await
+        .unwrap();
+    for (email, name, role) in [
+        ("erik@ekbacka.se", "Erik Holm", Role::Editor),
+        ("komm@ekbacka.se", "Karin Komm", Role::Communicator),
+        ("admin@ekbacka.se", "Ada Admin", Role::Administrator),
+    ] {
+        app.create_user(
+            org.id,
+            &NewUser {
+                email: email.into(),
+                name: name.into(),
+                function: "test".into(),
+                roles: vec![role],
+                accounts: vec![],
+            },
+            None,
+            "t",
+        )
+        .await
+        .unwrap();
+    }
+    // connected, then the stored token stops working
+    app.connect_account(org.id, account.id, &mock.base_url, &mock.token, "t")
+        .await
+        .unwrap();
+    let stored = app
+        .store
+        .connection(org.id, account.id)
+        .await
+        .unwrap()
+        .unwrap();
+    app.store
+        .save_connection(
+            org.id,
+            account.id,
+            &mock.base_url,
+            b"\x01not-a-token",
+            &stored.health,
+            "t",
+        )
+        .await
+        .unwrap();
+    let mails = || async {
+        let mut m = app
+            .mail_outbox(
+                org.id,
+                &insyn_store::MailFilter {
+                    subject_ref: Some(format!("account:{}", account.id)),
+                    unsent_only: false,
+                    limit: 100,
+                },
+            )
+            .await
+            .unwrap();
+        m.sort_by_key(|m| m.id);
+        m
+    };
+    let to = |m: &[MailMessage]| {
+        let mut t: Vec<String> = m.iter().map(|m| m.to.clone()).collect();
+        t.sort();
+        t
+    };
+    let t0 = chrono::Utc::now();
+    let h = chrono::Duration::hours;
+    assert!(
+        app.capture_account_at(org.id, account.id, "capture", t0)
+            .await
+            .is_err()
+    );
+    let first = mails().await;
+    assert_eq!(
+        to(&first),
+        vec![
+            "anna@ekbacka.se",
+            "erik@ekbacka.se",
+            "kommunikation@ekbacka.se"
+        ],
+        "the unit and the responsible people (an address, a user by name)"
+    );
+    assert!(
+        first[0].subject.contains("fungerar inte"),
+        "{}",
+        first[0].subject
+    );
+    assert!(
+        first[0].body.contains("Anslut kontot på nytt"),
+        "{}",
+        first[0].body
+    );
+    // failing again within the repeat time: no new mail
+    assert!(
+        app.capture_account_at(org.id, account.id, "capture", t0 + h(1))
+            .await
+            .is_err()
+    );
+    assert_eq!(mails().await.len(), 3);
+    // the scheduler repeats the alert of an account waiting for a reconnect
+    assert_eq!(app.repeat_capture_alerts(t0 + h(2)).await.unwrap(), 0);
+    assert_eq!(app.repeat_capture_alerts(t0 + h(5)).await.unwrap(), 1);
+    assert_eq!(mails().await.len(), 6);
+    // after a day, the communicators too (not yet the administrators)
+    assert_eq!(app.repeat_capture_alerts(t0 + h(25)).await.unwrap(), 1);
+    let all = mails().await;
+    assert_eq!(
+        to(&all[6..]),
+        vec![
+            "anna@ekbacka.se",
+            "erik@ekbacka.se",
+            "komm@ekbacka.se",
+            "kommunikation@ekbacka.se"
+        ]
+    );
+    // reconnected: one mail that it works again, to the same people, then quiet
+    app.connect_account(org.id, account.id, &mock.base_url, &mock.token, "erik")
+        .await
+        .unwrap();
+    // (connecting again keeps the alert level: the first good capture closes it)
+    app.capture_account_at(org.id, account.id, "capture", t0 + h(26))
+        .await
+        .unwrap();
+    let all = mails().await;
+    assert_eq!(all.len(), 14, "{:#?}", to(&all));
+    assert!(
+        all[10..]
+            .iter()
+            .all(|m| m.subject.contains("fungerar igen"))
+    );
+    app.capture_account_at(org.id, account.id, "capture", t0 + h(27))
+        .await
+        .unwrap();
+    assert_eq!(mails().await.len(), 14);
+}

@@ -87,6 +87,11 @@ pub async fn run(cx: &Context, args: Args) -> CliResult {
                 Ok(n) => tracing::info!(accounts = n, "captured"),
                 Err(e) => tracing::warn!(error = %e, "the capture scheduler failed; retrying"),
             }
+            // accounts waiting for a reconnect are not captured; their alerts (and mails)
+            // still repeat and escalate
+            if let Err(e) = capturing.repeat_capture_alerts(chrono::Utc::now()).await {
+                tracing::warn!(error = %e, "repeating capture alerts failed; retrying");
+            }
         }
     });
     // Scheduled archive deliveries (R8.1): at start, then every `archive.every_hours`, in a task
