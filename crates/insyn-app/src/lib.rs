@@ -132,6 +132,8 @@ pub struct App {
     response_map: Arc<ResponseMap>,
     /// The Meta app's webhook secrets, when webhooks are set up ([`App::with_meta_webhook`]).
     meta_webhook: Option<Arc<webhooks::MetaWebhookConfig>>,
+    /// The secret YouTube's WebSub hub signs notifications with ([`App::with_youtube_websub`]).
+    youtube_websub: Option<Arc<webhooks::YoutubeWebSubConfig>>,
     /// The SMTP transport, when a mail server is configured ([`App::with_smtp`]).
     mailer: Option<Arc<mail::Mailer>>,
     /// Who registers and forwards cases for the case action ([`App::with_case_desk`]).
@@ -163,6 +165,7 @@ impl App {
             screen_lock: Arc::default(),
             response_map,
             meta_webhook: None,
+            youtube_websub: None,
             mailer: None,
             case_desk: None,
             inbox_counts: Arc::new(kept::Kept::new(inbox::COUNTS_FOR)),

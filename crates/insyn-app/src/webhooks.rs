@@ -4,6 +4,7 @@
 use crate::{App, AppError, Result};
 use bytes::Bytes;
 use insyn_capture::meta_webhook::{self, Event, WebhookError};
+use insyn_capture::youtube_websub;
 use insyn_domain::{Account, CaptureItem, Platform};
 use insyn_store::BlobMeta;
 use serde::Serialize;
@@ -22,6 +23,31 @@ impl std::fmt::Debug for MetaWebhookConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("MetaWebhookConfig { app_secret: ***, verify_token: *** }")
     }
+}
+
+/// The secret given to YouTube's WebSub hub when subscribing; it signs every notification.
+#[derive(Clone)]
+pub struct YoutubeWebSubConfig {
+    pub secret: String,
+}
+
+impl std::fmt::Debug for YoutubeWebSubConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("YoutubeWebSubConfig { secret: *** }")
+    }
+}
+
+/// What one YouTube notification did.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct WebSubReport {
+    /// The stored notification (SHA-256, hex).
+    pub delivery_blob: String,
+    /// Accounts made due for a capture pass now (the notification names a new or changed video;
+    /// the pass fetches it whole, with its description and comments).
+    pub accounts_due: u64,
+    pub deletions_seen: u64,
+    /// Entries for a channel that is not connected here, or videos never captured.
+    pub ignored: u64,
 }
 
 /// What one delivery did.
@@ -189,5 +215,159 @@ impl App {
             }
         }
         Ok(out)
+    }
+
+    /// Turns on YouTube's WebSub notifications with the subscription's secret.
+    pub fn with_youtube_websub(mut self, config: YoutubeWebSubConfig) -> App {
+        self.youtube_websub = Some(Arc::new(config));
+        self
+    }
+
+    fn youtube_config(&self) -> Result<&YoutubeWebSubConfig> {
+        self.youtube_websub.as_deref().ok_or_else(|| {
+            AppError::NotFound(
+                "YouTube notifications are not set up here (configure [webhooks.youtube])".into(),
+            )
+        })
+    }
+
+    /// The hub's subscription check: the challenge to echo, for a connected channel's feed.
+    pub async fn youtube_websub_challenge(
+        &self,
+        mode: Option<&str>,
+        topic: Option<&str>,
+        challenge: Option<&str>,
+    ) -> Result<String> {
+        self.youtube_config()?;
+        let channels = self.accounts_by_platform_id(Platform::Youtube).await?;
+        youtube_websub::challenge(mode, topic, challenge, |c| channels.contains_key(c))
+            .map(str::to_string)
+            .ok_or_else(|| {
+                tracing::warn!(topic = topic.unwrap_or(""), "YouTube WebSub check refused");
+                AppError::NotFound(
+                    "the check needs hub.mode subscribe or unsubscribe, the video feed of a connected channel as hub.topic, and a hub.challenge".into(),
+                )
+            })
+    }
+
+    /// One notification: the signature is checked over `body` before anything is stored; then
+    /// the body is kept as a blob. A new or changed video makes its account due for a capture
+    /// pass at once (the notification holds only the title); a deleted video is positive evidence
+    /// of deletion for the record captured from it.
+    pub async fn receive_youtube_websub(
+        &self,
+        signature: Option<&str>,
+        body: Bytes,
+    ) -> Result<WebSubReport> {
+        let config = self.youtube_config()?;
+        if body.len() > youtube_websub::MAX_BODY_BYTES {
+            return Err(AppError::invalid(
+                "body",
+                format!(
+                    "the notification is {} bytes; at most {} are accepted",
+                    body.len(),
+                    youtube_websub::MAX_BODY_BYTES
+                ),
+            ));
+        }
+        if let Err(e) = youtube_websub::verify_signature(config.secret.as_bytes(), &body, signature)
+        {
+            tracing::warn!(error = %e, bytes = body.len(), "YouTube notification refused");
+            return Err(AppError::Unauthorized(e.to_string()));
+        }
+        let digest = self.blobs.put(body.clone()).await?;
+        self.store
+            .register_blobs(&[BlobMeta {
+                sha256: digest,
+                size: body.len() as i64,
+                media_type: "application/atom+xml".into(),
+            }])
+            .await?;
+        let changes = youtube_websub::parse(&body).map_err(|e| {
+            tracing::warn!(error = %e, blob = %digest, "YouTube notification could not be read");
+            AppError::invalid(
+                "body",
+                format!("{e} (the notification is kept as blob {digest})"),
+            )
+        })?;
+        let mut report = WebSubReport {
+            delivery_blob: digest.to_hex(),
+            ..Default::default()
+        };
+        let channels = self.accounts_by_platform_id(Platform::Youtube).await?;
+        let now = chrono::Utc::now();
+        for change in changes {
+            match change {
+                youtube_websub::Change::Video { channel_id, .. } => {
+                    let Some(account) = channels.get(&channel_id) else {
+                        report.ignored += 1;
+                        continue;
+                    };
+                    let Some(conn) = self.store.connection(account.org_id, account.id).await?
+                    else {
+                        report.ignored += 1;
+                        continue;
+                    };
+                    // an account waiting for a reconnect stays waiting (its alert says so)
+                    if conn.health.needs_reconnect {
+                        report.ignored += 1;
+                        continue;
+                    }
+                    let mut health = conn.health.clone();
+                    health.next_attempt_at = Some(now);
+                    self.store
+                        .save_capture_state(
+                            account.org_id,
+                            account.id,
+                            &health,
+                            conn.cursor.as_deref(),
+                        )
+                        .await?;
+                    report.accounts_due += 1;
+                }
+                youtube_websub::Change::Deleted {
+                    video_id,
+                    channel_id,
+                    when,
+                    pointer,
+                } => {
+                    let accounts: Vec<&Account> = match channel_id.as_deref() {
+                        Some(c) => channels.get(c).into_iter().collect(),
+                        None => channels.values().collect(),
+                    };
+                    let mut seen = false;
+                    for account in accounts {
+                        if let Some(record) = self
+                            .store
+                            .find_record(account.org_id, account.id, &video_id)
+                            .await?
+                            && record.deleted_seen_at.is_none()
+                        {
+                            let evidence = format!(
+                                "YouTube WebSub: deleted-entry yt:video:{video_id}{} in the notification stored as blob {digest} ({pointer})",
+                                when.map(|w| format!(" at {}", w.to_rfc3339()))
+                                    .unwrap_or_default()
+                            );
+                            self.store
+                                .record_deletion_seen(
+                                    account.org_id,
+                                    record.id,
+                                    now,
+                                    &evidence,
+                                    "webhook:youtube",
+                                )
+                                .await?;
+                            report.deletions_seen += 1;
+                            seen = true;
+                        }
+                    }
+                    if !seen {
+                        report.ignored += 1;
+                    }
+                }
+            }
+        }
+        self.sync_search().await?;
+        Ok(report)
     }
 }

@@ -25,6 +25,7 @@ pub mod meta_webhook;
 pub mod moderation;
 pub mod x;
 pub mod youtube;
+pub mod youtube_websub;
 
 pub use html::html_to_text;
 

@@ -1,19 +1,67 @@
-//! Webhook endpoints the platforms call: `/webhooks/meta` (Facebook Pages and Instagram). No
-//! session or API key: a delivery is trusted only if its signature over the raw body matches.
+//! Webhook endpoints the platforms call: `/webhooks/meta` (Facebook Pages and Instagram) and
+//! `/webhooks/youtube` (YouTube's WebSub hub). No session or API key: a delivery is trusted only
+//! if its signature over the raw body matches.
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
-use insyn_app::webhooks::WebhookReport;
+use insyn_app::webhooks::{WebSubReport, WebhookReport};
 use serde::Deserialize;
 
 pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new().route(
-        "/webhooks/meta",
-        axum::routing::get(meta_subscribe).post(meta_delivery),
-    )
+    axum::Router::new()
+        .route(
+            "/webhooks/meta",
+            axum::routing::get(meta_subscribe).post(meta_delivery),
+        )
+        .route(
+            "/webhooks/youtube",
+            axum::routing::get(youtube_subscribe).post(youtube_delivery),
+        )
+}
+
+#[derive(Deserialize)]
+struct HubCheck {
+    #[serde(rename = "hub.mode")]
+    mode: Option<String>,
+    #[serde(rename = "hub.topic")]
+    topic: Option<String>,
+    #[serde(rename = "hub.challenge")]
+    challenge: Option<String>,
+}
+
+/// The WebSub hub's check of a subscription: the challenge echoed as plain text, for the video
+/// feed of a connected channel; 404 otherwise (the hub then treats the subscription as refused).
+async fn youtube_subscribe(
+    State(state): State<AppState>,
+    Query(q): Query<HubCheck>,
+) -> Result<impl IntoResponse, ApiError> {
+    let challenge = state
+        .app
+        .youtube_websub_challenge(
+            q.mode.as_deref(),
+            q.topic.as_deref(),
+            q.challenge.as_deref(),
+        )
+        .await?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        challenge,
+    ))
+}
+
+/// A notification: 200 with what it did; 401 for a missing or wrong `X-Hub-Signature`.
+async fn youtube_delivery(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<WebSubReport>, ApiError> {
+    let signature = headers.get("x-hub-signature").and_then(|v| v.to_str().ok());
+    Ok(Json(
+        state.app.receive_youtube_websub(signature, body).await?,
+    ))
 }
 
 #[derive(Deserialize)]

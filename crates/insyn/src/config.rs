@@ -118,6 +118,16 @@ impl ArchiveConfig {
 pub struct WebhooksConfig {
     /// The Meta app (Facebook Pages, Instagram) whose webhooks post to `/webhooks/meta`.
     pub meta: Option<MetaWebhookSettings>,
+    /// YouTube's WebSub hub, which posts to `/webhooks/youtube`: the subscription's secret.
+    pub youtube: Option<YoutubeWebSubSettings>,
+}
+
+/// Where the WebSub subscription's secret is read from (a file or an environment variable).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct YoutubeWebSubSettings {
+    pub secret_file: Option<PathBuf>,
+    pub secret_env: Option<String>,
 }
 
 /// Where the Meta app's secrets are read from (a file, preferred, or an environment variable;
@@ -321,6 +331,18 @@ impl Config {
         }
         fig.extract()
             .map_err(|e| ConfigError(format!("configuration: {}", one_line(&e))))
+    }
+
+    /// The YouTube WebSub secret, when `[webhooks.youtube]` is set.
+    pub fn youtube_websub(
+        &self,
+    ) -> Result<Option<insyn_app::webhooks::YoutubeWebSubConfig>, ConfigError> {
+        let Some(y) = &self.webhooks.youtube else {
+            return Ok(None);
+        };
+        Ok(Some(insyn_app::webhooks::YoutubeWebSubConfig {
+            secret: read_secret("webhooks.youtube.secret", &y.secret_file, &y.secret_env)?,
+        }))
     }
 
     /// The Meta webhook secrets, when `[webhooks.meta]` is set.
@@ -536,6 +558,10 @@ session_idle_minutes = 480
 # [webhooks.meta]
 # app_secret_file = "/run/secrets/insyn-meta-app-secret"     # or app_secret_env = "VAR"
 # verify_token_file = "/run/secrets/insyn-meta-verify-token" # or verify_token_env = "VAR"
+# YouTube's WebSub hub posts video notifications to {public_url}/webhooks/youtube, signed with
+# the secret given when subscribing.
+# [webhooks.youtube]
+# secret_file = "/run/secrets/insyn-youtube-websub-secret"  # or secret_env = "VAR"
 
 # The mail server the e-mail outbox sends through (decisions to requesters, diary registrations).
 # Without [smtp], messages are queued and wait. See docs/DIARY.md.

@@ -19,6 +19,7 @@ pub async fn run(cx: &Context, args: Args) -> CliResult {
     let staff = cx.config.staff_config()?;
     let proxies = cx.config.trusted_proxies()?;
     let meta_webhook = cx.config.meta_webhook()?;
+    let youtube_websub = cx.config.youtube_websub()?;
     let smtp = cx.config.smtp()?;
     // the case action registers in the diary and forwards through the e-mail outbox
     // every organisation's own screening rules, checked before anything starts
@@ -30,6 +31,9 @@ pub async fn run(cx: &Context, args: Args) -> CliResult {
         ));
     if let Some(meta) = meta_webhook {
         app = app.with_meta_webhook(meta);
+    }
+    if let Some(youtube) = youtube_websub {
+        app = app.with_youtube_websub(youtube);
     }
     if let Some(smtp) = &smtp {
         app = app.with_smtp(smtp)?;
