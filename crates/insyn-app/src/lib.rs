@@ -134,6 +134,8 @@ pub struct App {
     meta_webhook: Option<Arc<webhooks::MetaWebhookConfig>>,
     /// The secret YouTube's WebSub hub signs notifications with ([`App::with_youtube_websub`]).
     youtube_websub: Option<Arc<webhooks::YoutubeWebSubConfig>>,
+    /// The LinkedIn app's client secret for its notifications ([`App::with_linkedin_webhook`]).
+    linkedin_webhook: Option<Arc<webhooks::LinkedinWebhookConfig>>,
     /// The SMTP transport, when a mail server is configured ([`App::with_smtp`]).
     mailer: Option<Arc<mail::Mailer>>,
     /// Who registers and forwards cases for the case action ([`App::with_case_desk`]).
@@ -166,6 +168,7 @@ impl App {
             response_map,
             meta_webhook: None,
             youtube_websub: None,
+            linkedin_webhook: None,
             mailer: None,
             case_desk: None,
             inbox_counts: Arc::new(kept::Kept::new(inbox::COUNTS_FOR)),

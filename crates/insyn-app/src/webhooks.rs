@@ -4,7 +4,7 @@
 use crate::{App, AppError, Result};
 use bytes::Bytes;
 use insyn_capture::meta_webhook::{self, Event, WebhookError};
-use insyn_capture::youtube_websub;
+use insyn_capture::{linkedin_webhook, youtube_websub};
 use insyn_domain::{Account, CaptureItem, Platform};
 use insyn_store::BlobMeta;
 use serde::Serialize;
@@ -37,7 +37,20 @@ impl std::fmt::Debug for YoutubeWebSubConfig {
     }
 }
 
-/// What one YouTube notification did.
+/// The LinkedIn app's client secret: it answers the endpoint's validation and signs every
+/// notification.
+#[derive(Clone)]
+pub struct LinkedinWebhookConfig {
+    pub client_secret: String,
+}
+
+impl std::fmt::Debug for LinkedinWebhookConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LinkedinWebhookConfig { client_secret: *** }")
+    }
+}
+
+/// What one YouTube or LinkedIn notification did.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct WebSubReport {
     /// The stored notification (SHA-256, hex).
@@ -299,31 +312,12 @@ impl App {
         for change in changes {
             match change {
                 youtube_websub::Change::Video { channel_id, .. } => {
-                    let Some(account) = channels.get(&channel_id) else {
-                        report.ignored += 1;
-                        continue;
-                    };
-                    let Some(conn) = self.store.connection(account.org_id, account.id).await?
-                    else {
-                        report.ignored += 1;
-                        continue;
-                    };
-                    // an account waiting for a reconnect stays waiting (its alert says so)
-                    if conn.health.needs_reconnect {
-                        report.ignored += 1;
-                        continue;
+                    match channels.get(&channel_id) {
+                        Some(account) if self.make_due(account, now).await? => {
+                            report.accounts_due += 1
+                        }
+                        _ => report.ignored += 1,
                     }
-                    let mut health = conn.health.clone();
-                    health.next_attempt_at = Some(now);
-                    self.store
-                        .save_capture_state(
-                            account.org_id,
-                            account.id,
-                            &health,
-                            conn.cursor.as_deref(),
-                        )
-                        .await?;
-                    report.accounts_due += 1;
                 }
                 youtube_websub::Change::Deleted {
                     video_id,
@@ -368,6 +362,122 @@ impl App {
             }
         }
         self.sync_search().await?;
+        Ok(report)
+    }
+
+    /// Makes a connected account due for a capture pass now (a push named something new on it);
+    /// `false` when it is not connected or waits for a reconnect (its alert says so).
+    async fn make_due(
+        &self,
+        account: &Account,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool> {
+        let Some(conn) = self.store.connection(account.org_id, account.id).await? else {
+            return Ok(false);
+        };
+        if conn.health.needs_reconnect {
+            return Ok(false);
+        }
+        let mut health = conn.health.clone();
+        health.next_attempt_at = Some(now);
+        self.store
+            .save_capture_state(account.org_id, account.id, &health, conn.cursor.as_deref())
+            .await?;
+        Ok(true)
+    }
+
+    /// Turns on LinkedIn's organization notifications with the app's client secret.
+    pub fn with_linkedin_webhook(mut self, config: LinkedinWebhookConfig) -> App {
+        self.linkedin_webhook = Some(Arc::new(config));
+        self
+    }
+
+    fn linkedin_config(&self) -> Result<&LinkedinWebhookConfig> {
+        self.linkedin_webhook.as_deref().ok_or_else(|| {
+            AppError::NotFound(
+                "LinkedIn notifications are not set up here (configure [webhooks.linkedin])".into(),
+            )
+        })
+    }
+
+    /// LinkedIn's validation of the endpoint: the challenge code and its HMAC, as JSON.
+    pub fn linkedin_webhook_challenge(&self, code: Option<&str>) -> Result<serde_json::Value> {
+        let config = self.linkedin_config()?;
+        let code = code
+            .map(str::trim)
+            .filter(|c| !c.is_empty() && c.len() <= 200)
+            .ok_or_else(|| {
+                AppError::invalid("challengeCode", "the validation needs a challengeCode")
+            })?;
+        Ok(serde_json::json!({
+            "challengeCode": code,
+            "challengeResponse": linkedin_webhook::challenge_response(config.client_secret.as_bytes(), code),
+        }))
+    }
+
+    /// One notification: the signature is checked over `body` before anything is stored; then
+    /// the body is kept as a blob and every organization it names with an action on its posts
+    /// (not a reaction) is made due for a capture pass at once, which fetches the items whole.
+    pub async fn receive_linkedin_webhook(
+        &self,
+        signature: Option<&str>,
+        body: Bytes,
+    ) -> Result<WebSubReport> {
+        let config = self.linkedin_config()?;
+        if body.len() > linkedin_webhook::MAX_BODY_BYTES {
+            return Err(AppError::invalid(
+                "body",
+                format!(
+                    "the notification is {} bytes; at most {} are accepted",
+                    body.len(),
+                    linkedin_webhook::MAX_BODY_BYTES
+                ),
+            ));
+        }
+        if let Err(e) =
+            linkedin_webhook::verify_signature(config.client_secret.as_bytes(), &body, signature)
+        {
+            tracing::warn!(error = %e, bytes = body.len(), "LinkedIn notification refused");
+            return Err(AppError::Unauthorized(e.to_string()));
+        }
+        let digest = self.blobs.put(body.clone()).await?;
+        self.store
+            .register_blobs(&[BlobMeta {
+                sha256: digest,
+                size: body.len() as i64,
+                media_type: "application/json".into(),
+            }])
+            .await?;
+        let notices = linkedin_webhook::parse(&body).map_err(|e| {
+            tracing::warn!(error = %e, blob = %digest, "LinkedIn notification could not be read");
+            AppError::invalid(
+                "body",
+                format!("{e} (the notification is kept as blob {digest})"),
+            )
+        })?;
+        let mut report = WebSubReport {
+            delivery_blob: digest.to_hex(),
+            ..Default::default()
+        };
+        let pages = self.accounts_by_platform_id(Platform::Linkedin).await?;
+        let now = chrono::Utc::now();
+        let mut made_due = std::collections::BTreeSet::new();
+        for notice in notices {
+            match pages.get(&notice.organization) {
+                Some(account) if notice.touches_records() => {
+                    if made_due.contains(&account.id) {
+                        continue;
+                    }
+                    if self.make_due(account, now).await? {
+                        made_due.insert(account.id);
+                        report.accounts_due += 1;
+                    } else {
+                        report.ignored += 1;
+                    }
+                }
+                _ => report.ignored += 1,
+            }
+        }
         Ok(report)
     }
 }

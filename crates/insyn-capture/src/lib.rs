@@ -20,6 +20,7 @@ mod html;
 mod http;
 pub mod instagram;
 pub mod linkedin;
+pub mod linkedin_webhook;
 pub mod mastodon;
 pub mod meta_webhook;
 pub mod moderation;

@@ -1,5 +1,6 @@
 //! Webhook endpoints the platforms call: `/webhooks/meta` (Facebook Pages and Instagram) and
-//! `/webhooks/youtube` (YouTube's WebSub hub). No session or API key: a delivery is trusted only
+//! `/webhooks/youtube` (YouTube's WebSub hub) and `/webhooks/linkedin` (LinkedIn organization
+//! notifications). No session or API key: a delivery is trusted only
 //! if its signature over the raw body matches.
 use crate::{ApiError, AppState};
 use axum::Json;
@@ -20,6 +21,40 @@ pub fn routes() -> axum::Router<AppState> {
             "/webhooks/youtube",
             axum::routing::get(youtube_subscribe).post(youtube_delivery),
         )
+        .route(
+            "/webhooks/linkedin",
+            axum::routing::get(linkedin_validate).post(linkedin_delivery),
+        )
+}
+
+#[derive(Deserialize)]
+struct LinkedinCheck {
+    #[serde(rename = "challengeCode")]
+    challenge_code: Option<String>,
+}
+
+/// LinkedIn's validation of the endpoint: JSON with the code and its HMAC.
+async fn linkedin_validate(
+    State(state): State<AppState>,
+    Query(q): Query<LinkedinCheck>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    Ok(Json(
+        state
+            .app
+            .linkedin_webhook_challenge(q.challenge_code.as_deref())?,
+    ))
+}
+
+/// A notification: 200 with what it did; 401 for a missing or wrong `X-LI-Signature`.
+async fn linkedin_delivery(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<WebSubReport>, ApiError> {
+    let signature = headers.get("x-li-signature").and_then(|v| v.to_str().ok());
+    Ok(Json(
+        state.app.receive_linkedin_webhook(signature, body).await?,
+    ))
 }
 
 #[derive(Deserialize)]

@@ -120,6 +120,16 @@ pub struct WebhooksConfig {
     pub meta: Option<MetaWebhookSettings>,
     /// YouTube's WebSub hub, which posts to `/webhooks/youtube`: the subscription's secret.
     pub youtube: Option<YoutubeWebSubSettings>,
+    /// The LinkedIn app whose organization notifications post to `/webhooks/linkedin`.
+    pub linkedin: Option<LinkedinWebhookSettings>,
+}
+
+/// Where the LinkedIn app's client secret is read from (a file or an environment variable).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkedinWebhookSettings {
+    pub client_secret_file: Option<PathBuf>,
+    pub client_secret_env: Option<String>,
 }
 
 /// Where the WebSub subscription's secret is read from (a file or an environment variable).
@@ -331,6 +341,22 @@ impl Config {
         }
         fig.extract()
             .map_err(|e| ConfigError(format!("configuration: {}", one_line(&e))))
+    }
+
+    /// The LinkedIn client secret, when `[webhooks.linkedin]` is set.
+    pub fn linkedin_webhook(
+        &self,
+    ) -> Result<Option<insyn_app::webhooks::LinkedinWebhookConfig>, ConfigError> {
+        let Some(l) = &self.webhooks.linkedin else {
+            return Ok(None);
+        };
+        Ok(Some(insyn_app::webhooks::LinkedinWebhookConfig {
+            client_secret: read_secret(
+                "webhooks.linkedin.client_secret",
+                &l.client_secret_file,
+                &l.client_secret_env,
+            )?,
+        }))
     }
 
     /// The YouTube WebSub secret, when `[webhooks.youtube]` is set.
@@ -562,6 +588,9 @@ session_idle_minutes = 480
 # the secret given when subscribing.
 # [webhooks.youtube]
 # secret_file = "/run/secrets/insyn-youtube-websub-secret"  # or secret_env = "VAR"
+# The LinkedIn app whose organization notifications post to {public_url}/webhooks/linkedin.
+# [webhooks.linkedin]
+# client_secret_file = "/run/secrets/insyn-linkedin-client-secret"  # or client_secret_env = "VAR"
 
 # The mail server the e-mail outbox sends through (decisions to requesters, diary registrations).
 # Without [smtp], messages are queued and wait. See docs/DIARY.md.

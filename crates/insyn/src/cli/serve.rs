@@ -20,6 +20,7 @@ pub async fn run(cx: &Context, args: Args) -> CliResult {
     let proxies = cx.config.trusted_proxies()?;
     let meta_webhook = cx.config.meta_webhook()?;
     let youtube_websub = cx.config.youtube_websub()?;
+    let linkedin_webhook = cx.config.linkedin_webhook()?;
     let smtp = cx.config.smtp()?;
     // the case action registers in the diary and forwards through the e-mail outbox
     // every organisation's own screening rules, checked before anything starts
@@ -34,6 +35,9 @@ pub async fn run(cx: &Context, args: Args) -> CliResult {
     }
     if let Some(youtube) = youtube_websub {
         app = app.with_youtube_websub(youtube);
+    }
+    if let Some(linkedin) = linkedin_webhook {
+        app = app.with_linkedin_webhook(linkedin);
     }
     if let Some(smtp) = &smtp {
         app = app.with_smtp(smtp)?;
