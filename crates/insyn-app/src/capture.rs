@@ -123,19 +123,19 @@ impl App {
         // the account's records as they stand, to skip media of unchanged items and to find
         // the records missing from the listing
         let mut known: HashMap<String, Record> = HashMap::new();
-        let mut offset = 0;
+        let mut before = None;
         loop {
             let filter = crate::RecordFilter {
                 account: Some(account),
                 limit: 1000,
-                offset,
+                before,
                 ..Default::default()
             };
             let records = self.store.list_records(org, &filter).await?;
-            if records.is_empty() {
+            let Some(last) = records.last() else {
                 break;
-            }
-            offset += records.len() as i64;
+            };
+            before = Some((last.available_at, last.id));
             known.extend(records.into_iter().map(|r| (r.platform_item_id.clone(), r)));
         }
         let mut report = PassReport::default();

@@ -160,6 +160,7 @@ impl App {
             org: org.id,
             selection: selection.clone(),
             handle: Handle::current(),
+            last: None,
         };
         let dest_owned = dest.to_path_buf();
         let info_owned = info.clone();
@@ -406,43 +407,57 @@ struct StoreSource {
     org: OrgId,
     selection: ExportSelection,
     handle: Handle,
+    /// How many records were handed out and the key of the last one.
+    last: Option<(u64, (chrono::DateTime<chrono::Utc>, insyn_domain::RecordId))>,
 }
 
 impl PackageSource for StoreSource {
     fn records(&mut self, offset: u64, limit: usize) -> Result<Vec<RecordBundle>, SourceError> {
+        // the next page after the last one handed out is read by key (no rows skipped); any
+        // other offset (a resumed export) by OFFSET
+        let before = self
+            .last
+            .filter(|(handed_out, _)| *handed_out == offset)
+            .map(|(_, key)| key);
         let filter = RecordFilter {
             account: self.selection.account,
             from: self.selection.from,
             to: self.selection.to,
             limit: limit.min(1000) as i64,
-            offset: offset as i64,
+            offset: if before.is_some() { 0 } else { offset as i64 },
+            before,
             ..RecordFilter::default()
         };
         let (store, org) = (self.store.clone(), self.org);
-        self.handle.block_on(async move {
+        let out = self.handle.block_on(async move {
             let records = store
                 .list_records(org, &filter)
                 .await
                 .map_err(|e| SourceError::Other(format!("reading records: {e}")))?;
-            let mut out = Vec::with_capacity(records.len());
-            for record in records {
-                let id = record.id;
-                let versions = store
-                    .record_versions(org, id)
-                    .await
-                    .map_err(|e| SourceError::Other(format!("record {id}: {e}")))?;
-                let events = store
-                    .record_events(org, id)
-                    .await
-                    .map_err(|e| SourceError::Other(format!("record {id}: {e}")))?;
-                out.push(RecordBundle {
-                    record,
-                    versions,
-                    events,
-                });
-            }
-            Ok(out)
-        })
+            let ids: Vec<_> = records.iter().map(|r| r.id).collect();
+            let histories = store
+                .record_histories(org, &ids)
+                .await
+                .map_err(|e| SourceError::Other(format!("reading record histories: {e}")))?;
+            Ok::<_, SourceError>(
+                records
+                    .into_iter()
+                    .zip(histories)
+                    .map(|(record, (versions, events))| RecordBundle {
+                        record,
+                        versions,
+                        events,
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        })?;
+        self.last = out.last().map(|b| {
+            (
+                offset + out.len() as u64,
+                (b.record.available_at, b.record.id),
+            )
+        });
+        Ok(out)
     }
 
     fn open_blob(

@@ -136,6 +136,8 @@ pub struct App {
     youtube_websub: Option<Arc<webhooks::YoutubeWebSubConfig>>,
     /// The LinkedIn app's client secret for its notifications ([`App::with_linkedin_webhook`]).
     linkedin_webhook: Option<Arc<webhooks::LinkedinWebhookConfig>>,
+    /// The X app's consumer secret for Account Activity deliveries ([`App::with_x_webhook`]).
+    x_webhook: Option<Arc<webhooks::XWebhookConfig>>,
     /// The SMTP transport, when a mail server is configured ([`App::with_smtp`]).
     mailer: Option<Arc<mail::Mailer>>,
     /// Who registers and forwards cases for the case action ([`App::with_case_desk`]).
@@ -169,6 +171,7 @@ impl App {
             meta_webhook: None,
             youtube_websub: None,
             linkedin_webhook: None,
+            x_webhook: None,
             mailer: None,
             case_desk: None,
             inbox_counts: Arc::new(kept::Kept::new(inbox::COUNTS_FOR)),

@@ -4,7 +4,7 @@
 use crate::{App, AppError, Result};
 use bytes::Bytes;
 use insyn_capture::meta_webhook::{self, Event, WebhookError};
-use insyn_capture::{linkedin_webhook, youtube_websub};
+use insyn_capture::{linkedin_webhook, x_webhook, youtube_websub};
 use insyn_domain::{Account, CaptureItem, Platform};
 use insyn_store::BlobMeta;
 use serde::Serialize;
@@ -50,7 +50,20 @@ impl std::fmt::Debug for LinkedinWebhookConfig {
     }
 }
 
-/// What one YouTube or LinkedIn notification did.
+/// The X app's consumer secret (API secret key): it answers the CRC check and signs every
+/// Account Activity delivery.
+#[derive(Clone)]
+pub struct XWebhookConfig {
+    pub consumer_secret: String,
+}
+
+impl std::fmt::Debug for XWebhookConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("XWebhookConfig { consumer_secret: *** }")
+    }
+}
+
+/// What one YouTube, LinkedIn or X notification did.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct WebSubReport {
     /// The stored notification (SHA-256, hex).
@@ -477,6 +490,134 @@ impl App {
                 }
                 _ => report.ignored += 1,
             }
+        }
+        Ok(report)
+    }
+
+    /// Turns on X's Account Activity deliveries with the app's consumer secret.
+    pub fn with_x_webhook(mut self, config: XWebhookConfig) -> App {
+        self.x_webhook = Some(Arc::new(config));
+        self
+    }
+
+    fn x_config(&self) -> Result<&XWebhookConfig> {
+        self.x_webhook.as_deref().ok_or_else(|| {
+            AppError::NotFound(
+                "X account activity is not set up here (configure [webhooks.x])".into(),
+            )
+        })
+    }
+
+    /// X's Challenge-Response Check: `{"response_token": "sha256=…"}`.
+    pub fn x_webhook_crc(&self, crc_token: Option<&str>) -> Result<serde_json::Value> {
+        let config = self.x_config()?;
+        let token = crc_token
+            .map(str::trim)
+            .filter(|c| !c.is_empty() && c.len() <= 500)
+            .ok_or_else(|| AppError::invalid("crc_token", "the check needs a crc_token"))?;
+        Ok(serde_json::json!({
+            "response_token": x_webhook::crc_response(config.consumer_secret.as_bytes(), token),
+        }))
+    }
+
+    /// One Account Activity delivery: the signature is checked over `body` before anything is
+    /// stored; then the body is kept as a blob. New posts and direct messages make the user's
+    /// account due for a capture pass at once (the pass reads them whole, with their edit
+    /// history); a `tweet_delete_events` entry for a captured post marks it deleted, the
+    /// delivery being the evidence.
+    pub async fn receive_x_webhook(
+        &self,
+        signature: Option<&str>,
+        body: Bytes,
+    ) -> Result<WebSubReport> {
+        let config = self.x_config()?;
+        if body.len() > x_webhook::MAX_BODY_BYTES {
+            return Err(AppError::invalid(
+                "body",
+                format!(
+                    "the delivery is {} bytes; at most {} are accepted",
+                    body.len(),
+                    x_webhook::MAX_BODY_BYTES
+                ),
+            ));
+        }
+        if let Err(e) =
+            x_webhook::verify_signature(config.consumer_secret.as_bytes(), &body, signature)
+        {
+            tracing::warn!(error = %e, bytes = body.len(), "X account activity delivery refused");
+            return Err(AppError::Unauthorized(e.to_string()));
+        }
+        let digest = self.blobs.put(body.clone()).await?;
+        self.store
+            .register_blobs(&[BlobMeta {
+                sha256: digest,
+                size: body.len() as i64,
+                media_type: "application/json".into(),
+            }])
+            .await?;
+        let delivery = x_webhook::parse(&body).map_err(|e| {
+            tracing::warn!(error = %e, blob = %digest, "X delivery could not be read");
+            AppError::invalid(
+                "body",
+                format!("{e} (the delivery is kept as blob {digest})"),
+            )
+        })?;
+        let mut report = WebSubReport {
+            delivery_blob: digest.to_hex(),
+            ..Default::default()
+        };
+        let users = self.accounts_by_platform_id(Platform::X).await?;
+        let Some(account) = users.get(&delivery.for_user_id) else {
+            report.ignored = delivery.events.len() as u64;
+            return Ok(report);
+        };
+        let now = chrono::Utc::now();
+        let mut due = false;
+        for event in delivery.events {
+            match event {
+                x_webhook::XEvent::Activity { .. } => due = true,
+                x_webhook::XEvent::Deleted {
+                    post_id,
+                    at,
+                    pointer,
+                } => {
+                    match self
+                        .store
+                        .find_record(account.org_id, account.id, &post_id)
+                        .await?
+                    {
+                        Some(record) if record.deleted_seen_at.is_none() => {
+                            let evidence = format!(
+                                "X account activity: tweet_delete_events status {post_id}{} in the delivery stored as blob {digest} ({pointer})",
+                                at.map(|w| format!(" at {}", w.to_rfc3339()))
+                                    .unwrap_or_default()
+                            );
+                            self.store
+                                .record_deletion_seen(
+                                    account.org_id,
+                                    record.id,
+                                    now,
+                                    &evidence,
+                                    "webhook:x",
+                                )
+                                .await?;
+                            report.deletions_seen += 1;
+                        }
+                        _ => report.ignored += 1,
+                    }
+                }
+                x_webhook::XEvent::Other { .. } => report.ignored += 1,
+            }
+        }
+        if due {
+            if self.make_due(account, now).await? {
+                report.accounts_due += 1;
+            } else {
+                report.ignored += 1;
+            }
+        }
+        if report.deletions_seen > 0 {
+            self.sync_search().await?;
         }
         Ok(report)
     }

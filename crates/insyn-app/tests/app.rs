@@ -436,49 +436,7 @@ async fn mastodon_capture_end_to_end() {
     };
     let env = embedded().await;
     let app = &env.app;
-    let org = app
-        .create_organisation(
-            &NewOrganisation {
-                slug: "ekbacka".into(),
-                name: "Ekbacka kommun".into(),
-                diary_prefix: "KS".into(),
-            },
-            "t",
-        )
-        .await
-        .unwrap();
-    let unit = app
-        .create_unit(
-            org.id,
-            &NewUnit {
-                name: "Kommunikation".into(),
-                email: None,
-            },
-            "t",
-        )
-        .await
-        .unwrap();
-    let account = app
-        .create_account(
-            org.id,
-            &NewAccount {
-                unit_id: unit.id,
-                platform: Platform::Mastodon,
-                handle: "@testuser".into(),
-                url: mock.base_url.clone(),
-                platform_id: String::new(),
-                purpose: "Information".into(),
-                target_group: "Invånare".into(),
-                message: String::new(),
-                contact: "info@ekbacka.se".into(),
-                responsible: vec!["Anna".into(), "Erik".into()],
-                office_hours: OfficeHours::default(),
-                response_hours: 8,
-            },
-            "t",
-        )
-        .await
-        .unwrap();
+    let (org, account) = mastodon_account(app, &mock).await;
 
     let http = reqwest::Client::new();
     let post = |body: serde_json::Value| {
@@ -612,6 +570,211 @@ async fn mastodon_capture_end_to_end() {
         .unwrap_err();
     assert!(matches!(err, AppError::Unauthorized(_)), "{err:?}");
     assert_eq!(app.store.count_records(org.id).await.unwrap(), 6);
+}
+
+/// Ekbacka kommun with one Mastodon account on the mock.
+async fn mastodon_account(
+    app: &App,
+    mock: &insyn_testkit::mastodon::MastodonMock,
+) -> (Organisation, Account) {
+    let org = app
+        .create_organisation(
+            &NewOrganisation {
+                slug: "ekbacka".into(),
+                name: "Ekbacka kommun".into(),
+                diary_prefix: "KS".into(),
+            },
+            "t",
+        )
+        .await
+        .unwrap();
+    let unit = app
+        .create_unit(
+            org.id,
+            &NewUnit {
+                name: "Kommunikation".into(),
+                email: None,
+            },
+            "t",
+        )
+        .await
+        .unwrap();
+    let account = app
+        .create_account(
+            org.id,
+            &NewAccount {
+                unit_id: unit.id,
+                platform: Platform::Mastodon,
+                handle: "@testuser".into(),
+                url: mock.base_url.clone(),
+                platform_id: String::new(),
+                purpose: "Information".into(),
+                target_group: "Invånare".into(),
+                message: String::new(),
+                contact: "info@ekbacka.se".into(),
+                responsible: vec!["Anna".into(), "Erik".into()],
+                office_hours: OfficeHours::default(),
+                response_hours: 8,
+            },
+            "t",
+        )
+        .await
+        .unwrap();
+    (org, account)
+}
+
+/// Mentions and direct messages (Mastodon `/notifications` and `/conversations`): a resident's
+/// public mention and direct message are inkomna, the authority's direct answer is upprättad,
+/// the whole conversation is one thread, a second pass changes nothing, and a direct message
+/// the resident deletes is seen as deleted with the platform's 404 as evidence.
+#[tokio::test]
+async fn mastodon_mentions_and_direct_messages() {
+    let Some(mock) = insyn_testkit::mastodon::start("mastodon_mentions_and_direct_messages") else {
+        return;
+    };
+    let env = embedded().await;
+    let app = &env.app;
+    let (org, account) = mastodon_account(app, &mock).await;
+    let http = reqwest::Client::new();
+    let resident: serde_json::Value = http
+        .post(format!("{}/api/v1/_mock/dev_user", mock.base_url))
+        .json(&serde_json::json!({"username": "kalle"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let resident_token = resident["access_token"].as_str().unwrap().to_string();
+    let post = |token: String, body: serde_json::Value| {
+        let http = http.clone();
+        let url = format!("{}/api/v1/statuses", mock.base_url);
+        async move {
+            let v: serde_json::Value = http
+                .post(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v["id"].as_str().unwrap().to_string()
+        }
+    };
+    let own = post(
+        mock.token.clone(),
+        serde_json::json!({"status": "Välkommen till Ekbackas konto!"}),
+    )
+    .await;
+    let mention = post(
+        resident_token.clone(),
+        serde_json::json!({"status": "@testuser Varför är gatlyktorna på Storgatan släckta?"}),
+    )
+    .await;
+    let dm = post(
+        resident_token.clone(),
+        serde_json::json!({"status": "@testuser Hej, jag undrar hur det går med mitt bygglov, dnr BN 2026/77.", "visibility": "direct"}),
+    )
+    .await;
+    let answer = post(
+        mock.token.clone(),
+        serde_json::json!({"status": "@kalle Hej! Vi återkommer i morgon.", "visibility": "direct", "in_reply_to_id": dm}),
+    )
+    .await;
+    let follow_up = post(
+        resident_token.clone(),
+        serde_json::json!({"status": "@testuser Tack, jag skickar ritningarna igen.", "visibility": "direct", "in_reply_to_id": answer}),
+    )
+    .await;
+
+    let connector = insyn_capture_for(&mock);
+    let r1 = app
+        .capture_pass(org.id, account.id, &connector, "capture")
+        .await
+        .unwrap();
+    assert_eq!(r1.new_records, 5, "{r1:?}");
+    let records = app
+        .records(
+            org.id,
+            &RecordFilter {
+                account: Some(account.id),
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let by_id = |id: &str| {
+        records
+            .iter()
+            .find(|r| r.platform_item_id == id)
+            .unwrap_or_else(|| panic!("{id} captured"))
+    };
+    assert_eq!(by_id(&own).direction, Direction::Created);
+    let m = by_id(&mention);
+    assert_eq!((m.direction, m.kind), (Direction::Received, ItemKind::Post));
+    assert!(m.text.contains("gatlyktorna"), "{}", m.text);
+    for (id, direction) in [
+        (&dm, Direction::Received),
+        (&answer, Direction::Created),
+        (&follow_up, Direction::Received),
+    ] {
+        let r = by_id(id);
+        assert_eq!(
+            (r.kind, r.direction),
+            (ItemKind::Message, direction),
+            "{id}"
+        );
+        assert_eq!(
+            r.thread_platform_id.as_deref(),
+            Some(dm.as_str()),
+            "one conversation, one thread"
+        );
+    }
+    assert_eq!(
+        by_id(&follow_up).parent_platform_id.as_deref(),
+        Some(answer.as_str())
+    );
+
+    let r2 = app
+        .capture_pass(org.id, account.id, &connector, "capture")
+        .await
+        .unwrap();
+    assert_eq!(
+        (r2.new_records, r2.new_versions, r2.deletions_seen),
+        (0, 0, 0),
+        "{r2:?}"
+    );
+
+    // the resident deletes the follow-up: seen as deleted, the text kept
+    http.delete(format!("{}/api/v1/statuses/{follow_up}", mock.base_url))
+        .bearer_auth(&resident_token)
+        .send()
+        .await
+        .unwrap();
+    let r3 = app
+        .capture_pass(org.id, account.id, &connector, "capture")
+        .await
+        .unwrap();
+    assert_eq!(r3.deletions_seen, 1, "{r3:?}");
+    let gone = app
+        .records(
+            org.id,
+            &RecordFilter {
+                account: Some(account.id),
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.platform_item_id == follow_up)
+        .unwrap();
+    assert!(gone.deleted_seen_at.is_some());
+    assert!(gone.text.contains("ritningarna"));
 }
 
 fn insyn_capture_for(

@@ -514,6 +514,69 @@ async fn x_capture_end_to_end() {
     assert!(rec.text.ends_with("kl. 15."));
 }
 
+/// X direct messages (`/2/dm_events`, paged): a resident's messages are inkomna, the account's
+/// answer upprättad, each conversation one thread; a second pass changes nothing; a message gone
+/// from the platform is marked deleted only on the look-up's `resource-not-found` for its id.
+#[tokio::test]
+async fn x_direct_messages() {
+    let x = insyn_fakes::x::XFake::start().await;
+    let e = env(Platform::X, &x.base_url).await;
+    let conn = insyn_app::connectors::x::X::new(&x.base_url, &x.token()).unwrap();
+    x.post("Öppet hus på stadshuset i helgen.", &[]);
+    let kalle = ("2001", "Kalle Svensson");
+    let question = x.dm(
+        kalle,
+        "Hej! Varför har jag fått två fakturor för sophämtning?",
+        false,
+    );
+    let answer = x.dm(
+        kalle,
+        "Hej Kalle! Vi tittar på det och återkommer i dag.",
+        true,
+    );
+    let other = x.dm(("2002", "Lisa Ek"), "Kan ni ringa mig om bygglovet?", false);
+    x.set_page_size(2); // the DM listing is paged too
+    let r = pass(&e, &conn).await.unwrap();
+    assert_eq!(r.new_records, 4, "{r:?}");
+    let q = by_id(&e, &question).await;
+    assert_eq!(
+        (q.kind, q.direction),
+        (ItemKind::Message, Direction::Received)
+    );
+    assert_eq!(q.author_name, "Kalle Svensson");
+    let a = by_id(&e, &answer).await;
+    assert_eq!(
+        (a.kind, a.direction),
+        (ItemKind::Message, Direction::Created)
+    );
+    assert_eq!(
+        q.thread_platform_id, a.thread_platform_id,
+        "one conversation, one thread"
+    );
+    assert_ne!(
+        by_id(&e, &other).await.thread_platform_id,
+        q.thread_platform_id
+    );
+
+    let r = pass(&e, &conn).await.unwrap();
+    assert_eq!(
+        (r.new_records, r.new_versions, r.deletions_seen),
+        (0, 0, 0),
+        "{r:?}"
+    );
+
+    x.delete(&other);
+    let r = pass(&e, &conn).await.unwrap();
+    assert_eq!(r.deletions_seen, 1, "{r:?}");
+    let gone = by_id(&e, &other).await;
+    assert!(gone.deleted_seen_at.is_some());
+    assert_eq!(
+        gone.text, "Kan ni ringa mig om bygglovet?",
+        "a deleted message stays a record"
+    );
+    assert!(by_id(&e, &question).await.deleted_seen_at.is_none());
+}
+
 // --- Bluesky ---
 
 struct Bsky(insyn_fakes::bluesky::BlueskyFake);

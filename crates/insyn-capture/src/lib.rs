@@ -25,6 +25,7 @@ pub mod mastodon;
 pub mod meta_webhook;
 pub mod moderation;
 pub mod x;
+pub mod x_webhook;
 pub mod youtube;
 pub mod youtube_websub;
 

@@ -1,6 +1,11 @@
 //! Mastodon (REST API v1): the authority's own statuses (upprättade) page by page through the
-//! `Link` header, each status's replies through `/context` (others' replies are inkomna), direct
-//! look-ups for edits and deletions (`404` is the evidence).
+//! `Link` header, each status's replies through `/context` (others' replies are inkomna), then
+//! the mentions of the account (`/notifications?types[]=mention`) and its direct messages
+//! (`/conversations`, each conversation's whole thread through `/context`), and direct look-ups
+//! for edits and deletions (`404` is the evidence).
+//!
+//! A pass walks three listings one after the other; the cursor is always the next URL to read,
+//! and its path says which listing it belongs to.
 use crate::{
     Batch, CaptureError, Connector, ItemRef, Lookup, MAX_BODY_BYTES, MediaRef, PollPage,
     RawResponse, Target,
@@ -65,7 +70,41 @@ struct Attachment {
 #[derive(Deserialize)]
 struct Context {
     #[serde(default)]
+    ancestors: Vec<Status>,
+    #[serde(default)]
     descendants: Vec<Status>,
+}
+
+/// One notification; only `mention`s are asked for, and only their status is used.
+#[derive(Deserialize)]
+struct Notification {
+    #[serde(rename = "type", default)]
+    kind: String,
+    #[serde(default)]
+    status: Option<Status>,
+}
+
+/// One direct-message conversation (`/api/v1/conversations`).
+#[derive(Deserialize)]
+struct Conversation {
+    #[serde(default)]
+    last_status: Option<Status>,
+}
+
+/// Which listing a cursor URL belongs to.
+#[derive(Debug, PartialEq, Eq)]
+enum Listing {
+    Statuses,
+    Mentions,
+    Conversations,
+}
+
+fn listing_of(url: &url::Url) -> Listing {
+    match url.path() {
+        p if p.ends_with("/api/v1/notifications") => Listing::Mentions,
+        p if p.ends_with("/api/v1/conversations") => Listing::Conversations,
+        _ => Listing::Statuses,
+    }
 }
 
 impl Mastodon {
@@ -219,9 +258,180 @@ impl Mastodon {
             raw_pointer: pointer,
         }
     }
+
+    /// The first page of the mentions, then of the conversations.
+    fn mentions_start(&self) -> Result<String, CaptureError> {
+        let mut u = self.url("/api/v1/notifications")?;
+        u.query_pairs_mut()
+            .append_pair("types[]", "mention")
+            .append_pair("limit", &PAGE_LIMIT.to_string());
+        Ok(u.to_string())
+    }
+
+    fn conversations_start(&self) -> Result<String, CaptureError> {
+        let mut u = self.url("/api/v1/conversations")?;
+        u.query_pairs_mut()
+            .append_pair("limit", &PAGE_LIMIT.to_string());
+        Ok(u.to_string())
+    }
+
+    /// One page of the account's own statuses and the replies to each; after the last page,
+    /// the mentions.
+    async fn poll_statuses(
+        &self,
+        target: &Target,
+        url: url::Url,
+    ) -> Result<PollPage, CaptureError> {
+        let (raw, next) = self.get(url).await?;
+        let statuses: Vec<Status> = Self::parse(&raw)?;
+        let items: Vec<CaptureItem> = statuses
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let thread = s.in_reply_to_id.clone().unwrap_or_else(|| s.id.clone());
+                Self::item(target, s, &thread, format!("/{i}"))
+            })
+            .collect();
+        let mut batches = vec![Batch {
+            raw,
+            items,
+            media: media_of(&statuses),
+        }];
+        // each top-level status's replies
+        for s in statuses.iter().filter(|s| s.in_reply_to_id.is_none()) {
+            let (raw, _) = self
+                .get(self.url(&format!("/api/v1/statuses/{}/context", s.id))?)
+                .await?;
+            if raw.status == 404 {
+                continue; // deleted since the listing; the next pass looks it up
+            }
+            let ctx: Context = Self::parse(&raw)?;
+            let items = ctx
+                .descendants
+                .iter()
+                .enumerate()
+                .map(|(i, d)| Self::item(target, d, &s.id, format!("/descendants/{i}")))
+                .collect();
+            batches.push(Batch {
+                raw,
+                items,
+                media: media_of(&ctx.descendants),
+            });
+        }
+        let next_cursor = match next.filter(|_| !statuses.is_empty()) {
+            Some(next) => next,
+            None => self.mentions_start()?,
+        };
+        Ok(PollPage {
+            batches,
+            next_cursor: Some(next_cursor),
+        })
+    }
+
+    /// One page of statuses that mention the account (inkomna); direct messages are left to
+    /// the conversations, which know their threads. After the last page, the conversations.
+    async fn poll_mentions(
+        &self,
+        target: &Target,
+        url: url::Url,
+    ) -> Result<PollPage, CaptureError> {
+        let (raw, next) = self.get(url).await?;
+        let notifications: Vec<Notification> = Self::parse(&raw)?;
+        let mentions: Vec<(usize, &Status)> = notifications
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.kind == "mention")
+            .filter_map(|(i, n)| n.status.as_ref().map(|s| (i, s)))
+            .filter(|(_, s)| s.visibility != "direct")
+            .collect();
+        let items = mentions
+            .iter()
+            .map(|(i, s)| {
+                let thread = s.in_reply_to_id.clone().unwrap_or_else(|| s.id.clone());
+                Self::item(target, s, &thread, format!("/{i}/status"))
+            })
+            .collect();
+        let statuses: Vec<&Status> = mentions.iter().map(|(_, s)| *s).collect();
+        let batch = Batch {
+            raw,
+            items,
+            media: media_of_refs(&statuses),
+        };
+        let next_cursor = match next.filter(|_| !notifications.is_empty()) {
+            Some(next) => next,
+            None => self.conversations_start()?,
+        };
+        Ok(PollPage {
+            batches: vec![batch],
+            next_cursor: Some(next_cursor),
+        })
+    }
+
+    /// One page of direct-message conversations, each read whole through its last status's
+    /// `/context`; the thread of every message is the conversation's first status. The last
+    /// listing of a pass.
+    async fn poll_conversations(
+        &self,
+        target: &Target,
+        url: url::Url,
+    ) -> Result<PollPage, CaptureError> {
+        let (raw, next) = self.get(url).await?;
+        let conversations: Vec<Conversation> = Self::parse(&raw)?;
+        let mut batches = Vec::with_capacity(conversations.len() + 1);
+        let mut page_items = Vec::new();
+        let mut page_statuses = Vec::new();
+        for (i, c) in conversations.iter().enumerate() {
+            let Some(last) = &c.last_status else {
+                continue;
+            };
+            let (ctx_raw, _) = self
+                .get(self.url(&format!("/api/v1/statuses/{}/context", last.id))?)
+                .await?;
+            if ctx_raw.status == 404 {
+                continue; // deleted since the listing; the next pass looks it up
+            }
+            let ctx: Context = Self::parse(&ctx_raw)?;
+            let root = ctx.ancestors.first().map_or(&last.id, |s| &s.id).clone();
+            page_items.push(Self::item(target, last, &root, format!("/{i}/last_status")));
+            page_statuses.push(last);
+            let items =
+                ctx.ancestors
+                    .iter()
+                    .enumerate()
+                    .map(|(j, s)| Self::item(target, s, &root, format!("/ancestors/{j}")))
+                    .chain(
+                        ctx.descendants.iter().enumerate().map(|(j, s)| {
+                            Self::item(target, s, &root, format!("/descendants/{j}"))
+                        }),
+                    )
+                    .collect();
+            let statuses: Vec<&Status> = ctx.ancestors.iter().chain(&ctx.descendants).collect();
+            batches.push(Batch {
+                raw: ctx_raw,
+                items,
+                media: media_of_refs(&statuses),
+            });
+        }
+        batches.insert(
+            0,
+            Batch {
+                raw,
+                items: page_items,
+                media: media_of_refs(&page_statuses),
+            },
+        );
+        Ok(PollPage {
+            batches,
+            next_cursor: next.filter(|_| !conversations.is_empty()),
+        })
+    }
 }
 
 fn media_of(statuses: &[Status]) -> Vec<MediaRef> {
+    media_of_refs(&statuses.iter().collect::<Vec<_>>())
+}
+
+fn media_of_refs(statuses: &[&Status]) -> Vec<MediaRef> {
     statuses
         .iter()
         .flat_map(|s| {
@@ -290,46 +500,11 @@ impl Connector for Mastodon {
                 u
             }
         };
-        let (raw, next) = self.get(url).await?;
-        let statuses: Vec<Status> = Self::parse(&raw)?;
-        let items: Vec<CaptureItem> = statuses
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let thread = s.in_reply_to_id.clone().unwrap_or_else(|| s.id.clone());
-                Self::item(target, s, &thread, format!("/{i}"))
-            })
-            .collect();
-        let mut batches = vec![Batch {
-            raw,
-            items,
-            media: media_of(&statuses),
-        }];
-        // each top-level status's replies
-        for s in statuses.iter().filter(|s| s.in_reply_to_id.is_none()) {
-            let (raw, _) = self
-                .get(self.url(&format!("/api/v1/statuses/{}/context", s.id))?)
-                .await?;
-            if raw.status == 404 {
-                continue; // deleted since the listing; the next pass looks it up
-            }
-            let ctx: Context = Self::parse(&raw)?;
-            let items = ctx
-                .descendants
-                .iter()
-                .enumerate()
-                .map(|(i, d)| Self::item(target, d, &s.id, format!("/descendants/{i}")))
-                .collect();
-            batches.push(Batch {
-                raw,
-                items,
-                media: media_of(&ctx.descendants),
-            });
+        match listing_of(&url) {
+            Listing::Statuses => self.poll_statuses(target, url).await,
+            Listing::Mentions => self.poll_mentions(target, url).await,
+            Listing::Conversations => self.poll_conversations(target, url).await,
         }
-        Ok(PollPage {
-            batches,
-            next_cursor: next.filter(|_| !statuses.is_empty()),
-        })
     }
 
     async fn lookup(&self, target: &Target, item: &ItemRef) -> Result<Lookup, CaptureError> {

@@ -58,6 +58,7 @@ fn all_parsers(body: &[u8]) {
     let _ = facebook::parse_comments(&t, body);
     let _ = instagram::parse_pages(&t, body);
     let _ = x::parse_page(&t, body);
+    let _ = x::parse_dm_page(&t, body);
     let _ = bluesky::parse_pages(&t, body);
     let _ = youtube::parse_pages(&t, body);
     let _ = linkedin::parse_pages(&t, body);

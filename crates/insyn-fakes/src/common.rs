@@ -81,6 +81,8 @@ pub struct Item {
     pub ids: Vec<String>,
     /// A content version (Bluesky's `cid`), bumped by an edit.
     pub version: u32,
+    /// The direct-message conversation the item belongs to; such items are in no timeline.
+    pub conversation: Option<String>,
 }
 
 struct MediaFile {
@@ -342,6 +344,7 @@ impl Fake {
             deleted: false,
             media: Vec::new(),
             version: 1,
+            conversation: None,
         }
     }
 

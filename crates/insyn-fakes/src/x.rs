@@ -1,5 +1,5 @@
-//! X API v2: `/2/users/me`, `/2/users/{id}/tweets`, `/2/users/{id}/mentions`, `/2/tweets?ids=`;
-//! bearer token; `pagination_token` / `meta.next_token`; `includes.users` and `includes.media`;
+//! X API v2: `/2/users/me`, `/2/users/{id}/tweets`, `/2/users/{id}/mentions`, `/2/tweets?ids=`,
+//! direct messages (`/2/dm_events`, `/2/dm_events/{id}`); bearer token; `pagination_token` / `meta.next_token`; `includes.users` and `includes.media`;
 //! an edit gives the post a new id and `edit_history_tweet_ids`; a deleted post looked up answers
 //! a `resource-not-found` error; 429 with `x-rate-limit-*` headers.
 use crate::common::{Canned, Fake, Hooks, Item, St, State, bearer};
@@ -48,6 +48,8 @@ impl XFake {
                 .route("/2/users/me", get(me))
                 .route("/2/users/{id}/{edge}", get(timeline))
                 .route("/2/tweets", get(lookup))
+                .route("/2/dm_events", get(dm_events))
+                .route("/2/dm_events/{id}", get(dm_event))
                 .route("/2/tweets/{id}/hidden", axum::routing::put(hide_reply)),
         )
         .await;
@@ -78,6 +80,18 @@ impl XFake {
             let mut i = Fake::item(new_id(s), author, text, at);
             i.parent = Some(parent.into());
             i.root = Some(root);
+            i
+        })
+    }
+
+    /// A direct message in the conversation between the account and `other` (id, name): from
+    /// `other`, or from the account when `from_account`.
+    pub fn dm(&self, other: (&str, &str), text: &str, from_account: bool) -> String {
+        let conversation = format!("{}-{}", other.0, USER_ID);
+        self.add_with(|s, at| {
+            let author = if from_account { (USER_ID, NAME) } else { other };
+            let mut i = Fake::item(format!("19100000000000{s:05}"), author, text, at);
+            i.conversation = Some(conversation);
             i
         })
     }
@@ -173,6 +187,7 @@ async fn timeline(
     let all: Vec<&Item> = s
         .live()
         .rev()
+        .filter(|i| i.conversation.is_none())
         .filter(|i| match edge.as_str() {
             "tweets" => i.author_id == USER_ID,
             _ => i.author_id != USER_ID,
@@ -206,7 +221,8 @@ async fn lookup(AxState(st): AxState<St>, Query(q): Query<HashMap<String, String
         .get("ids")
         .map(|i| i.split(',').collect())
         .unwrap_or_default();
-    let found: Vec<&Item> = ids.iter().filter_map(|id| s.find(id)).collect();
+    let post = |id: &&str| s.find(id).filter(|i| i.conversation.is_none());
+    let found: Vec<&Item> = ids.iter().filter_map(post).collect();
     let mut v = if found.is_empty() {
         json!({})
     } else {
@@ -214,7 +230,7 @@ async fn lookup(AxState(st): AxState<St>, Query(q): Query<HashMap<String, String
     };
     let errors: Vec<Value> = ids
         .iter()
-        .filter(|id| s.find(id).is_none())
+        .filter(|id| post(id).is_none())
         .map(|id| json!({"value": id, "detail": format!("Could not find tweet with ids: [{id}]."), "title": "Not Found Error", "resource_type": "tweet", "parameter": "ids", "resource_id": id, "type": "https://api.twitter.com/2/problems/resource-not-found"}))
         .collect();
     if !errors.is_empty() {
@@ -248,4 +264,71 @@ async fn hide_reply(
         .into_response();
     }
     Canned::json(200, json!({"data": {"hidden": hidden}})).into_response()
+}
+
+fn dm_json(i: &Item) -> Value {
+    json!({
+        "id": i.id, "event_type": "MessageCreate", "text": i.text, "sender_id": i.author_id,
+        "dm_conversation_id": i.conversation, "created_at": i.created.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "participant_ids": i.conversation.as_deref().unwrap_or_default().split('-').collect::<Vec<_>>(),
+    })
+}
+
+fn dm_users(items: &[&Item]) -> Vec<Value> {
+    let mut users: HashMap<&str, Value> = HashMap::new();
+    for i in items {
+        users.insert(
+            &i.author_id,
+            json!({"id": i.author_id, "name": i.author_name, "username": i.author_name.to_lowercase().replace(' ', "")}),
+        );
+    }
+    users.into_values().collect()
+}
+
+/// `GET /2/dm_events`: the account's direct-message events, newest first, `pagination_token`.
+async fn dm_events(AxState(st): AxState<St>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let s = st.lock();
+    let all: Vec<&Item> = s
+        .live()
+        .rev()
+        .filter(|i| i.conversation.is_some())
+        .collect();
+    let offset = q
+        .get("pagination_token")
+        .and_then(|t| t.strip_prefix("dmcursor"))
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0);
+    let want = q
+        .get("max_results")
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(100);
+    let (items, next) = s.page(&all, offset, want);
+    let mut v = json!({
+        "data": items.iter().map(|i| dm_json(i)).collect::<Vec<_>>(),
+        "includes": {"users": dm_users(&items)},
+        "meta": {"result_count": items.len()},
+    });
+    if items.is_empty() {
+        v = json!({"meta": {"result_count": 0}});
+    } else if let Some(n) = next {
+        v["meta"]["next_token"] = json!(format!("dmcursor{n}"));
+    }
+    Canned::json(200, v).into_response()
+}
+
+/// `GET /2/dm_events/{id}`: one event, or a `resource-not-found` problem.
+async fn dm_event(AxState(st): AxState<St>, Path(id): Path<String>) -> Response {
+    let s = st.lock();
+    match s.find(&id).filter(|i| i.conversation.is_some()) {
+        Some(i) => Canned::json(
+            200,
+            json!({"data": dm_json(i), "includes": {"users": dm_users(&[i])}}),
+        )
+        .into_response(),
+        None => Canned::json(
+            200,
+            json!({"errors": [{"value": id, "detail": format!("Could not find dm_event with id: [{id}]."), "title": "Not Found Error", "resource_type": "dm_event", "parameter": "id", "resource_id": id, "type": "https://api.twitter.com/2/problems/resource-not-found"}]}),
+        )
+        .into_response(),
+    }
 }

@@ -1031,6 +1031,12 @@ macro_rules! impl_store {
                 if let Some(t) = &f.thread {
                     qb.push(" AND (r.thread_platform_id = ").push_bind(t.clone()).push(" OR r.platform_item_id = ").push_bind(t.clone()).push(")");
                 }
+                if let Some((at, id)) = f.before {
+                    let at = to_stored_precision(at);
+                    // a range on the time index first (an OR alone would scan from the top)
+                    qb.push(" AND r.available_at <= ").push_bind(at).push(" AND (r.available_at < ").push_bind(at);
+                    qb.push(" OR r.id < ").push_bind(id.0).push(")");
+                }
                 qb.push(" ORDER BY r.available_at DESC, r.id DESC LIMIT ").push_bind(f.limit.clamp(1, 1000));
                 qb.push(" OFFSET ").push_bind(f.offset.max(0));
                 let rows: Vec<RecordRow> = qb.build_query_as().fetch_all(&self.pool).await?;
@@ -3473,6 +3479,46 @@ async fn inbox_heads(
                 .await?;
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn record_histories(&self, org: OrgId, ids: &[RecordId]) -> Result<Vec<(Vec<RecordVersion>, Vec<RecordEvent>)>> {
+                let mut by_id: HashMap<i64, (Vec<RecordVersion>, Vec<RecordEvent>)> = HashMap::with_capacity(ids.len());
+                for chunk in ids.chunks(500) {
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                        "SELECT v.* FROM record_versions v JOIN records r ON r.id = v.record_id WHERE r.org_id = ",
+                    );
+                    qb.push_bind(org.0).push(" AND v.record_id IN (");
+                    let mut sep = qb.separated(", ");
+                    for id in chunk {
+                        sep.push_bind(id.0);
+                    }
+                    qb.push(") ORDER BY v.record_id, v.number");
+                    let rows: Vec<VersionRow> = qb.build_query_as().fetch_all(&self.pool).await?;
+                    for row in &rows {
+                        let v = row.to_domain()?;
+                        by_id.entry(v.record_id.0).or_default().0.push(v);
+                    }
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                        "SELECT e.record_id, e.kind, e.at, e.actor, e.detail FROM record_events e JOIN records r ON r.id = e.record_id WHERE r.org_id = ",
+                    );
+                    qb.push_bind(org.0).push(" AND e.record_id IN (");
+                    let mut sep = qb.separated(", ");
+                    for id in chunk {
+                        sep.push_bind(id.0);
+                    }
+                    qb.push(") ORDER BY e.record_id, e.id");
+                    let rows: Vec<EventRow> = qb.build_query_as().fetch_all(&self.pool).await?;
+                    for row in rows {
+                        let e: RecordEvent = row.try_into()?;
+                        by_id.entry(e.record_id.0).or_default().1.push(e);
+                    }
+                }
+                ids.iter()
+                    .map(|id| match by_id.get(&id.0) {
+                        Some(h) if !h.0.is_empty() => Ok(h.clone()),
+                        _ => Err(StoreError::not_found(format!("record {id}"))),
+                    })
+                    .collect()
             }
 
                         async fn inbox_open_counts(

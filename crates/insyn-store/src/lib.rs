@@ -776,6 +776,13 @@ pub trait Store: Send + Sync + 'static {
         events_high_water: i64,
         policy_json: &str,
     ) -> Result<()>;
+    /// The versions (oldest first) and events (in order) of many records at once, in the order
+    /// of `ids`; a record of another organisation, or none, is an error naming it.
+    async fn record_histories(
+        &self,
+        org: OrgId,
+        ids: &[RecordId],
+    ) -> Result<Vec<(Vec<RecordVersion>, Vec<RecordEvent>)>>;
 }
 
 /// Opens the store named by a URL: `sqlite:PATH` (created if missing) or `postgres://...`.

@@ -49,6 +49,10 @@ pub struct RecordFilter {
     pub thread: Option<String>,
     pub limit: i64,
     pub offset: i64,
+    /// Keyset paging: only records older than this (time available, then id), the last record
+    /// of the page before. Reads the next page without skipping `offset` rows.
+    #[serde(skip)]
+    pub before: Option<(DateTime<Utc>, RecordId)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -817,6 +817,73 @@ async fn list_filters_and_paging(b: &Backend) {
         .await
         .unwrap();
     assert_eq!(second[0].platform_item_id, "i19");
+
+    // keyset paging walks the same order as OFFSET paging, ties in time included
+    let tied: Vec<CaptureItem> = (0..7)
+        .map(|i| {
+            let mut it = item(a.id, &format!("t{i}"), &format!("samma tid {i}"));
+            it.available_at = base + Duration::hours(12);
+            it
+        })
+        .collect();
+    s.capture(o.id, &tied, "c").await.unwrap();
+    let all = s
+        .list_records(
+            o.id,
+            &RecordFilter {
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 37);
+    let mut walked = Vec::new();
+    let mut before = None;
+    loop {
+        let page = s
+            .list_records(
+                o.id,
+                &RecordFilter {
+                    limit: 4,
+                    before,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let Some(last) = page.last() else { break };
+        before = Some((last.available_at, last.id));
+        walked.extend(page.into_iter().map(|r| r.id));
+    }
+    assert_eq!(walked, all.iter().map(|r| r.id).collect::<Vec<_>>());
+
+    // histories of many records at once are those read one by one, in the order asked
+    s.capture(o.id, &[item(a.id, "i4", "text 4, ändrad")], "c")
+        .await
+        .unwrap();
+    let ids: Vec<_> = all.iter().rev().take(8).map(|r| r.id).collect();
+    let histories = s.record_histories(o.id, &ids).await.unwrap();
+    assert_eq!(histories.len(), ids.len());
+    for (id, (versions, events)) in ids.iter().zip(&histories) {
+        assert_eq!(versions, &s.record_versions(o.id, *id).await.unwrap());
+        assert_eq!(events, &s.record_events(o.id, *id).await.unwrap());
+    }
+    assert!(
+        histories.iter().any(|(v, _)| v.len() == 2),
+        "the edit is a second version"
+    );
+    let (other, _, oa) = org(s, "beta").await;
+    let foreign = s
+        .capture(other.id, &[item(oa.id, "x1", "annan")], "c")
+        .await
+        .unwrap();
+    assert!(
+        s.record_histories(o.id, &[ids[0], foreign.record_ids[0]])
+            .await
+            .is_err(),
+        "another organisation's record is not read"
+    );
 }
 
 async fn screening_queue_and_findings(b: &Backend) {

@@ -1,6 +1,6 @@
 //! Webhook endpoints the platforms call: `/webhooks/meta` (Facebook Pages and Instagram) and
-//! `/webhooks/youtube` (YouTube's WebSub hub) and `/webhooks/linkedin` (LinkedIn organization
-//! notifications). No session or API key: a delivery is trusted only
+//! `/webhooks/youtube` (YouTube's WebSub hub), `/webhooks/linkedin` (LinkedIn organization
+//! notifications) and `/webhooks/x` (X's Account Activity API). No session or API key: a delivery is trusted only
 //! if its signature over the raw body matches.
 use crate::{ApiError, AppState};
 use axum::Json;
@@ -25,6 +25,33 @@ pub fn routes() -> axum::Router<AppState> {
             "/webhooks/linkedin",
             axum::routing::get(linkedin_validate).post(linkedin_delivery),
         )
+        .route("/webhooks/x", axum::routing::get(x_crc).post(x_delivery))
+}
+
+#[derive(Deserialize)]
+struct XCrc {
+    crc_token: Option<String>,
+}
+
+/// X's Challenge-Response Check: JSON with the `response_token`.
+async fn x_crc(
+    State(state): State<AppState>,
+    Query(q): Query<XCrc>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    Ok(Json(state.app.x_webhook_crc(q.crc_token.as_deref())?))
+}
+
+/// An Account Activity delivery: 200 with what it did; 401 for a missing or wrong
+/// `x-twitter-webhooks-signature`.
+async fn x_delivery(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<WebSubReport>, ApiError> {
+    let signature = headers
+        .get("x-twitter-webhooks-signature")
+        .and_then(|v| v.to_str().ok());
+    Ok(Json(state.app.receive_x_webhook(signature, body).await?))
 }
 
 #[derive(Deserialize)]

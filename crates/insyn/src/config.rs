@@ -122,6 +122,16 @@ pub struct WebhooksConfig {
     pub youtube: Option<YoutubeWebSubSettings>,
     /// The LinkedIn app whose organization notifications post to `/webhooks/linkedin`.
     pub linkedin: Option<LinkedinWebhookSettings>,
+    /// The X app whose Account Activity deliveries post to `/webhooks/x`.
+    pub x: Option<XWebhookSettings>,
+}
+
+/// Where the X app's consumer secret is read from (a file or an environment variable).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct XWebhookSettings {
+    pub consumer_secret_file: Option<PathBuf>,
+    pub consumer_secret_env: Option<String>,
 }
 
 /// Where the LinkedIn app's client secret is read from (a file or an environment variable).
@@ -359,6 +369,20 @@ impl Config {
         }))
     }
 
+    /// The X consumer secret, when `[webhooks.x]` is set.
+    pub fn x_webhook(&self) -> Result<Option<insyn_app::webhooks::XWebhookConfig>, ConfigError> {
+        let Some(x) = &self.webhooks.x else {
+            return Ok(None);
+        };
+        Ok(Some(insyn_app::webhooks::XWebhookConfig {
+            consumer_secret: read_secret(
+                "webhooks.x.consumer_secret",
+                &x.consumer_secret_file,
+                &x.consumer_secret_env,
+            )?,
+        }))
+    }
+
     /// The YouTube WebSub secret, when `[webhooks.youtube]` is set.
     pub fn youtube_websub(
         &self,
@@ -591,6 +615,10 @@ session_idle_minutes = 480
 # The LinkedIn app whose organization notifications post to {public_url}/webhooks/linkedin.
 # [webhooks.linkedin]
 # client_secret_file = "/run/secrets/insyn-linkedin-client-secret"  # or client_secret_env = "VAR"
+# The X app whose Account Activity deliveries post to {public_url}/webhooks/x (its consumer
+# secret answers the CRC check and signs every delivery).
+# [webhooks.x]
+# consumer_secret_file = "/run/secrets/insyn-x-consumer-secret"  # or consumer_secret_env = "VAR"
 
 # The mail server the e-mail outbox sends through (decisions to requesters, diary registrations).
 # Without [smtp], messages are queued and wait. See docs/DIARY.md.

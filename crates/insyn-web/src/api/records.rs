@@ -25,6 +25,9 @@ pub struct RecordsParams {
     /// 1–1000, default 50.
     pub limit: Option<i64>,
     pub offset: Option<i64>,
+    /// The next page after the record with this id (the last of the page before), read without
+    /// counting past `offset` rows: the way to walk a large organisation's records.
+    pub after_record: Option<i64>,
 }
 
 /// Records, newest first.
@@ -44,6 +47,18 @@ pub async fn list_records(
         thread: p.thread,
         limit: p.limit.unwrap_or(50),
         offset: p.offset.unwrap_or(0),
+        before: match p.after_record {
+            Some(id) => {
+                let last = s
+                    .app
+                    .store
+                    .get_record(caller.org.id, RecordId(id))
+                    .await
+                    .map_err(insyn_app::AppError::from)?;
+                Some((last.available_at, last.id))
+            }
+            None => None,
+        },
     };
     if !(1..=1000).contains(&filter.limit) || filter.offset < 0 {
         return Err(ApiError(insyn_app::AppError::invalid(

@@ -21,6 +21,7 @@ pub async fn run(cx: &Context, args: Args) -> CliResult {
     let meta_webhook = cx.config.meta_webhook()?;
     let youtube_websub = cx.config.youtube_websub()?;
     let linkedin_webhook = cx.config.linkedin_webhook()?;
+    let x_webhook = cx.config.x_webhook()?;
     let smtp = cx.config.smtp()?;
     // the case action registers in the diary and forwards through the e-mail outbox
     // every organisation's own screening rules, checked before anything starts
@@ -38,6 +39,9 @@ pub async fn run(cx: &Context, args: Args) -> CliResult {
     }
     if let Some(linkedin) = linkedin_webhook {
         app = app.with_linkedin_webhook(linkedin);
+    }
+    if let Some(x) = x_webhook {
+        app = app.with_x_webhook(x);
     }
     if let Some(smtp) = &smtp {
         app = app.with_smtp(smtp)?;
