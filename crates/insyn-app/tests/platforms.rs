@@ -447,6 +447,69 @@ async fn instagram_capture_end_to_end() {
     scenario(&g).await;
 }
 
+/// Private messages through the Graph API (Messenger for a Page, Instagram Direct): every page
+/// of conversations and of each conversation's messages; the resident's messages inkomna, the
+/// account's answers upprättade, one thread per conversation named as the Meta webhook names it;
+/// a second pass changes nothing; a message gone from the platform is seen on its look-up's
+/// code 100/33.
+async fn graph_messages(g: Graph) {
+    let e = env(g.platform(), &g.0.base_url).await;
+    let conn = g.connector(&g.token());
+    g.post("Simhallen har nya öppettider.", &[]);
+    let kalle = ("5001", "Kalle Svensson");
+    let question =
+        g.0.message(kalle, "Hej, när öppnar simhallen på lördag?", false);
+    let answer =
+        g.0.message(kalle, "Hej Kalle! Klockan 9 på lördagar.", true);
+    let other = g.0.message(
+        ("5002", "Lisa Ek"),
+        "Tack för hjälpen med bygglovet!",
+        false,
+    );
+    g.0.set_page_size(1); // conversations and messages are paged
+    let r = pass(&e, conn.as_ref()).await.unwrap();
+    assert_eq!(r.new_records, 4, "{r:?}");
+    let q = by_id(&e, &question).await;
+    assert_eq!(
+        (q.kind, q.direction),
+        (ItemKind::Message, Direction::Received)
+    );
+    assert_eq!(q.author_name, "Kalle Svensson");
+    assert_eq!(q.thread_platform_id.as_deref(), Some("conversation:5001"));
+    let a = by_id(&e, &answer).await;
+    assert_eq!(
+        (a.kind, a.direction),
+        (ItemKind::Message, Direction::Created)
+    );
+    assert_eq!(a.thread_platform_id.as_deref(), Some("conversation:5001"));
+    assert_eq!(
+        by_id(&e, &other).await.thread_platform_id.as_deref(),
+        Some("conversation:5002")
+    );
+    let r = pass(&e, conn.as_ref()).await.unwrap();
+    assert_eq!(
+        (r.new_records, r.new_versions, r.deletions_seen),
+        (0, 0, 0),
+        "{r:?}"
+    );
+    g.0.delete(&other);
+    let r = pass(&e, conn.as_ref()).await.unwrap();
+    assert_eq!(r.deletions_seen, 1, "{r:?}");
+    let gone = by_id(&e, &other).await;
+    assert!(gone.deleted_seen_at.is_some());
+    assert_eq!(gone.text, "Tack för hjälpen med bygglovet!");
+}
+
+#[tokio::test]
+async fn facebook_messenger_messages() {
+    graph_messages(Graph(insyn_fakes::graph::GraphFake::facebook().await)).await;
+}
+
+#[tokio::test]
+async fn instagram_direct_messages() {
+    graph_messages(Graph(insyn_fakes::graph::GraphFake::instagram().await)).await;
+}
+
 // --- X ---
 
 struct XP(insyn_fakes::x::XFake);

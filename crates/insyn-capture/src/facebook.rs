@@ -2,7 +2,11 @@
 //! upprättade, visitors' posts inkomna), each post's comments flattened with
 //! `filter=stream` (replies carry `parent`), photos from `attachments`. Deletions: a direct
 //! `GET /{id}` answering code 100 subcode 33. Hidden comments (`is_hidden`) stay records.
-use crate::graph::{Answer, Graph, MAX_PAGES, Paged, time};
+//! After the feed, the page's Messenger conversations (`/{page-id}/conversations?platform=messenger`,
+//! each conversation's `/messages`): private messages are records too.
+use crate::graph::{
+    Answer, Graph, GraphCursor, MAX_PAGES, Paged, after_listing, graph_cursor, time,
+};
 use crate::{
     Batch, CaptureError, Connector, ItemRef, Lookup, MediaRef, PollPage, RawResponse, Target,
     base_item, classify,
@@ -232,6 +236,19 @@ impl Connector for Facebook {
     }
 
     async fn poll(&self, target: &Target, cursor: Option<&str>) -> Result<PollPage, CaptureError> {
+        let cursor = match graph_cursor(cursor) {
+            GraphCursor::Listing(c) => c,
+            GraphCursor::Conversations(after) => {
+                let (batches, next_cursor) = self
+                    .graph
+                    .conversations(target, &target.platform_account_id, "messenger", after)
+                    .await?;
+                return Ok(PollPage {
+                    batches,
+                    next_cursor: next_cursor.map(|n| format!("conversations:{n}")),
+                });
+            }
+        };
         let mut params = vec![("fields", POST_FIELDS), ("limit", PAGE_LIMIT)];
         if let Some(c) = cursor {
             params.push(("after", c));
@@ -253,12 +270,15 @@ impl Connector for Facebook {
         }
         Ok(PollPage {
             batches,
-            next_cursor: page.after(),
+            next_cursor: after_listing(page.after()),
         })
     }
 
     async fn lookup(&self, target: &Target, item: &ItemRef) -> Result<Lookup, CaptureError> {
         let id = &item.platform_item_id;
+        if item.kind == ItemKind::Message {
+            return self.graph.message(target, id).await;
+        }
         if id.is_empty() || !id.chars().all(|c| c.is_ascii_digit() || c == '_') {
             return Err(CaptureError::Config(format!(
                 "'{id}' is not a Graph object id"
@@ -315,4 +335,15 @@ pub fn parse_comments(target: &Target, body: &[u8]) -> Result<usize, serde_json:
         Facebook::comment_item(target, c, "1_1", format!("/data/{i}"), &mut media);
     }
     Ok(page.data.len())
+}
+
+/// Parses a page of messages as the poll does (for property tests); the number of items.
+pub fn parse_messages(target: &Target, body: &[u8]) -> Result<usize, serde_json::Error> {
+    let page: Paged<crate::graph::Message> = serde_json::from_slice(body)?;
+    let mut media = Vec::new();
+    Ok(page
+        .data
+        .iter()
+        .map(|m| crate::graph::message_item(target, m, String::new(), &mut media))
+        .count())
 }

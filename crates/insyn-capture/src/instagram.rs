@@ -2,8 +2,11 @@
 //! upprättade; `media_url` and carousel `children` downloaded at once, the URLs expire in days),
 //! each media's comments with their `replies` (others' comments inkomna, the account's own
 //! answers upprättade). Instagram pushes no deletions: a direct `GET /{id}` answering code 100
-//! subcode 33 is the evidence.
-use crate::graph::{Answer, Graph, MAX_PAGES, Paged, time};
+//! subcode 33 is the evidence. After the media, Instagram Direct: the token's conversations
+//! (`/me/conversations?platform=instagram`) and their `/messages`.
+use crate::graph::{
+    Answer, Graph, GraphCursor, MAX_PAGES, Paged, after_listing, graph_cursor, time,
+};
 use crate::{
     Batch, CaptureError, Connector, ItemRef, Lookup, MediaRef, PollPage, RawResponse, Target,
     base_item, classify,
@@ -253,6 +256,20 @@ impl Connector for Instagram {
     }
 
     async fn poll(&self, target: &Target, cursor: Option<&str>) -> Result<PollPage, CaptureError> {
+        let cursor = match graph_cursor(cursor) {
+            GraphCursor::Listing(c) => c,
+            GraphCursor::Conversations(after) => {
+                // the token's own conversations: Instagram Direct
+                let (batches, next_cursor) = self
+                    .graph
+                    .conversations(target, "me", "instagram", after)
+                    .await?;
+                return Ok(PollPage {
+                    batches,
+                    next_cursor: next_cursor.map(|n| format!("conversations:{n}")),
+                });
+            }
+        };
         let mut params = vec![("fields", MEDIA_FIELDS), ("limit", PAGE_LIMIT)];
         if let Some(c) = cursor {
             params.push(("after", c));
@@ -274,12 +291,15 @@ impl Connector for Instagram {
         }
         Ok(PollPage {
             batches,
-            next_cursor: page.after(),
+            next_cursor: after_listing(page.after()),
         })
     }
 
     async fn lookup(&self, target: &Target, item: &ItemRef) -> Result<Lookup, CaptureError> {
         let id = &item.platform_item_id;
+        if item.kind == ItemKind::Message {
+            return self.graph.message(target, id).await;
+        }
         if id.is_empty() || !id.chars().all(|c| c.is_ascii_digit()) {
             return Err(CaptureError::Config(format!(
                 "'{id}' is not an Instagram object id"

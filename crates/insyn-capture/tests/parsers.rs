@@ -56,6 +56,7 @@ fn all_parsers(body: &[u8]) {
     let t = target();
     let _ = facebook::parse_feed(&t, body);
     let _ = facebook::parse_comments(&t, body);
+    let _ = facebook::parse_messages(&t, body);
     let _ = instagram::parse_pages(&t, body);
     let _ = x::parse_page(&t, body);
     let _ = x::parse_dm_page(&t, body);

@@ -1,6 +1,7 @@
 //! Meta's Graph API for a Facebook Page or an Instagram professional account: `/{v}/me`,
 //! `/{v}/{page}/feed`, `/{v}/{ig-user}/media`, `/{v}/{id}/comments`, `/{v}/{id}/replies`,
-//! `/{v}/{id}`; the token in `access_token`; cursor paging whose `next` URL carries the token (as
+//! `/{v}/{id}`, private messages (`/{v}/{page}/conversations?platform=messenger|instagram`,
+//! `/{v}/{conversation}/messages`); the token in `access_token`; cursor paging whose `next` URL carries the token (as
 //! Graph's does); errors as Graph's error object (190 token, 32 rate limit with
 //! `X-Business-Use-Case-Usage`, 100/33 for an object that does not exist).
 use crate::common::{Canned, Fake, Item, St, State, query_param};
@@ -136,6 +137,26 @@ impl GraphFake {
         })
     }
 
+    /// A private message (Messenger, Instagram Direct) between the account and `other` (id,
+    /// name): from `other`, or from the account when `from_account`.
+    pub fn message(&self, other: (&str, &str), text: &str, from_account: bool) -> String {
+        let me = (
+            self.account_id(),
+            if self.instagram {
+                IG_USERNAME
+            } else {
+                PAGE_NAME
+            },
+        );
+        let conversation = format!("t_{}", other.0);
+        self.add_with(|s, at| {
+            let author = if from_account { me } else { other };
+            let mut i = Fake::item(format!("m_Fk{s:05}-aB_c"), author, text, at);
+            i.conversation = Some(conversation);
+            i
+        })
+    }
+
     /// A reply by the account itself.
     pub fn own_reply(&self, parent: &str, text: &str) -> String {
         let name = if self.instagram {
@@ -221,6 +242,26 @@ impl GraphFake {
             .header("x-app-usage", r#"{"call_count":100,"total_cputime":10,"total_time":10}"#),
         );
     }
+}
+
+/// A message; its conversation `t_<other>` names the other party, the recipient when the
+/// account wrote it.
+fn message_json(i: &Item, account: &str) -> Value {
+    let other = i
+        .conversation
+        .as_deref()
+        .unwrap_or_default()
+        .trim_start_matches("t_");
+    let to = if i.author_id == account {
+        other
+    } else {
+        account
+    };
+    json!({
+        "id": i.id, "created_time": t(i.created), "message": i.text,
+        "from": {"id": i.author_id, "name": i.author_name},
+        "to": {"data": [{"id": to}]},
+    })
 }
 
 fn media_json(s: &State, i: &Item, ig: bool) -> Value {
@@ -329,6 +370,10 @@ async fn object(
         .into_response();
     }
     match s.find(&id) {
+        Some(i) if i.conversation.is_some() => {
+            let account = if ig { IG_USER_ID } else { PAGE_ID };
+            Canned::json(200, message_json(i, account)).into_response()
+        }
         Some(i) if i.parent.is_none() => Canned::json(200, media_json(&s, i, ig)).into_response(),
         Some(i) => Canned::json(200, comment_json(&s, i, ig)).into_response(),
         None => not_found(&id),
@@ -347,7 +392,7 @@ async fn edge(
     let list: Vec<Value> = match edge.as_str() {
         "feed" | "media" if id == account => s
             .live()
-            .filter(|i| i.parent.is_none())
+            .filter(|i| i.parent.is_none() && i.conversation.is_none())
             .rev() // newest first
             .map(|i| media_json(&s, i, ig))
             .collect(),
@@ -380,6 +425,34 @@ async fn edge(
                 })
                 .collect()
         }
+        "conversations" if id == account || id == "me" => {
+            let want = if ig { "instagram" } else { "messenger" };
+            if q.get("platform").map(String::as_str) != Some(want) {
+                return Canned::json(
+                    400,
+                    json!({"error":{"message":format!("(#100) platform must be {want}"),"type":"OAuthException","code":100,"fbtrace_id":"AfakeTrace4"}}),
+                )
+                .into_response();
+            }
+            // newest conversation first
+            let mut seen: Vec<(String, DateTime<Utc>)> = Vec::new();
+            for i in s.live().rev() {
+                if let Some(c) = &i.conversation
+                    && !seen.iter().any(|(id, _)| id == c)
+                {
+                    seen.push((c.clone(), i.created));
+                }
+            }
+            seen.into_iter()
+                .map(|(c, at)| json!({"id": c, "updated_time": t(at)}))
+                .collect()
+        }
+        "messages" if id.starts_with("t_") => s
+            .live()
+            .rev()
+            .filter(|i| i.conversation.as_deref() == Some(id.as_str()))
+            .map(|i| message_json(i, account))
+            .collect(),
         _ => return not_found(&id),
     };
     Canned::json(200, paged(&s, &path, list, &q)).into_response()

@@ -3484,8 +3484,10 @@ async fn inbox_heads(
             async fn record_histories(&self, org: OrgId, ids: &[RecordId]) -> Result<Vec<(Vec<RecordVersion>, Vec<RecordEvent>)>> {
                 let mut by_id: HashMap<i64, (Vec<RecordVersion>, Vec<RecordEvent>)> = HashMap::with_capacity(ids.len());
                 for chunk in ids.chunks(500) {
+                    // CROSS JOIN keeps SQLite on the id list (with a long IN list and no
+                    // statistics it would otherwise walk every record of the organisation)
                     let mut qb: QueryBuilder<$db> = QueryBuilder::new(
-                        "SELECT v.* FROM record_versions v JOIN records r ON r.id = v.record_id WHERE r.org_id = ",
+                        "SELECT v.* FROM record_versions v CROSS JOIN records r WHERE r.id = v.record_id AND r.org_id = ",
                     );
                     qb.push_bind(org.0).push(" AND v.record_id IN (");
                     let mut sep = qb.separated(", ");
@@ -3499,7 +3501,8 @@ async fn inbox_heads(
                         by_id.entry(v.record_id.0).or_default().0.push(v);
                     }
                     let mut qb: QueryBuilder<$db> = QueryBuilder::new(
-                        "SELECT e.record_id, e.kind, e.at, e.actor, e.detail FROM record_events e JOIN records r ON r.id = e.record_id WHERE r.org_id = ",
+                        "SELECT e.record_id, e.kind, e.at, e.actor, e.detail FROM record_events e CROSS JOIN records r \
+                         WHERE r.id = e.record_id AND r.org_id = ",
                     );
                     qb.push_bind(org.0).push(" AND e.record_id IN (");
                     let mut sep = qb.separated(", ");
