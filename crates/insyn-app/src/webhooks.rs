@@ -286,36 +286,17 @@ impl App {
         body: Bytes,
     ) -> Result<WebSubReport> {
         let config = self.youtube_config()?;
-        if body.len() > youtube_websub::MAX_BODY_BYTES {
-            return Err(AppError::invalid(
-                "body",
-                format!(
-                    "the notification is {} bytes; at most {} are accepted",
-                    body.len(),
-                    youtube_websub::MAX_BODY_BYTES
-                ),
-            ));
-        }
-        if let Err(e) = youtube_websub::verify_signature(config.secret.as_bytes(), &body, signature)
-        {
-            tracing::warn!(error = %e, bytes = body.len(), "YouTube notification refused");
-            return Err(AppError::Unauthorized(e.to_string()));
-        }
-        let digest = self.blobs.put(body.clone()).await?;
-        self.store
-            .register_blobs(&[BlobMeta {
-                sha256: digest,
-                size: body.len() as i64,
-                media_type: "application/atom+xml".into(),
-            }])
-            .await?;
-        let changes = youtube_websub::parse(&body).map_err(|e| {
-            tracing::warn!(error = %e, blob = %digest, "YouTube notification could not be read");
-            AppError::invalid(
-                "body",
-                format!("{e} (the notification is kept as blob {digest})"),
+        let signed = youtube_websub::verify_signature(config.secret.as_bytes(), &body, signature);
+        let (digest, changes) = self
+            .accept_push(
+                "YouTube notification",
+                &body,
+                youtube_websub::MAX_BODY_BYTES,
+                "application/atom+xml",
+                signed,
+                youtube_websub::parse,
             )
-        })?;
+            .await?;
         let mut report = WebSubReport {
             delivery_blob: digest.to_hex(),
             ..Default::default()
@@ -378,6 +359,46 @@ impl App {
         Ok(report)
     }
 
+    /// The start every push delivery shares (YouTube, LinkedIn, X): the size limit, the
+    /// signature checked before anything is stored (refused: 401, logged), the body kept
+    /// verbatim as a blob (evidence first), then `parse`, whose error names the kept blob.
+    async fn accept_push<T, E: std::fmt::Display, S: std::fmt::Display>(
+        &self,
+        what: &str,
+        body: &Bytes,
+        max_bytes: usize,
+        media_type: &str,
+        signed: std::result::Result<(), S>,
+        parse: impl FnOnce(&[u8]) -> std::result::Result<T, E>,
+    ) -> Result<(insyn_domain::Sha256Digest, T)> {
+        if body.len() > max_bytes {
+            return Err(AppError::invalid(
+                "body",
+                format!(
+                    "the {what} is {} bytes; at most {max_bytes} are accepted",
+                    body.len()
+                ),
+            ));
+        }
+        if let Err(e) = signed {
+            tracing::warn!(error = %e, bytes = body.len(), "{what} refused");
+            return Err(AppError::Unauthorized(e.to_string()));
+        }
+        let digest = self.blobs.put(body.clone()).await?;
+        self.store
+            .register_blobs(&[BlobMeta {
+                sha256: digest,
+                size: body.len() as i64,
+                media_type: media_type.into(),
+            }])
+            .await?;
+        let parsed = parse(body).map_err(|e| {
+            tracing::warn!(error = %e, blob = %digest, "{what} could not be read");
+            AppError::invalid("body", format!("{e} (the {what} is kept as blob {digest})"))
+        })?;
+        Ok((digest, parsed))
+    }
+
     /// Makes a connected account due for a capture pass now (a push named something new on it);
     /// `false` when it is not connected or waits for a reconnect (its alert says so).
     async fn make_due(
@@ -437,37 +458,18 @@ impl App {
         body: Bytes,
     ) -> Result<WebSubReport> {
         let config = self.linkedin_config()?;
-        if body.len() > linkedin_webhook::MAX_BODY_BYTES {
-            return Err(AppError::invalid(
-                "body",
-                format!(
-                    "the notification is {} bytes; at most {} are accepted",
-                    body.len(),
-                    linkedin_webhook::MAX_BODY_BYTES
-                ),
-            ));
-        }
-        if let Err(e) =
-            linkedin_webhook::verify_signature(config.client_secret.as_bytes(), &body, signature)
-        {
-            tracing::warn!(error = %e, bytes = body.len(), "LinkedIn notification refused");
-            return Err(AppError::Unauthorized(e.to_string()));
-        }
-        let digest = self.blobs.put(body.clone()).await?;
-        self.store
-            .register_blobs(&[BlobMeta {
-                sha256: digest,
-                size: body.len() as i64,
-                media_type: "application/json".into(),
-            }])
-            .await?;
-        let notices = linkedin_webhook::parse(&body).map_err(|e| {
-            tracing::warn!(error = %e, blob = %digest, "LinkedIn notification could not be read");
-            AppError::invalid(
-                "body",
-                format!("{e} (the notification is kept as blob {digest})"),
+        let signed =
+            linkedin_webhook::verify_signature(config.client_secret.as_bytes(), &body, signature);
+        let (digest, notices) = self
+            .accept_push(
+                "LinkedIn notification",
+                &body,
+                linkedin_webhook::MAX_BODY_BYTES,
+                "application/json",
+                signed,
+                linkedin_webhook::parse,
             )
-        })?;
+            .await?;
         let mut report = WebSubReport {
             delivery_blob: digest.to_hex(),
             ..Default::default()
@@ -531,37 +533,18 @@ impl App {
         body: Bytes,
     ) -> Result<WebSubReport> {
         let config = self.x_config()?;
-        if body.len() > x_webhook::MAX_BODY_BYTES {
-            return Err(AppError::invalid(
-                "body",
-                format!(
-                    "the delivery is {} bytes; at most {} are accepted",
-                    body.len(),
-                    x_webhook::MAX_BODY_BYTES
-                ),
-            ));
-        }
-        if let Err(e) =
-            x_webhook::verify_signature(config.consumer_secret.as_bytes(), &body, signature)
-        {
-            tracing::warn!(error = %e, bytes = body.len(), "X account activity delivery refused");
-            return Err(AppError::Unauthorized(e.to_string()));
-        }
-        let digest = self.blobs.put(body.clone()).await?;
-        self.store
-            .register_blobs(&[BlobMeta {
-                sha256: digest,
-                size: body.len() as i64,
-                media_type: "application/json".into(),
-            }])
-            .await?;
-        let delivery = x_webhook::parse(&body).map_err(|e| {
-            tracing::warn!(error = %e, blob = %digest, "X delivery could not be read");
-            AppError::invalid(
-                "body",
-                format!("{e} (the delivery is kept as blob {digest})"),
+        let signed =
+            x_webhook::verify_signature(config.consumer_secret.as_bytes(), &body, signature);
+        let (digest, delivery) = self
+            .accept_push(
+                "X delivery",
+                &body,
+                x_webhook::MAX_BODY_BYTES,
+                "application/json",
+                signed,
+                x_webhook::parse,
             )
-        })?;
+            .await?;
         let mut report = WebSubReport {
             delivery_blob: digest.to_hex(),
             ..Default::default()
