@@ -29,10 +29,20 @@ pub struct Finding {
 /// A received version waiting to be screened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScreeningTask {
-    pub queue_id: i64,
+    /// Where it waits; saving its screening takes it off there.
+    pub queued: ScreeningQueued,
     /// The organisation the record belongs to (whose own rules screen it).
     pub org_id: OrgId,
     pub record_id: RecordId,
     pub version: u32,
     pub text: String,
+}
+
+/// Where a [`ScreeningTask`] waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScreeningQueued {
+    /// Its own entry in the screening queue (captures, edits, re-screening).
+    Entry(i64),
+    /// A bulk batch (a demo load, an import) that names its records by an id range.
+    BulkBatch(i64),
 }

@@ -34,7 +34,7 @@ pub use disposal::{
     HoldScope, KeepReason, LegalHold, NewDisposalRule, ProtocolEntry, RecordClass, Verdict,
 };
 pub use error::DomainError;
-pub use finding::{Finding, ScreeningTask};
+pub use finding::{Finding, ScreeningQueued, ScreeningTask};
 pub use handling::{Handling, HandlingChange, HandlingState, signed_answer};
 pub use ids::{AccountId, OrgId, RecordId, UnitId, UserId};
 pub use mail::{MailAttachment, MailMessage, MailPurpose, MailState, NewMail};

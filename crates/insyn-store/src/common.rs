@@ -253,9 +253,10 @@ macro_rules! impl_store {
             .map(|((_, rid, number), (e, kind))| (*rid, *kind, e.at, format!("{{\"version\":{number}}}")))
             .collect();
         statements.push(events_insert(&events, actor));
+        // new records of a bulk capture wait for screening as one screening_backfill row
         let to_screen: Vec<(i64, i64)> = versions
             .iter()
-            .filter(|(idx, _, _)| chunk[*idx].direction == Direction::Received)
+            .filter(|(idx, _, number)| chunk[*idx].direction == Direction::Received && !(bulk && *number == 1))
             .map(|(_, rid, number)| (*rid, *number))
             .collect();
         if !to_screen.is_empty() {
@@ -473,6 +474,11 @@ macro_rules! impl_store {
             .fetch_one(&mut *tx)
             .await?;
             outcome.search_backfill = Some(SearchBackfill { id, first: RecordId(first), last: RecordId(last) });
+            sqlx::query("INSERT INTO screening_backfill (first_record_id, last_record_id) VALUES ($1, $2)")
+                .bind(first)
+                .bind(last)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(outcome)
@@ -1061,17 +1067,57 @@ macro_rules! impl_store {
                 .bind(limit)
                 .fetch_all(&self.pool)
                 .await?;
-                rows.into_iter()
+                let mut tasks = rows
+                    .into_iter()
                     .map(|(queue_id, org, rid, version, text)| {
                         Ok(ScreeningTask {
-                            queue_id,
+                            queued: ScreeningQueued::Entry(queue_id),
                             org_id: OrgId(org),
                             record_id: RecordId(rid),
                             version: version.try_into().map_err(|_| StoreError::Corrupt("screening version".into()))?,
                             text,
                         })
                     })
-                    .collect()
+                    .collect::<Result<Vec<_>>>()?;
+                // then the first versions of bulk batches, in id order (a record that also has
+                // its own entry for version 1 is screened from that entry)
+                let batches: Vec<(i64, i64, i64)> = sqlx::query_as(
+                    "SELECT id, first_record_id, last_record_id FROM screening_backfill ORDER BY id LIMIT 100",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                for (batch, first, last) in batches {
+                    let room = limit - tasks.len() as i64;
+                    if room <= 0 {
+                        break;
+                    }
+                    let rows: Vec<(i64, i64, String)> = sqlx::query_as(
+                        "SELECT r.org_id, r.id, v.text FROM records r \
+                         JOIN record_versions v ON v.record_id = r.id AND v.number = 1 \
+                         WHERE r.id BETWEEN $1 AND $2 AND r.direction = $3 \
+                         AND NOT EXISTS (SELECT 1 FROM screening_outbox q WHERE q.record_id = r.id AND q.version = 1) \
+                         ORDER BY r.id LIMIT $4",
+                    )
+                    .bind(first)
+                    .bind(last)
+                    .bind(Direction::Received.as_str())
+                    .bind(room)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    if rows.is_empty() {
+                        // nothing left to screen in it
+                        sqlx::query("DELETE FROM screening_backfill WHERE id = $1").bind(batch).execute(&self.pool).await?;
+                        continue;
+                    }
+                    tasks.extend(rows.into_iter().map(|(org, rid, text)| ScreeningTask {
+                        queued: ScreeningQueued::BulkBatch(batch),
+                        org_id: OrgId(org),
+                        record_id: RecordId(rid),
+                        version: 1,
+                        text,
+                    }));
+                }
+                Ok(tasks)
             }
 
             async fn save_screening(&self, tasks: &[ScreeningTask], findings: &[Finding], actor: &str) -> Result<()> {
@@ -1115,14 +1161,37 @@ macro_rules! impl_store {
                     })
                     .collect();
                 insert_events(&mut tx, &events, actor).await?;
-                for part in tasks.chunks(CHUNK) {
+                let mut entries: Vec<i64> = Vec::new();
+                // bulk batch -> the highest record id screened from it
+                let mut batches: std::collections::BTreeMap<i64, i64> = std::collections::BTreeMap::new();
+                for t in tasks {
+                    match t.queued {
+                        ScreeningQueued::Entry(id) => entries.push(id),
+                        ScreeningQueued::BulkBatch(batch) => {
+                            let done = batches.entry(batch).or_insert(t.record_id.0);
+                            *done = (*done).max(t.record_id.0);
+                        }
+                    }
+                }
+                for part in entries.chunks(CHUNK) {
                     let mut qb: QueryBuilder<$db> = QueryBuilder::new("DELETE FROM screening_outbox WHERE id IN (");
                     let mut sep = qb.separated(", ");
-                    for t in part {
-                        sep.push_bind(t.queue_id);
+                    for id in part {
+                        sep.push_bind(*id);
                     }
                     qb.push(")");
                     qb.build().execute(&mut *tx).await?;
+                }
+                for (batch, done) in batches {
+                    sqlx::query("UPDATE screening_backfill SET first_record_id = $1 WHERE id = $2 AND first_record_id <= $1")
+                        .bind(done + 1)
+                        .bind(batch)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("DELETE FROM screening_backfill WHERE id = $1 AND first_record_id > last_record_id")
+                        .bind(batch)
+                        .execute(&mut *tx)
+                        .await?;
                 }
                 tx.commit().await?;
                 Ok(())
@@ -1629,6 +1698,8 @@ macro_rules! impl_store {
                      SELECT r.id, r.head_version FROM records r WHERE r.direction = $1 \
                      AND NOT EXISTS (SELECT 1 FROM screening_outbox q \
                                      WHERE q.record_id = r.id AND q.version = r.head_version) \
+                     AND NOT (r.head_version = 1 AND EXISTS (SELECT 1 FROM screening_backfill b \
+                                     WHERE r.id BETWEEN b.first_record_id AND b.last_record_id)) \
                      ORDER BY r.id",
                 )
                 .bind(Direction::Received.as_str())
@@ -2036,7 +2107,9 @@ macro_rules! impl_store {
                 let sql = format!(
                     "SELECT {RECORD_COLUMNS}, \
                      CAST((SELECT COUNT(*) FROM findings f WHERE f.record_id = r.id) AS BIGINT) AS findings, \
-                     CAST(CASE WHEN EXISTS (SELECT 1 FROM screening_outbox s WHERE s.record_id = r.id) THEN 0 ELSE 1 END AS BIGINT) AS screened \
+                     CAST(CASE WHEN EXISTS (SELECT 1 FROM screening_outbox s WHERE s.record_id = r.id) \
+                          OR (r.direction = 'received' AND EXISTS (SELECT 1 FROM screening_backfill b \
+                              WHERE r.id BETWEEN b.first_record_id AND b.last_record_id)) THEN 0 ELSE 1 END AS BIGINT) AS screened \
                      FROM {RECORD_FROM} WHERE r.org_id = $1 AND r.classification = 'unassessed' AND r.deleted_seen_at IS NULL \
                      AND NOT EXISTS (SELECT 1 FROM record_events e WHERE e.record_id = r.id AND e.kind = 'classified') \
                      AND r.id > $2 ORDER BY r.id LIMIT $3"

@@ -9,6 +9,7 @@
 //! `DELETE` in the database itself (triggers); a record's row carries only pointers to its newest
 //! version and the time a deletion was seen.
 
+mod checkpoint;
 mod common;
 mod diary;
 mod disposal_rows;
@@ -138,7 +139,9 @@ pub trait Store: Send + Sync + 'static {
     /// ([`CaptureOutcome::search_backfill`]) instead of one outbox entry each; edits still go
     /// through the outbox. The caller applies the new records' docs with watermark 0 and then
     /// removes the entry; an entry left behind (a crash, or an index held by another process) is
-    /// applied from the store by the next indexer run.
+    /// applied from the store by the next indexer run. Likewise the new received records wait
+    /// for screening as one bulk batch ([`insyn_domain::ScreeningQueued::BulkBatch`]) instead of
+    /// one queue entry each.
     async fn capture_bulk(
         &self,
         org: OrgId,
@@ -186,7 +189,8 @@ pub trait Store: Send + Sync + 'static {
     async fn count_records(&self, org: OrgId) -> Result<i64>;
 
     // --- screening ---
-    /// Admin: received versions waiting to be screened, oldest first.
+    /// Admin: received versions waiting to be screened, at most `limit`: queue entries oldest
+    /// first, then the first versions of bulk batches in record id order.
     async fn screening_queue(&self, limit: i64) -> Result<Vec<ScreeningTask>>;
     /// Stores the findings of screened tasks, a `screened` event per task, and removes the tasks
     /// from the queue, in one transaction.

@@ -30,7 +30,7 @@ impl PgStore {
     }
 
     pub(crate) async fn begin_write(&self) -> Result<WriteTx<Postgres>> {
-        Ok(WriteTx::new(self.pool.begin().await?, None))
+        Ok(WriteTx::new(self.pool.begin().await?, None, None))
     }
 
     pub(crate) async fn snapshot(&self, _path: &std::path::Path) -> Result<()> {

@@ -18,6 +18,8 @@ pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
     /// Write transactions take turns here instead of in SQLite's sleeping busy handler.
     writer: Arc<tokio::sync::Mutex<()>>,
+    /// Asked for a WAL checkpoint after each write commits.
+    checkpoint: crate::checkpoint::CheckpointHandle,
 }
 
 impl SqliteStore {
@@ -30,17 +32,24 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(30))
-            .pragma("cache_size", CACHE_SIZE);
+            .pragma("cache_size", CACHE_SIZE)
+            // checkpoints run beside the writer, not inside its commits (crate::checkpoint)
+            .pragma("wal_autocheckpoint", "0");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .map_err(|e| StoreError::Unavailable(format!("cannot open {url}: {e}")))?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+        let writer = Arc::new(tokio::sync::Mutex::new(()));
+        let checkpoint = crate::checkpoint::start(options, writer.clone())
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("cannot open {url}: {e}")))?;
         Ok(SqliteStore {
             pool,
-            writer: Arc::new(tokio::sync::Mutex::new(())),
+            writer,
+            checkpoint,
         })
     }
 
@@ -55,7 +64,7 @@ impl SqliteStore {
     pub(crate) async fn begin_write(&self) -> Result<WriteTx<Sqlite>> {
         let turn = self.writer.clone().lock_owned().await;
         let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(WriteTx::new(tx, Some(turn)))
+        Ok(WriteTx::new(tx, Some(turn), Some(self.checkpoint.clone())))
     }
 
     pub(crate) async fn snapshot(&self, path: &std::path::Path) -> Result<()> {

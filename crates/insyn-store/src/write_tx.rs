@@ -6,6 +6,7 @@
 //! beside the record batches) writers wake late or starve. The SQLite store therefore hands out
 //! its write transactions in turn through a fair async mutex: a writer waits in line, without
 //! sleeping, and starts the moment the one before commits. PostgreSQL needs no queue.
+use crate::checkpoint::CheckpointHandle;
 use sqlx::{Database, Transaction};
 use std::ops::{Deref, DerefMut};
 use tokio::sync::OwnedMutexGuard;
@@ -15,17 +16,34 @@ pub struct WriteTx<DB: Database> {
     // declared first so it is dropped (rolled back) before the turn passes on
     tx: Transaction<'static, DB>,
     turn: Option<OwnedMutexGuard<()>>,
+    /// SQLite: asked for a WAL checkpoint after the commit (see [`crate::checkpoint`])
+    checkpoint: Option<CheckpointHandle>,
 }
 
 impl<DB: Database> WriteTx<DB> {
-    pub(crate) fn new(tx: Transaction<'static, DB>, turn: Option<OwnedMutexGuard<()>>) -> Self {
-        WriteTx { tx, turn }
+    pub(crate) fn new(
+        tx: Transaction<'static, DB>,
+        turn: Option<OwnedMutexGuard<()>>,
+        checkpoint: Option<CheckpointHandle>,
+    ) -> Self {
+        WriteTx {
+            tx,
+            turn,
+            checkpoint,
+        }
     }
 
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        let WriteTx { tx, turn } = self;
+        let WriteTx {
+            tx,
+            turn,
+            checkpoint,
+        } = self;
         let result = tx.commit().await;
         drop(turn);
+        if let (Ok(()), Some(checkpoint)) = (&result, checkpoint) {
+            checkpoint.request();
+        }
         result
     }
 }

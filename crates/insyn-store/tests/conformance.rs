@@ -29,6 +29,7 @@ suite!(
     list_filters_and_paging,
     screening_queue_and_findings,
     queue_all_for_screening_again,
+    bulk_capture_waits_for_screening_as_one_batch,
     deletions_seen_in_one_batch,
     concurrent_writers_all_land,
 );
@@ -962,6 +963,85 @@ async fn screening_queue_and_findings(b: &Backend) {
             .is_err()
     );
     assert!(raw_execute(b, "DELETE FROM findings").await.is_err());
+}
+
+async fn bulk_capture_waits_for_screening_as_one_batch(b: &Backend) {
+    let s = &*b.store;
+    let (o, _, a) = org(s, "alfa").await;
+    let mut own = item(a.id, "p1", "Vårt eget inlägg");
+    own.direction = Direction::Created;
+    let out = s
+        .capture_bulk(
+            o.id,
+            &[
+                own,
+                item(a.id, "c1", "ett"),
+                item(a.id, "c2", "två"),
+                item(a.id, "c3", "tre"),
+            ],
+            "c",
+        )
+        .await
+        .unwrap();
+    let ids = out.record_ids;
+    // c2 is edited before screening: its second version gets its own queue entry
+    s.capture(o.id, &[item(a.id, "c2", "två, ändrad")], "c")
+        .await
+        .unwrap();
+    let candidates = s.release_candidates(o.id, RecordId(0), 100).await.unwrap();
+    let screened: Vec<(RecordId, bool)> = candidates
+        .iter()
+        .map(|c| (c.record.id, c.screened))
+        .collect();
+    assert_eq!(
+        screened,
+        vec![
+            (ids[0], true),
+            (ids[1], false),
+            (ids[2], false),
+            (ids[3], false)
+        ],
+        "the created post needs no screening; the received ones wait in the batch"
+    );
+    // already waiting (in the batch or as an entry): nothing is queued twice
+    assert_eq!(s.queue_all_for_screening().await.unwrap(), 0);
+
+    // entries first, then the batch in id order, at most `limit`
+    let first = s.screening_queue(2).await.unwrap();
+    let got: Vec<(RecordId, u32, &str)> = first
+        .iter()
+        .map(|t| (t.record_id, t.version, t.text.as_str()))
+        .collect();
+    assert_eq!(got, vec![(ids[2], 2, "två, ändrad"), (ids[1], 1, "ett")]);
+    assert!(matches!(first[0].queued, ScreeningQueued::Entry(_)));
+    assert!(matches!(first[1].queued, ScreeningQueued::BulkBatch(_)));
+    s.save_screening(&first, &[], "screening").await.unwrap();
+    let candidates = s.release_candidates(o.id, RecordId(0), 100).await.unwrap();
+    let waiting: Vec<RecordId> = candidates
+        .iter()
+        .filter(|c| !c.screened)
+        .map(|c| c.record.id)
+        .collect();
+    assert_eq!(waiting, vec![ids[2], ids[3]]);
+
+    let rest = s.screening_queue(10).await.unwrap();
+    let got: Vec<(RecordId, u32)> = rest.iter().map(|t| (t.record_id, t.version)).collect();
+    assert_eq!(got, vec![(ids[2], 1), (ids[3], 1)]);
+    s.save_screening(&rest, &[], "screening").await.unwrap();
+    assert!(s.screening_queue(10).await.unwrap().is_empty());
+    let candidates = s.release_candidates(o.id, RecordId(0), 100).await.unwrap();
+    assert!(candidates.iter().all(|c| c.screened), "{candidates:?}");
+    // every received version has its screened event, exactly once
+    for (id, versions) in [(ids[1], 1), (ids[2], 2), (ids[3], 1)] {
+        let events = s.record_events(o.id, id).await.unwrap();
+        let screened = events
+            .iter()
+            .filter(|e| e.kind == RecordEventKind::Screened)
+            .count();
+        assert_eq!(screened, versions, "record {id}");
+    }
+    // and a re-screen of everything queues each newest version once
+    assert_eq!(s.queue_all_for_screening().await.unwrap(), 3);
 }
 
 async fn queue_all_for_screening_again(b: &Backend) {
