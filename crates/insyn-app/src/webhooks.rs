@@ -197,28 +197,18 @@ impl App {
                 report.unchanged += outcome.unchanged;
             }
             for (platform_item_id, pointer) in removed {
-                match self
-                    .store
-                    .find_record(account.org_id, account.id, &platform_item_id)
+                let evidence = || {
+                    format!(
+                        "Meta webhook: verb remove for {platform_item_id} in the delivery stored as blob {digest} ({pointer})"
+                    )
+                };
+                if self
+                    .deletion_pushed(account, &platform_item_id, evidence, "webhook:meta")
                     .await?
                 {
-                    Some(record) if record.deleted_seen_at.is_none() => {
-                        let evidence = format!(
-                            "Meta webhook: verb remove for {platform_item_id} in the delivery stored as blob {digest} ({pointer})"
-                        );
-                        self.store
-                            .record_deletion_seen(
-                                account.org_id,
-                                record.id,
-                                chrono::Utc::now(),
-                                &evidence,
-                                "webhook:meta",
-                            )
-                            .await?;
-                        report.deletions_seen += 1;
-                    }
-                    // already seen as deleted, or never captured: the stored delivery keeps it
-                    _ => report.ignored += 1,
+                    report.deletions_seen += 1;
+                } else {
+                    report.ignored += 1;
                 }
             }
         }
@@ -227,20 +217,50 @@ impl App {
         Ok(report)
     }
 
-    /// The Facebook or Instagram accounts of every organisation, by their platform id.
+    /// Every organisation's accounts on `platform`, by their platform id (a delivery names its
+    /// account by the platform's id only).
     async fn accounts_by_platform_id(
         &self,
         platform: Platform,
     ) -> Result<BTreeMap<String, Account>> {
-        let mut out = BTreeMap::new();
-        for org in self.store.list_organisations().await? {
-            for account in self.store.list_accounts(org.id).await? {
-                if account.platform == platform && !account.platform_id.is_empty() {
-                    out.insert(account.platform_id.clone(), account);
-                }
+        Ok(self
+            .store
+            .accounts_on_platform(platform)
+            .await?
+            .into_iter()
+            .map(|account| (account.platform_id.clone(), account))
+            .collect())
+    }
+
+    /// A push says an item was deleted: a captured record of the account not yet seen as
+    /// deleted is marked so, with `evidence` naming the stored delivery. `false` when the item
+    /// was never captured or its deletion was already seen (the stored delivery keeps it).
+    async fn deletion_pushed(
+        &self,
+        account: &Account,
+        platform_item_id: &str,
+        evidence: impl FnOnce() -> String,
+        actor: &str,
+    ) -> Result<bool> {
+        match self
+            .store
+            .find_record(account.org_id, account.id, platform_item_id)
+            .await?
+        {
+            Some(record) if record.deleted_seen_at.is_none() => {
+                self.store
+                    .record_deletion_seen(
+                        account.org_id,
+                        record.id,
+                        chrono::Utc::now(),
+                        &evidence(),
+                        actor,
+                    )
+                    .await?;
+                Ok(true)
             }
+            _ => Ok(false),
         }
-        Ok(out)
     }
 
     /// Turns on YouTube's WebSub notifications with the subscription's secret.
@@ -325,26 +345,17 @@ impl App {
                     };
                     let mut seen = false;
                     for account in accounts {
-                        if let Some(record) = self
-                            .store
-                            .find_record(account.org_id, account.id, &video_id)
-                            .await?
-                            && record.deleted_seen_at.is_none()
-                        {
-                            let evidence = format!(
+                        let evidence = || {
+                            format!(
                                 "YouTube WebSub: deleted-entry yt:video:{video_id}{} in the notification stored as blob {digest} ({pointer})",
                                 when.map(|w| format!(" at {}", w.to_rfc3339()))
                                     .unwrap_or_default()
-                            );
-                            self.store
-                                .record_deletion_seen(
-                                    account.org_id,
-                                    record.id,
-                                    now,
-                                    &evidence,
-                                    "webhook:youtube",
-                                )
-                                .await?;
+                            )
+                        };
+                        if self
+                            .deletion_pushed(account, &video_id, evidence, "webhook:youtube")
+                            .await?
+                        {
                             report.deletions_seen += 1;
                             seen = true;
                         }
@@ -564,29 +575,20 @@ impl App {
                     at,
                     pointer,
                 } => {
-                    match self
-                        .store
-                        .find_record(account.org_id, account.id, &post_id)
+                    let evidence = || {
+                        format!(
+                            "X account activity: tweet_delete_events status {post_id}{} in the delivery stored as blob {digest} ({pointer})",
+                            at.map(|w| format!(" at {}", w.to_rfc3339()))
+                                .unwrap_or_default()
+                        )
+                    };
+                    if self
+                        .deletion_pushed(account, &post_id, evidence, "webhook:x")
                         .await?
                     {
-                        Some(record) if record.deleted_seen_at.is_none() => {
-                            let evidence = format!(
-                                "X account activity: tweet_delete_events status {post_id}{} in the delivery stored as blob {digest} ({pointer})",
-                                at.map(|w| format!(" at {}", w.to_rfc3339()))
-                                    .unwrap_or_default()
-                            );
-                            self.store
-                                .record_deletion_seen(
-                                    account.org_id,
-                                    record.id,
-                                    now,
-                                    &evidence,
-                                    "webhook:x",
-                                )
-                                .await?;
-                            report.deletions_seen += 1;
-                        }
-                        _ => report.ignored += 1,
+                        report.deletions_seen += 1;
+                    } else {
+                        report.ignored += 1;
                     }
                 }
                 x_webhook::XEvent::Other { .. } => report.ignored += 1,

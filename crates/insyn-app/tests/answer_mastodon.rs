@@ -5,15 +5,7 @@ use chrono::Utc;
 use insyn_app::*;
 use insyn_domain::*;
 
-fn config(dir: &std::path::Path) -> AppConfig {
-    AppConfig {
-        database_url: format!("sqlite:{}", dir.join("insyn.db").display()),
-        blobs_url: format!("file:{}", dir.join("blobs").display()),
-        s3: S3Settings::default(),
-        search: SearchBackend::Auto,
-        search_dir: dir.join("search"),
-    }
-}
+mod common;
 
 #[tokio::test]
 async fn an_answer_is_published_on_mastodon_and_recorded() {
@@ -23,50 +15,8 @@ async fn an_answer_is_published_on_mastodon_and_recorded() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(config(dir.path())).await.unwrap();
-    let org = app
-        .create_organisation(
-            &NewOrganisation {
-                slug: "ekbacka".into(),
-                name: "Ekbacka kommun".into(),
-                diary_prefix: "KS".into(),
-            },
-            "t",
-        )
-        .await
-        .unwrap();
-    let unit = app
-        .create_unit(
-            org.id,
-            &NewUnit {
-                name: "Kommunikation".into(),
-                email: None,
-            },
-            "t",
-        )
-        .await
-        .unwrap();
-    let account = app
-        .create_account(
-            org.id,
-            &NewAccount {
-                unit_id: unit.id,
-                platform: Platform::Mastodon,
-                handle: "@testuser".into(),
-                url: mock.base_url.clone(),
-                platform_id: String::new(),
-                purpose: "Information".into(),
-                target_group: "Invånare".into(),
-                message: String::new(),
-                contact: "info@ekbacka.se".into(),
-                responsible: vec!["Anna".into(), "Erik".into()],
-                office_hours: OfficeHours::default(),
-                response_hours: 8,
-            },
-            "t",
-        )
-        .await
-        .unwrap();
+    let app = App::open(AppConfig::embedded(dir.path())).await.unwrap();
+    let (org, account) = common::mastodon_account(&app, &mock, None, &["Anna", "Erik"]).await;
     app.connect_account(org.id, account.id, &mock.base_url, &mock.token, "anna")
         .await
         .unwrap();

@@ -4,6 +4,8 @@ use insyn_app::demo::{DemoOptions, load};
 use insyn_app::*;
 use insyn_domain::*;
 
+mod common;
+
 struct Env {
     app: App,
     dir: tempfile::TempDir,
@@ -436,7 +438,7 @@ async fn mastodon_capture_end_to_end() {
     };
     let env = embedded().await;
     let app = &env.app;
-    let (org, account) = mastodon_account(app, &mock).await;
+    let (org, account) = common::mastodon_account(app, &mock, None, &["Anna", "Erik"]).await;
 
     let http = reqwest::Client::new();
     let post = |body: serde_json::Value| {
@@ -572,57 +574,6 @@ async fn mastodon_capture_end_to_end() {
     assert_eq!(app.store.count_records(org.id).await.unwrap(), 6);
 }
 
-/// Ekbacka kommun with one Mastodon account on the mock.
-async fn mastodon_account(
-    app: &App,
-    mock: &insyn_testkit::mastodon::MastodonMock,
-) -> (Organisation, Account) {
-    let org = app
-        .create_organisation(
-            &NewOrganisation {
-                slug: "ekbacka".into(),
-                name: "Ekbacka kommun".into(),
-                diary_prefix: "KS".into(),
-            },
-            "t",
-        )
-        .await
-        .unwrap();
-    let unit = app
-        .create_unit(
-            org.id,
-            &NewUnit {
-                name: "Kommunikation".into(),
-                email: None,
-            },
-            "t",
-        )
-        .await
-        .unwrap();
-    let account = app
-        .create_account(
-            org.id,
-            &NewAccount {
-                unit_id: unit.id,
-                platform: Platform::Mastodon,
-                handle: "@testuser".into(),
-                url: mock.base_url.clone(),
-                platform_id: String::new(),
-                purpose: "Information".into(),
-                target_group: "Invånare".into(),
-                message: String::new(),
-                contact: "info@ekbacka.se".into(),
-                responsible: vec!["Anna".into(), "Erik".into()],
-                office_hours: OfficeHours::default(),
-                response_hours: 8,
-            },
-            "t",
-        )
-        .await
-        .unwrap();
-    (org, account)
-}
-
 /// Mentions and direct messages (Mastodon `/notifications` and `/conversations`): a resident's
 /// public mention and direct message are inkomna, the authority's direct answer is upprättad,
 /// the whole conversation is one thread, a second pass changes nothing, and a direct message
@@ -634,7 +585,7 @@ async fn mastodon_mentions_and_direct_messages() {
     };
     let env = embedded().await;
     let app = &env.app;
-    let (org, account) = mastodon_account(app, &mock).await;
+    let (org, account) = common::mastodon_account(app, &mock, None, &["Anna", "Erik"]).await;
     let http = reqwest::Client::new();
     let resident: serde_json::Value = http
         .post(format!("{}/api/v1/_mock/dev_user", mock.base_url))

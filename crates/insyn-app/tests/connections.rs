@@ -4,6 +4,8 @@
 use insyn_app::*;
 use insyn_domain::*;
 
+mod common;
+
 #[tokio::test]
 async fn connect_capture_fail_alert_reconnect_backfill() {
     let Some(mock) =
@@ -13,49 +15,7 @@ async fn connect_capture_fail_alert_reconnect_backfill() {
     };
     let dir = tempfile::tempdir().unwrap();
     let app = App::open(AppConfig::embedded(dir.path())).await.unwrap();
-    let org = app
-        .create_organisation(
-            &NewOrganisation {
-                slug: "ekbacka".into(),
-                name: "Ekbacka kommun".into(),
-                diary_prefix: "KS".into(),
-            },
-            "t",
-        )
-        .await
-        .unwrap();
-    let unit = app
-        .create_unit(
-            org.id,
-            &NewUnit {
-                name: "Kommunikation".into(),
-                email: None,
-            },
-            "t",
-        )
-        .await
-        .unwrap();
-    let account = app
-        .create_account(
-            org.id,
-            &NewAccount {
-                unit_id: unit.id,
-                platform: Platform::Mastodon,
-                handle: "@testuser".into(),
-                url: mock.base_url.clone(),
-                platform_id: String::new(),
-                purpose: "Information".into(),
-                target_group: "Invånare".into(),
-                message: String::new(),
-                contact: "info@ekbacka.se".into(),
-                responsible: vec!["Anna".into(), "Erik".into()],
-                office_hours: OfficeHours::default(),
-                response_hours: 8,
-            },
-            "t",
-        )
-        .await
-        .unwrap();
+    let (org, account) = common::mastodon_account(&app, &mock, None, &["Anna", "Erik"]).await;
     app.set_account_status(org.id, account.id, AccountStatus::Active, "t")
         .await
         .unwrap();
@@ -238,49 +198,13 @@ async fn alert_mails_follow_the_alert_schedule() {
     };
     let dir = tempfile::tempdir().unwrap();
     let app = App::open(AppConfig::embedded(dir.path())).await.unwrap();
-    let org = app
-        .create_organisation(
-            &NewOrganisation {
-                slug: "ekbacka".into(),
-                name: "Ekbacka kommun".into(),
-                diary_prefix: "KS".into(),
-            },
-            "t",
-        )
-        .await
-        .unwrap();
-    let unit = app
-        .create_unit(
-            org.id,
-            &NewUnit {
-                name: "Kommunikation".into(),
-                email: Some("kommunikation@ekbacka.se".into()),
-            },
-            "t",
-        )
-        .await
-        .unwrap();
-    let account = app
-        .create_account(
-            org.id,
-            &NewAccount {
-                unit_id: unit.id,
-                platform: Platform::Mastodon,
-                handle: "@testuser".into(),
-                url: mock.base_url.clone(),
-                platform_id: String::new(),
-                purpose: "Information".into(),
-                target_group: "Invånare".into(),
-                message: String::new(),
-                contact: "info@ekbacka.se".into(),
-                responsible: vec!["anna@ekbacka.se".into(), "Erik Holm".into()],
-                office_hours: OfficeHours::default(),
-                response_hours: 8,
-            },
-            "t",
-        )
-        .await
-        .unwrap();
+    let (org, account) = common::mastodon_account(
+        &app,
+        &mock,
+        Some("kommunikation@ekbacka.se"),
+        &["anna@ekbacka.se", "Erik Holm"],
+    )
+    .await;
     app.set_account_status(org.id, account.id, AccountStatus::Active, "t")
         .await
         .unwrap();

@@ -3554,6 +3554,14 @@ async fn inbox_heads(
                 Ok(())
             }
 
+            async fn accounts_on_platform(&self, platform: Platform) -> Result<Vec<Account>> {
+                let rows: Vec<AccountRow> = sqlx::query_as("SELECT * FROM accounts WHERE platform = $1 AND platform_id <> '' ORDER BY id")
+                    .bind(platform.as_str())
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
             async fn record_histories(&self, org: OrgId, ids: &[RecordId]) -> Result<Vec<(Vec<RecordVersion>, Vec<RecordEvent>)>> {
                 let mut by_id: HashMap<i64, (Vec<RecordVersion>, Vec<RecordEvent>)> = HashMap::with_capacity(ids.len());
                 for chunk in ids.chunks(500) {

@@ -787,6 +787,9 @@ pub trait Store: Send + Sync + 'static {
         org: OrgId,
         ids: &[RecordId],
     ) -> Result<Vec<(Vec<RecordVersion>, Vec<RecordEvent>)>>;
+    /// Admin: the accounts of every organisation on `platform` that have a platform id, in id
+    /// order (a webhook delivery names its account by the platform's id, not the tenant).
+    async fn accounts_on_platform(&self, platform: insyn_domain::Platform) -> Result<Vec<Account>>;
 }
 
 /// Opens the store named by a URL: `sqlite:PATH` (created if missing) or `postgres://...`.

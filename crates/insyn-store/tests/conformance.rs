@@ -13,6 +13,7 @@ suite!(
     pass = backend;
     organisations_and_units,
     accounts_life_cycle,
+    accounts_on_a_platform_across_organisations,
     capture_is_idempotent_and_versions_edits,
     duplicate_items_in_one_batch,
     deletion_and_classification_are_events,
@@ -62,6 +63,37 @@ async fn org(s: &dyn Store, slug: &str) -> (Organisation, Unit, Account) {
         .await
         .unwrap();
     (o, u, a)
+}
+
+async fn accounts_on_a_platform_across_organisations(b: &Backend) {
+    let s = &*b.store;
+    let (o1, u1, a1) = org(s, "alfa").await;
+    let (o2, _, a2) = org(s, "beta").await;
+    let mut on_x = new_account(u1.id);
+    on_x.platform = Platform::X;
+    on_x.platform_id = "1500000001".into();
+    on_x.url = "https://x.com/alfa".into();
+    let x = s.create_account(o1.id, &on_x, "test").await.unwrap();
+    let facebook: Vec<(OrgId, AccountId)> = s
+        .accounts_on_platform(Platform::Facebook)
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| (a.org_id, a.id))
+        .collect();
+    assert_eq!(facebook, vec![(o1.id, a1.id), (o2.id, a2.id)]);
+    let x_accounts = s.accounts_on_platform(Platform::X).await.unwrap();
+    assert_eq!(x_accounts.len(), 1);
+    assert_eq!(
+        (x_accounts[0].id, x_accounts[0].platform_id.as_str()),
+        (x.id, "1500000001")
+    );
+    assert!(
+        s.accounts_on_platform(Platform::Mastodon)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 fn new_account(unit: UnitId) -> NewAccount {

@@ -511,6 +511,52 @@ async fn an_expired_session_is_gone() {
     assert_eq!(w.app.purge_sessions(Utc::now()).await.unwrap(), 1);
 }
 
+/// The idle limit counts from the last request: a session in use is carried forward (at most
+/// every five minutes, so not every page view writes), an unused one still runs out.
+#[tokio::test]
+async fn a_session_in_use_slides() {
+    let w = world().await;
+    let mut b = Browser::new(&w.router);
+    assert_eq!(
+        b.sign_in("alfa", "komm@alfa.se", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(b.get("/personal").await.status, StatusCode::OK);
+    let key = insyn_app::auth::session_key(b.cookie.as_ref().unwrap());
+    let load = || async {
+        w.app
+            .store
+            .load_session(&key, Utc::now())
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    // signed in almost eight hours ago, last carried forward ten minutes ago
+    let mut s = load().await;
+    let mut data: serde_json::Value = serde_json::from_str(&s.data).unwrap();
+    data["seen"] = serde_json::json!((Utc::now() - chrono::Duration::minutes(10)).timestamp());
+    s.data = data.to_string();
+    s.expires_at = Utc::now() + chrono::Duration::minutes(2);
+    w.app.store.save_session(&s).await.unwrap();
+
+    assert_eq!(b.get("/personal/inkorg").await.status, StatusCode::OK);
+    let carried = load().await.expires_at;
+    assert!(
+        carried > Utc::now() + chrono::Duration::hours(7),
+        "the idle limit counts again from now: {carried}"
+    );
+    // right after, another page does not write the session again
+    let mut s = load().await;
+    s.expires_at = Utc::now() + chrono::Duration::minutes(30);
+    w.app.store.save_session(&s).await.unwrap();
+    assert_eq!(b.get("/personal").await.status, StatusCode::OK);
+    let expires = load().await.expires_at;
+    assert!(
+        expires < Utc::now() + chrono::Duration::hours(1),
+        "not written again within five minutes: {expires}"
+    );
+}
+
 #[tokio::test]
 async fn a_disabled_user_is_signed_out() {
     let w = world().await;

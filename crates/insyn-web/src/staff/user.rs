@@ -11,6 +11,11 @@ use tower_sessions::Session;
 
 pub const KEY_LANG: &str = "lang";
 pub const KEY_ORG_SLUG: &str = "org_slug";
+/// When the signed-in user's session was last carried forward (unix seconds).
+pub const KEY_SEEN: &str = "seen";
+/// A session in use is carried forward (its idle limit counted again from now, in the store and
+/// in the cookie) at most this often: one write per user per five minutes, not one per request.
+const SLIDE_EVERY_SECS: i64 = 5 * 60;
 
 /// A signed-in staff member. Without one, a page answers with a redirect to the sign-in page.
 pub struct CurrentUser {
@@ -94,6 +99,13 @@ impl FromRequestParts<StaffState> for CurrentUser {
         };
         match state.app.app.session_user(OrgId(org), UserId(uid)).await {
             Ok(Some(user)) => {
+                // the idle limit counts from the last request, not from the sign-in: someone
+                // working all day is not signed out in the middle of it
+                let now = chrono::Utc::now().timestamp();
+                let seen = session.get::<i64>(KEY_SEEN).await.ok().flatten();
+                if seen.is_none_or(|s| now - s >= SLIDE_EVERY_SECS) {
+                    let _ = session.insert(KEY_SEEN, now).await;
+                }
                 let org_slug = session
                     .get::<String>(KEY_ORG_SLUG)
                     .await
