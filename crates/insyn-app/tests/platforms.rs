@@ -8,6 +8,8 @@ use insyn_app::*;
 use insyn_domain::*;
 use insyn_fakes::{Canned, Fake};
 
+mod common;
+
 struct Env {
     app: App,
     org: OrgId,
@@ -26,49 +28,16 @@ async fn env(platform: Platform, url: &str) -> Env {
     })
     .await
     .unwrap();
-    let org = app
-        .create_organisation(
-            &NewOrganisation {
-                slug: "ekbacka".into(),
-                name: "Ekbacka kommun".into(),
-                diary_prefix: "KS".into(),
-            },
-            "t",
-        )
-        .await
-        .unwrap();
-    let unit = app
-        .create_unit(
-            org.id,
-            &NewUnit {
-                name: "Kommunikation".into(),
-                email: None,
-            },
-            "t",
-        )
-        .await
-        .unwrap();
-    let account = app
-        .create_account(
-            org.id,
-            &NewAccount {
-                unit_id: unit.id,
-                platform,
-                handle: "ekbackakommun".into(),
-                url: url.into(),
-                platform_id: String::new(),
-                purpose: "Information".into(),
-                target_group: "Invånare".into(),
-                message: String::new(),
-                contact: "info@ekbacka.se".into(),
-                responsible: vec!["Anna".into(), "Erik".into()],
-                office_hours: OfficeHours::default(),
-                response_hours: 8,
-            },
-            "t",
-        )
-        .await
-        .unwrap();
+    let (org, unit) = common::ekbacka(&app, None).await;
+    let account = common::account(
+        &app,
+        &unit,
+        platform,
+        "ekbackakommun",
+        url,
+        &["Anna", "Erik"],
+    )
+    .await;
     Env {
         app,
         org: org.id,

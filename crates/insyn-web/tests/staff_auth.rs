@@ -486,23 +486,31 @@ async fn a_new_session_id_at_sign_in() {
     );
 }
 
-#[tokio::test]
-async fn an_expired_session_is_gone() {
-    let w = world().await;
-    let mut b = Browser::new(&w.router);
+/// Signs komm@alfa.se in with `b`, opens the start page, and returns the stored session's key.
+async fn signed_in_session(b: &mut Browser<'_>) -> String {
     assert_eq!(
         b.sign_in("alfa", "komm@alfa.se", PASSWORD).await.status,
         StatusCode::SEE_OTHER
     );
     assert_eq!(b.get("/personal").await.status, StatusCode::OK);
-    let key = insyn_app::auth::session_key(b.cookie.as_ref().unwrap());
-    let mut s = w
-        .app
+    insyn_app::auth::session_key(b.cookie.as_ref().unwrap())
+}
+
+async fn stored_session(w: &World, key: &str) -> insyn_app::auth::StoredSession {
+    w.app
         .store
-        .load_session(&key, Utc::now())
+        .load_session(key, Utc::now())
         .await
         .unwrap()
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_expired_session_is_gone() {
+    let w = world().await;
+    let mut b = Browser::new(&w.router);
+    let key = signed_in_session(&mut b).await;
+    let mut s = stored_session(&w, &key).await;
     s.expires_at = Utc::now() - chrono::Duration::seconds(1);
     w.app.store.save_session(&s).await.unwrap();
     let p = b.get("/personal").await;
@@ -517,20 +525,8 @@ async fn an_expired_session_is_gone() {
 async fn a_session_in_use_slides() {
     let w = world().await;
     let mut b = Browser::new(&w.router);
-    assert_eq!(
-        b.sign_in("alfa", "komm@alfa.se", PASSWORD).await.status,
-        StatusCode::SEE_OTHER
-    );
-    assert_eq!(b.get("/personal").await.status, StatusCode::OK);
-    let key = insyn_app::auth::session_key(b.cookie.as_ref().unwrap());
-    let load = || async {
-        w.app
-            .store
-            .load_session(&key, Utc::now())
-            .await
-            .unwrap()
-            .unwrap()
-    };
+    let key = signed_in_session(&mut b).await;
+    let load = || stored_session(&w, &key);
     // signed in almost eight hours ago, last carried forward ten minutes ago
     let mut s = load().await;
     let mut data: serde_json::Value = serde_json::from_str(&s.data).unwrap();

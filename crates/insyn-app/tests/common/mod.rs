@@ -4,14 +4,8 @@
 use insyn_app::App;
 use insyn_domain::*;
 
-/// Ekbacka kommun, its unit Kommunikation (with `unit_email`) and one Mastodon account on the
-/// mock, `responsible` naming its responsible people.
-pub async fn mastodon_account(
-    app: &App,
-    mock: &insyn_testkit::mastodon::MastodonMock,
-    unit_email: Option<&str>,
-    responsible: &[&str],
-) -> (Organisation, Account) {
+/// Ekbacka kommun and its unit Kommunikation (with `unit_email`).
+pub async fn ekbacka(app: &App, unit_email: Option<&str>) -> (Organisation, Unit) {
     let org = app
         .create_organisation(
             &NewOrganisation {
@@ -34,26 +28,57 @@ pub async fn mastodon_account(
         )
         .await
         .unwrap();
-    let account = app
-        .create_account(
-            org.id,
-            &NewAccount {
-                unit_id: unit.id,
-                platform: Platform::Mastodon,
-                handle: "@testuser".into(),
-                url: mock.base_url.clone(),
-                platform_id: String::new(),
-                purpose: "Information".into(),
-                target_group: "Invånare".into(),
-                message: String::new(),
-                contact: "info@ekbacka.se".into(),
-                responsible: responsible.iter().map(|r| r.to_string()).collect(),
-                office_hours: OfficeHours::default(),
-                response_hours: 8,
-            },
-            "t",
-        )
-        .await
-        .unwrap();
+    (org, unit)
+}
+
+/// An account of the unit on `platform` (no platform id yet), `responsible` naming its
+/// responsible people.
+pub async fn account(
+    app: &App,
+    unit: &Unit,
+    platform: Platform,
+    handle: &str,
+    url: &str,
+    responsible: &[&str],
+) -> Account {
+    app.create_account(
+        unit.org_id,
+        &NewAccount {
+            unit_id: unit.id,
+            platform,
+            handle: handle.into(),
+            url: url.into(),
+            platform_id: String::new(),
+            purpose: "Information".into(),
+            target_group: "Invånare".into(),
+            message: String::new(),
+            contact: "info@ekbacka.se".into(),
+            responsible: responsible.iter().map(|r| r.to_string()).collect(),
+            office_hours: OfficeHours::default(),
+            response_hours: 8,
+        },
+        "t",
+    )
+    .await
+    .unwrap()
+}
+
+/// Ekbacka kommun with one Mastodon account on the mock.
+pub async fn mastodon_account(
+    app: &App,
+    mock: &insyn_testkit::mastodon::MastodonMock,
+    unit_email: Option<&str>,
+    responsible: &[&str],
+) -> (Organisation, Account) {
+    let (org, unit) = ekbacka(app, unit_email).await;
+    let account = account(
+        app,
+        &unit,
+        Platform::Mastodon,
+        "@testuser",
+        &mock.base_url,
+        responsible,
+    )
+    .await;
     (org, account)
 }
