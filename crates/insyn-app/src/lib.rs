@@ -128,6 +128,9 @@ pub struct App {
     org_screeners: Arc<screening::OrgScreeners>,
     /// One screening run at a time in this process.
     screen_lock: Arc<tokio::sync::Mutex<()>>,
+    /// This process among those sharing the store: the holder name of its work leases
+    /// (one screening run at a time across processes).
+    worker_id: Arc<str>,
     /// The saved answers (svarskarta), loaded and checked at start.
     response_map: Arc<ResponseMap>,
     /// The Meta app's webhook secrets, when webhooks are set up ([`App::with_meta_webhook`]).
@@ -167,6 +170,7 @@ impl App {
             screener: Arc::new(insyn_screening::Screener::default_swedish()),
             org_screeners: Arc::default(),
             screen_lock: Arc::default(),
+            worker_id: format!("{}-{}", std::process::id(), random_hex(6)).into(),
             response_map,
             meta_webhook: None,
             youtube_websub: None,

@@ -178,7 +178,7 @@ impl App {
     /// Screens every queued received version and stores the findings (with a `screened` event).
     /// Returns how many versions were screened.
     pub async fn screen_pending(&self) -> Result<u64> {
-        self.screen_queue(&crate::progress::NoProgress).await
+        self.screen_queue(&crate::progress::NoProgress, false).await
     }
 
     /// Screens the whole store again (`insyn screen --all`, after the rules changed): the newest
@@ -189,15 +189,58 @@ impl App {
     pub async fn rescreen_all(&self, progress: &dyn crate::progress::Progress) -> Result<u64> {
         let queued = self.store.queue_all_for_screening().await?;
         progress.start("screening", queued);
-        let n = self.screen_queue(progress).await;
+        let n = self.screen_queue(progress, true).await;
         progress.finish();
         n
     }
 
-    async fn screen_queue(&self, progress: &dyn crate::progress::Progress) -> Result<u64> {
+    /// Works the screening queue empty. One process at a time does this (the lease
+    /// [`SCREEN_LEASE`] in the store): another process sharing the store skips it while this
+    /// one screens (`wait` false: the holder screens what was queued) or waits for its turn
+    /// (`wait` true, a re-screen asked for by a person).
+    async fn screen_queue(
+        &self,
+        progress: &dyn crate::progress::Progress,
+        wait: bool,
+    ) -> Result<u64> {
         let _guard = self.screen_lock.lock().await;
+        loop {
+            let now = chrono::Utc::now();
+            if self
+                .store
+                .take_lease(SCREEN_LEASE, &self.worker_id, now, now + SCREEN_LEASE_TIME)
+                .await?
+            {
+                break;
+            }
+            if !wait {
+                return Ok(0);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+        let result = self.screen_leased(progress).await;
+        // an error here only leaves the lease to run out
+        let released = self
+            .store
+            .release_lease(SCREEN_LEASE, &self.worker_id)
+            .await;
+        let screened = result?;
+        released?;
+        Ok(screened)
+    }
+
+    async fn screen_leased(&self, progress: &dyn crate::progress::Progress) -> Result<u64> {
         let mut screened = 0;
         loop {
+            let now = chrono::Utc::now();
+            if !self
+                .store
+                .take_lease(SCREEN_LEASE, &self.worker_id, now, now + SCREEN_LEASE_TIME)
+                .await?
+            {
+                // the lease ran out during a very slow batch and another process took over
+                return Ok(screened);
+            }
             let tasks = self.store.screening_queue(SCREEN_BATCH).await?;
             if tasks.is_empty() {
                 break;
@@ -267,6 +310,11 @@ impl App {
 
 /// Versions screened per batch by [`App::screen_pending`] and [`App::rescreen_all`].
 pub const SCREEN_BATCH: i64 = 500;
+/// The store lease that lets one process at a time work the screening queue.
+pub const SCREEN_LEASE: &str = "screening";
+/// How long a screening lease lasts without renewal (it is renewed before every batch; a
+/// crashed process's lease runs out after this).
+const SCREEN_LEASE_TIME: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
 
 /// Keeps, per version, the findings of its newest screening. A screening stores its findings
 /// and its `screened` event (`{"version": N, ...}`) with one timestamp; a version whose newest

@@ -93,3 +93,73 @@ async fn rescreen_all_adds_a_screening_and_keeps_the_current_findings() {
     );
     assert!(after[0].found_at > before[0].found_at);
 }
+
+/// One process at a time works the screening queue (a lease in the store): while another
+/// process holds it, the background screening here skips the queue and a re-screen asked for
+/// by a person waits for its turn; a crashed holder's lease runs out.
+#[tokio::test]
+async fn screening_takes_turns_between_processes() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(AppConfig::embedded(dir.path())).await.unwrap();
+    load(
+        &app,
+        &DemoOptions {
+            records: 40,
+            ..Default::default()
+        },
+        &NoProgress,
+    )
+    .await
+    .unwrap();
+    app.screen_pending().await.unwrap();
+    let queued = app.store.queue_all_for_screening().await.unwrap();
+    assert!(queued > 0);
+    let now = chrono::Utc::now();
+    assert!(
+        app.store
+            .take_lease(
+                screening::SCREEN_LEASE,
+                "another process",
+                now,
+                now + chrono::Duration::minutes(5)
+            )
+            .await
+            .unwrap()
+    );
+    // skipped: the other process screens what is queued
+    assert_eq!(app.screen_pending().await.unwrap(), 0);
+    assert_eq!(
+        app.store.screening_queue(10_000).await.unwrap().len() as u64,
+        queued
+    );
+    // a re-screen waits for the turn
+    let rescreen = tokio::spawn({
+        let app = app.clone();
+        async move { app.rescreen_all(&NoProgress).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert!(!rescreen.is_finished(), "waits while the other holds it");
+    app.store
+        .release_lease(screening::SCREEN_LEASE, "another process")
+        .await
+        .unwrap();
+    let screened = tokio::time::timeout(std::time::Duration::from_secs(30), rescreen)
+        .await
+        .expect("the re-screen ran once the lease was free")
+        .unwrap()
+        .unwrap();
+    assert_eq!(screened, queued);
+    assert!(app.store.screening_queue(10).await.unwrap().is_empty());
+    // and gave the lease back
+    assert!(
+        app.store
+            .take_lease(
+                screening::SCREEN_LEASE,
+                "a third",
+                now,
+                now + chrono::Duration::minutes(5)
+            )
+            .await
+            .unwrap()
+    );
+}

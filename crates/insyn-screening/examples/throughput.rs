@@ -7,6 +7,10 @@ use std::time::Instant;
 
 use insyn_screening::Screener;
 
+/// The allocator of the `insyn` and `insyn-bench` binaries, so that the figures match theirs.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn thread_cpu_secs() -> Option<f64> {
     let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
     let ns: f64 = s.split_whitespace().next()?.parse().ok()?;

@@ -3554,6 +3554,36 @@ async fn inbox_heads(
                 Ok(())
             }
 
+            async fn take_lease(&self, name: &str, holder: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool> {
+                let mut tx = self.begin_write().await?;
+                let taken = sqlx::query(
+                    "INSERT INTO work_leases (name, holder, until_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until_at = excluded.until_at \
+                     WHERE work_leases.holder = excluded.holder OR work_leases.until_at < $4",
+                )
+                .bind(name)
+                .bind(holder)
+                .bind(to_stored_precision(until))
+                .bind(to_stored_precision(now))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    == 1;
+                tx.commit().await?;
+                Ok(taken)
+            }
+
+            async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query("DELETE FROM work_leases WHERE name = $1 AND holder = $2")
+                    .bind(name)
+                    .bind(holder)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn accounts_on_platform(&self, platform: Platform) -> Result<Vec<Account>> {
                 let rows: Vec<AccountRow> = sqlx::query_as("SELECT * FROM accounts WHERE platform = $1 AND platform_id <> '' ORDER BY id")
                     .bind(platform.as_str())

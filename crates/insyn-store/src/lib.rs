@@ -790,6 +790,19 @@ pub trait Store: Send + Sync + 'static {
     /// Admin: the accounts of every organisation on `platform` that have a platform id, in id
     /// order (a webhook delivery names its account by the platform's id, not the tenant).
     async fn accounts_on_platform(&self, platform: insyn_domain::Platform) -> Result<Vec<Account>>;
+    /// Takes (or, by the same `holder`, renews) the lease `name` until `until`: `true` when this
+    /// holder has it now, `false` while another holder's lease runs past `now`. One process at
+    /// a time does the work a lease names (screening the queue); a crashed holder's lease runs
+    /// out.
+    async fn take_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Gives the lease back if `holder` has it.
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<()>;
 }
 
 /// Opens the store named by a URL: `sqlite:PATH` (created if missing) or `postgres://...`.

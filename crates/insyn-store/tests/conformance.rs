@@ -14,6 +14,7 @@ suite!(
     organisations_and_units,
     accounts_life_cycle,
     accounts_on_a_platform_across_organisations,
+    leases_are_held_by_one_holder_at_a_time,
     capture_is_idempotent_and_versions_edits,
     duplicate_items_in_one_batch,
     deletion_and_classification_are_events,
@@ -94,6 +95,39 @@ async fn accounts_on_a_platform_across_organisations(b: &Backend) {
             .unwrap()
             .is_empty()
     );
+}
+
+async fn leases_are_held_by_one_holder_at_a_time(b: &Backend) {
+    let s = &*b.store;
+    let now = Utc::now();
+    let later = now + Duration::minutes(5);
+    assert!(s.take_lease("screening", "a", now, later).await.unwrap());
+    // another holder waits while it runs; the holder renews it
+    assert!(!s.take_lease("screening", "b", now, later).await.unwrap());
+    assert!(
+        s.take_lease("screening", "a", now, later + Duration::minutes(5))
+            .await
+            .unwrap()
+    );
+    // another name is another lease
+    assert!(s.take_lease("sweep", "b", now, later).await.unwrap());
+    // only the holder gives it back
+    s.release_lease("screening", "b").await.unwrap();
+    assert!(!s.take_lease("screening", "b", now, later).await.unwrap());
+    s.release_lease("screening", "a").await.unwrap();
+    assert!(s.take_lease("screening", "b", now, later).await.unwrap());
+    // a lease that ran out (its holder crashed) is taken over
+    assert!(
+        s.take_lease(
+            "screening",
+            "c",
+            later + Duration::minutes(1),
+            later + Duration::minutes(6)
+        )
+        .await
+        .unwrap()
+    );
+    assert!(!s.take_lease("screening", "b", later, later).await.unwrap());
 }
 
 fn new_account(unit: UnitId) -> NewAccount {
