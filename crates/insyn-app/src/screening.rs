@@ -236,14 +236,17 @@ impl App {
     async fn screen_leased(&self, progress: &dyn crate::progress::Progress) -> Result<u64> {
         let mut screened = 0;
         loop {
-            let now = chrono::Utc::now();
-            if !self
-                .store
-                .take_lease(SCREEN_LEASE, &self.worker_id, now, now + SCREEN_LEASE_TIME)
-                .await?
-            {
-                // the lease ran out during a very slow batch and another process took over
-                return Ok(screened);
+            // the caller has just taken the lease; it is renewed before every later batch
+            if screened > 0 {
+                let now = chrono::Utc::now();
+                if !self
+                    .store
+                    .take_lease(SCREEN_LEASE, &self.worker_id, now, now + SCREEN_LEASE_TIME)
+                    .await?
+                {
+                    // the lease ran out during a very slow batch and another process took over
+                    return Ok(screened);
+                }
             }
             let tasks = self.store.screening_queue(SCREEN_BATCH).await?;
             if tasks.is_empty() {
