@@ -1,6 +1,6 @@
 //! The engine alone on texts from a file (one JSON string a line, e.g. written by
 //! `insyn-bench screening --dump-texts FILE`): MB/s per core (CPU time of this thread) and the
-//! number of findings, for quick before/after comparisons while working on the engine.
+//! number of findings with a digest of them all, for quick before/after comparisons while working on the engine.
 //!
 //! `cargo run --release -p insyn-screening --example throughput -- FILE [ROUNDS]`
 use std::time::Instant;
@@ -35,6 +35,26 @@ fn main() {
     for t in texts.iter().take(2000) {
         std::hint::black_box(screener.screen(t));
     }
+    // A digest of every finding (FNV-1a over category, span, rule, confidence and action), so
+    // that a change to the engine can be checked to give exactly the same output.
+    let mut digest: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut mix = |bytes: &[u8]| {
+        for &b in bytes {
+            digest = (digest ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for t in &texts {
+        for f in screener.screen(t) {
+            mix(f.category.as_str().as_bytes());
+            mix(&f.start.to_le_bytes());
+            mix(&f.end.to_le_bytes());
+            mix(f.rule.as_bytes());
+            mix(&f.confidence.to_bits().to_le_bytes());
+            mix(f.explanation_sv.as_bytes());
+            mix(format!("{:?}", f.suggested_action).as_bytes());
+        }
+        mix(b"\n");
+    }
     let mut best = f64::MAX;
     let mut findings = 0;
     for _ in 0..rounds {
@@ -51,7 +71,7 @@ fn main() {
         best = best.min(secs);
     }
     println!(
-        "{} texts, {:.1} MB: {:.1} MB/s per core, {findings} findings",
+        "{} texts, {:.1} MB: {:.1} MB/s per core, {findings} findings (digest {digest:016x})",
         texts.len(),
         bytes as f64 / 1e6,
         bytes as f64 / 1e6 / best
