@@ -14,6 +14,8 @@ use crate::rules::{FileKind, RawToken, RuleFile, TieGroup, TieMode};
 
 /// At most this many phrase matches are kept per text (hostile input cannot make output huge).
 pub(crate) const MAX_MATCHES: usize = 4096;
+/// Work vectors larger than this many entries are dropped after a text, not kept per thread.
+const SCRATCH_KEPT: usize = 1 << 16;
 /// At most this many forms from one token (brace expansion).
 const MAX_FORMS_PER_TOKEN: usize = 1024;
 
@@ -45,6 +47,10 @@ enum Elem {
 #[derive(Debug, Clone)]
 pub(crate) struct CompiledEntry {
     elems: Vec<Elem>,
+    /// For every word element after the first: the atoms of its set as bits of a 128-bit mask
+    /// ([`atom_bit`]). An entry can only match a text whose hits' mask meets every one of them,
+    /// which rules out most phrase attempts before any word is looked at.
+    need: Box<[u128]>,
     pub kind: EntryKind,
     pub file: u16,
     pub exception: bool,
@@ -256,8 +262,17 @@ impl Lexicon {
                     }
                     elems.push(Elem::Set(atoms));
                 }
+                let need = elems
+                    .iter()
+                    .skip(1)
+                    .filter_map(|el| match el {
+                        Elem::Set(atoms) => Some(atoms.iter().fold(0, |m, &a| m | atom_bit(a))),
+                        Elem::Gap(_) => None,
+                    })
+                    .collect();
                 entries.push(CompiledEntry {
                     elems,
+                    need,
                     kind,
                     file: u16::try_from(fi)
                         .map_err(|_| ScreeningError::Build("too many rule files".into()))?,
@@ -308,9 +323,31 @@ impl Lexicon {
 
     /// All phrase matches in the normalised text, ordered by first word then entry.
     pub fn run(&self, norm: &Normalized) -> Vec<LexMatch> {
+        SCRATCH.with(|s| match s.try_borrow_mut() {
+            Ok(mut scratch) => {
+                let out = self.run_in(norm, &mut scratch);
+                // a huge text's vectors are not kept for the thread's lifetime
+                if scratch.hits.capacity() + scratch.starts.capacity() > SCRATCH_KEPT {
+                    *scratch = Scratch::default();
+                }
+                out
+            }
+            // (only if `run` were ever re-entered on one thread)
+            Err(_) => self.run_in(norm, &mut Scratch::default()),
+        })
+    }
+
+    fn run_in(&self, norm: &Normalized, scratch: &mut Scratch) -> Vec<LexMatch> {
+        let Scratch {
+            hits,
+            starts,
+            off,
+            cur,
+            next,
+        } = scratch;
         let text = norm.text();
         let words = norm.words();
-        let mut hits: Vec<(u32, u32)> = Vec::new();
+        hits.clear();
         if !self.whole.is_empty() {
             for (w, word) in words.iter().enumerate() {
                 if let Some(atoms) = self.whole.get(&text[word.start..word.end]) {
@@ -340,15 +377,23 @@ impl Lexicon {
         hits.dedup();
         // Entries that start at a word: the triggers of the word's atoms. Later elements are
         // checked against the atoms of the candidate words (`hits` is sorted by word).
-        let mut starts: Vec<(u32, u32)> = Vec::new();
-        for &(w, a) in &hits {
+        let present = hits.iter().fold(0u128, |m, h| m | atom_bit(h.1));
+        starts.clear();
+        for &(w, a) in hits.iter() {
             for &(e, _) in &self.triggers[a as usize] {
-                starts.push((w, e));
+                if self.entries[e as usize]
+                    .need
+                    .iter()
+                    .all(|&n| n & present != 0)
+                {
+                    starts.push((w, e));
+                }
             }
         }
         // hits[off[q]..off[q + 1]]: the atoms of word q.
-        let mut off: Vec<u32> = vec![0; words.len() + 1];
-        for &(w, _) in &hits {
+        off.clear();
+        off.resize(words.len() + 1, 0);
+        for &(w, _) in hits.iter() {
             off[w as usize + 1] += 1;
         }
         for q in 0..words.len() {
@@ -359,9 +404,7 @@ impl Lexicon {
         starts.dedup();
         let nwords = words.len();
         let mut out = Vec::new();
-        let mut cur: Vec<usize> = Vec::new();
-        let mut next: Vec<usize> = Vec::new();
-        for (w, e) in starts {
+        for &(w, e) in starts.iter() {
             let elems = &self.entries[e as usize].elems;
             cur.clear();
             cur.push(w as usize);
@@ -372,7 +415,7 @@ impl Lexicon {
                     Elem::Gap(n) => gap += usize::from(*n),
                     Elem::Set(set) => {
                         next.clear();
-                        for &p in &cur {
+                        for &p in cur.iter() {
                             for q in p + 1..=(p + 1 + gap).min(nwords.saturating_sub(1)) {
                                 if atoms_of(q).iter().any(|h| set.binary_search(&h.1).is_ok()) {
                                     next.push(q);
@@ -386,7 +429,7 @@ impl Lexicon {
                             ok = false;
                             break;
                         }
-                        std::mem::swap(&mut cur, &mut next);
+                        std::mem::swap(cur, next);
                     }
                 }
             }
@@ -404,6 +447,30 @@ impl Lexicon {
         }
         out
     }
+}
+
+/// The matcher's work vectors, kept per thread between texts (no allocation per text).
+#[derive(Default)]
+struct Scratch {
+    /// (word, atom) for every atom a word is.
+    hits: Vec<(u32, u32)>,
+    /// (word, entry) where an entry may start.
+    starts: Vec<(u32, u32)>,
+    /// `hits[off[q]..off[q + 1]]`: the atoms of word q.
+    off: Vec<u32>,
+    cur: Vec<usize>,
+    next: Vec<usize>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// An atom's bit in a 128-bit mask (a multiplicative hash of its id: neighbouring ids, which
+/// are forms of one word, land on different bits).
+#[inline]
+fn atom_bit(atom: u32) -> u128 {
+    1u128 << (atom.wrapping_mul(0x9E37_79B9) >> 25)
 }
 
 /// Forms of one word token as atoms.

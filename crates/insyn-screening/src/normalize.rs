@@ -77,21 +77,54 @@ impl Normalized {
     fn aligned(input: &str) -> Option<Normalized> {
         // Inputs past u32 offsets are rare enough to take the general path.
         u32::try_from(input.len()).ok()?;
-        let mut text = String::with_capacity(input.len());
-        let mut words = Vec::with_capacity(input.len() / 5 + 1);
+        let src = input.as_bytes();
+        let mut text = String::with_capacity(src.len());
+        let mut words = Vec::with_capacity(src.len() / 5 + 1);
         let mut cur: Option<usize> = None;
         // Whether a token (alnum plus @ $ !) holds a leetspeak candidate and a letter.
         let mut leet_needed = false;
         let (mut tok_cand, mut tok_letter) = (false, false);
         // The last two characters, for runs of three equal letters.
         let (mut p1, mut p2) = ('\0', '\0');
-        for (i, c) in input.char_indices() {
-            let l = if c.is_ascii() {
-                c.to_ascii_lowercase()
+        let mut i = 0;
+        while i < src.len() {
+            let b = src[i];
+            // The character's lowercase and its classes (ASCII from a table, Latin-1 letters
+            // by arithmetic on their second byte, anything else through `fast_lower`).
+            let (l, len, class) = if b < 0x80 {
+                let l = char::from(b.to_ascii_lowercase());
+                text.push(l);
+                (l, 1, ASCII_CLASS[usize::from(b)])
+            } else if b == 0xC3 && i + 1 < src.len() {
+                // U+00C0..=U+00FF: letters except × and ÷; À..Þ lowercase to +0x20
+                let c2 = src[i + 1];
+                let lc2 = if c2 <= 0x9E && c2 != 0x97 {
+                    c2 + 0x20
+                } else {
+                    c2
+                };
+                let l = char::from_u32(0xC0 + u32::from(lc2 - 0x80)).unwrap_or('\0');
+                text.push(l);
+                let class = if c2 == 0x97 || c2 == 0xB7 {
+                    0
+                } else {
+                    ALNUM | ALPHA | TOKEN
+                };
+                (l, 2, class)
             } else {
-                fast_lower(c)?
+                let c = input[i..].chars().next()?;
+                let l = fast_lower(c)?;
+                text.push(l);
+                let mut class = 0;
+                if is_alnum(l) {
+                    class |= ALNUM | TOKEN;
+                }
+                if is_alpha(l) {
+                    class |= ALPHA;
+                }
+                (l, c.len_utf8(), class)
             };
-            if is_alnum(l) {
+            if class & ALNUM != 0 {
                 if cur.is_none() {
                     cur = Some(i);
                 }
@@ -103,20 +136,20 @@ impl Normalized {
                     orig_end: i,
                 });
             }
-            if is_token_char(l) {
-                tok_cand |= l.is_ascii_digit() || matches!(l, '@' | '$' | '!');
-                tok_letter |= is_alpha(l);
+            if class & TOKEN != 0 {
+                tok_cand |= class & LEET != 0;
+                tok_letter |= class & ALPHA != 0;
                 leet_needed |= tok_cand && tok_letter;
             } else {
                 tok_cand = false;
                 tok_letter = false;
             }
-            if l == p1 && l == p2 && is_alpha(l) {
+            if l == p1 && l == p2 && class & ALPHA != 0 {
                 return None;
             }
             p2 = p1;
             p1 = l;
-            text.push(l);
+            i += len;
         }
         if let Some(s) = cur {
             words.push(Word {
@@ -249,6 +282,32 @@ impl Normalized {
         (i < self.words.len() && self.words[i].start <= pos).then_some(i)
     }
 }
+
+/// Classes of an ASCII byte for the fast path of [`Normalized::aligned`].
+const ALNUM: u8 = 1;
+const ALPHA: u8 = 2;
+/// Part of a leetspeak token: alphanumeric or `@ $ !`.
+const TOKEN: u8 = 4;
+/// A leetspeak candidate: a digit or `@ $ !`.
+const LEET: u8 = 8;
+const ASCII_CLASS: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_alphabetic() {
+            ALNUM | ALPHA | TOKEN
+        } else if c.is_ascii_digit() {
+            ALNUM | TOKEN | LEET
+        } else if c == b'@' || c == b'$' || c == b'!' {
+            TOKEN | LEET
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
 
 /// `char::is_alphabetic` with Latin-1 answered without the Unicode table (Swedish letters are
 /// the common case after ASCII).

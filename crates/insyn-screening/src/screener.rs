@@ -2,9 +2,9 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use crate::category::{Category, Finding};
+use crate::category::{Category, Finding, SuggestedAction};
 use crate::detect::links::Links;
-use crate::detect::numbers::{self, Context, NumberHit};
+use crate::detect::numbers::{self, Context};
 use crate::detect::patterns::{Patterns, Triggers};
 use crate::error::ScreeningError;
 use crate::lexicon::{EntryKind, LexMatch, Lexicon};
@@ -197,7 +197,7 @@ impl Screener {
         } else {
             Vec::new()
         };
-        let full_names = if triggers.upper_or_wide {
+        let full_names = if triggers.name_pair {
             self.patterns.full_names(text)
         } else {
             Vec::new()
@@ -221,31 +221,61 @@ impl Screener {
         }
         signals.sort_unstable_by_key(|s| s.0);
 
-        // (finding, the lexicon entry whose evidence accumulates with others of its category)
-        let mut out: Vec<(Finding, Option<u32>)> = Vec::new();
+        let mut out: Vec<Candidate> = Vec::new();
         for h in pii.into_iter().chain(other) {
             if mode.reports(h.category) {
-                out.push((from_hit(h), None));
+                out.push(Candidate {
+                    category: h.category,
+                    start: h.start,
+                    end: h.end,
+                    confidence: h.confidence.min(0.99),
+                    source: Source::Detector(h.rule, h.sv, h.en, h.action),
+                    combine: None,
+                });
             }
         }
         self.lexicon_findings(&norm, &matches, &signals, mode, &mut out);
         if self.links.may_match(&triggers) && mode.reports(Category::UnlawfulLink) {
             for l in self.links.detect(text) {
-                let r = self.links.rule(l.rule);
-                let f = Finding {
+                out.push(Candidate {
                     category: Category::UnlawfulLink,
                     start: l.start,
                     end: l.end,
-                    rule: r.rule.clone(),
-                    confidence: r.confidence,
-                    explanation_sv: r.sv.clone(),
-                    explanation_en: r.en.clone(),
-                    suggested_action: r.action,
-                };
-                out.push((f, None));
+                    confidence: self.links.rule(l.rule).confidence,
+                    source: Source::Link(l.rule),
+                    combine: None,
+                });
             }
         }
         finish(out, self.min_confidence)
+            .into_iter()
+            .map(|c| self.finding(c))
+            .collect()
+    }
+
+    /// The finding a kept candidate becomes (its texts copied only now).
+    fn finding(&self, c: Candidate) -> Finding {
+        let (rule, sv, en, action) = match c.source {
+            Source::Detector(rule, sv, en, action) => (rule, sv, en, action),
+            Source::Lexicon(meta) => {
+                let m = &self.lexicon.metas[meta as usize];
+                (m.rule.as_str(), m.sv.as_str(), m.en.as_str(), m.action)
+            }
+            Source::Link(i) => {
+                let r = self.links.rule(i);
+                (r.rule.as_str(), r.sv.as_str(), r.en.as_str(), r.action)
+            }
+        };
+        Finding {
+            category: c.category,
+            start: c.start,
+            end: c.end,
+            rule: rule.to_string(),
+            confidence: c.confidence,
+            explanation_sv: sv.to_string(),
+            explanation_en: en.to_string(),
+            suggested_action: action,
+        }
     }
 
     fn lexicon_findings(
@@ -254,7 +284,7 @@ impl Screener {
         matches: &[LexMatch],
         signals: &[(usize, Signal)],
         mode: Mode,
-        out: &mut Vec<(Finding, Option<u32>)>,
+        out: &mut Vec<Candidate>,
     ) {
         let exceptions: Vec<(u16, usize, usize)> = matches
             .iter()
@@ -272,6 +302,7 @@ impl Screener {
             if e.exception {
                 continue;
             }
+            let meta_id = meta;
             let meta = &self.lexicon.metas[meta as usize];
             if !mode.reports(meta.category) {
                 continue;
@@ -314,47 +345,59 @@ impl Screener {
             }
             let (start, _) = norm.original_span(words[m.first].start, words[m.first].end);
             let (_, end) = norm.original_span(words[m.last].start, words[m.last].end);
-            let f = Finding {
+            out.push(Candidate {
                 category: meta.category,
                 start,
                 end,
-                rule: meta.rule.clone(),
                 confidence,
-                explanation_sv: meta.sv.clone(),
-                explanation_en: meta.en.clone(),
-                suggested_action: meta.action,
-            };
-            out.push((f, (meta.tie == TieMode::None).then_some(m.entry)));
+                source: Source::Lexicon(meta_id),
+                combine: (meta.tie == TieMode::None).then_some(m.entry),
+            });
         }
     }
 }
 
-fn from_hit(h: NumberHit) -> Finding {
-    Finding {
-        category: h.category,
-        start: h.start,
-        end: h.end,
-        rule: h.rule.to_string(),
-        confidence: h.confidence.min(0.99),
-        explanation_sv: h.sv.to_string(),
-        explanation_en: h.en.to_string(),
-        suggested_action: h.action,
-    }
+/// A finding before overlaps are merged: what it needs for that, and where its rule name and
+/// explanations are (copied into a [`Finding`] only if it is kept).
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    category: Category,
+    start: usize,
+    end: usize,
+    confidence: f32,
+    source: Source,
+    /// The lexicon entry whose evidence accumulates with others of its category.
+    combine: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    /// A built-in detector: rule, Swedish and English explanation, action.
+    Detector(
+        &'static str,
+        &'static str,
+        &'static str,
+        Option<SuggestedAction>,
+    ),
+    /// A lexicon entry's finding metadata.
+    Lexicon(u32),
+    /// A link rule.
+    Link(usize),
 }
 
 /// Merge overlapping findings of one category (the most confident wins, then the longest);
 /// let separate pieces of lexicon evidence of one category add up (noisy-OR over distinct
 /// entries: two different cues of 0.35 give 0.58, one cue repeated stays 0.35); drop what stays
 /// below `min_confidence`; sort; cap.
-fn finish(mut v: Vec<(Finding, Option<u32>)>, min_confidence: f32) -> Vec<Finding> {
-    v.sort_by(|(a, _), (b, _)| {
+fn finish(mut v: Vec<Candidate>, min_confidence: f32) -> Vec<Candidate> {
+    v.sort_by(|a, b| {
         a.category
             .cmp(&b.category)
             .then(b.confidence.total_cmp(&a.confidence))
             .then((b.end - b.start).cmp(&(a.end - a.start)))
             .then(a.start.cmp(&b.start))
     });
-    let mut kept: Vec<(Finding, Option<u32>)> = Vec::with_capacity(v.len());
+    let mut kept: Vec<Candidate> = Vec::with_capacity(v.len());
     // Kept spans of the current category by start; they never overlap, so only the one starting
     // last before the new end can clash. Few findings (the usual case): a linear scan of the
     // kept ones instead of a tree.
@@ -362,7 +405,7 @@ fn finish(mut v: Vec<(Finding, Option<u32>)>, min_confidence: f32) -> Vec<Findin
     let mut spans: BTreeMap<usize, usize> = BTreeMap::new();
     let mut group_start = 0;
     let mut current = None;
-    for (f, combine) in v {
+    for f in v {
         if current != Some(f.category) {
             current = Some(f.category);
             spans.clear();
@@ -371,7 +414,7 @@ fn finish(mut v: Vec<(Finding, Option<u32>)>, min_confidence: f32) -> Vec<Findin
         let clash = if few {
             kept[group_start..]
                 .iter()
-                .any(|(k, _)| k.start < f.end && f.start < k.end)
+                .any(|k| k.start < f.end && f.start < k.end)
         } else {
             spans
                 .range(..f.end)
@@ -384,20 +427,17 @@ fn finish(mut v: Vec<(Finding, Option<u32>)>, min_confidence: f32) -> Vec<Findin
         if !few {
             spans.insert(f.start, f.end);
         }
-        kept.push((f, combine));
+        kept.push(f);
     }
     // Noisy-OR per category over the accumulating findings.
     let mut i = 0;
     while i < kept.len() {
-        let cat = kept[i].0.category;
-        let j = i + kept[i..]
-            .iter()
-            .take_while(|(f, _)| f.category == cat)
-            .count();
+        let cat = kept[i].category;
+        let j = i + kept[i..].iter().take_while(|f| f.category == cat).count();
         let group = &mut kept[i..j];
         let mut best: Vec<(u32, f32)> = Vec::new();
-        for (f, e) in group.iter() {
-            if let Some(e) = e {
+        for f in group.iter() {
+            if let Some(e) = &f.combine {
                 match best.iter_mut().find(|(x, _)| x == e) {
                     Some(b) => b.1 = b.1.max(f.confidence),
                     None => best.push((*e, f.confidence)),
@@ -406,16 +446,15 @@ fn finish(mut v: Vec<(Finding, Option<u32>)>, min_confidence: f32) -> Vec<Findin
         }
         let miss: f32 = best.iter().map(|(_, c)| 1.0 - c).product();
         let combined = (1.0 - miss).min(MAX_COMBINED);
-        for (f, e) in group.iter_mut() {
-            if e.is_some() && combined > f.confidence {
+        for f in group.iter_mut() {
+            if f.combine.is_some() && combined > f.confidence {
                 f.confidence = combined;
             }
         }
         i = j;
     }
-    let mut out: Vec<Finding> = kept
+    let mut out: Vec<Candidate> = kept
         .into_iter()
-        .map(|(f, _)| f)
         .filter(|f| f.confidence >= min_confidence)
         .collect();
     out.sort_by_key(|f| (f.start, f.end, f.category));
@@ -448,23 +487,21 @@ mod tests {
 
     #[test]
     fn finish_merges_overlaps_per_category() {
-        let f = |c, s, e, conf| Finding {
-            category: c,
-            start: s,
-            end: e,
-            rule: "r".into(),
-            confidence: conf,
-            explanation_sv: String::new(),
-            explanation_en: String::new(),
-            suggested_action: None,
+        let f = |category, start, end, confidence, combine| Candidate {
+            category,
+            start,
+            end,
+            confidence,
+            source: Source::Detector("r", "", "", None),
+            combine,
         };
         let out = finish(
             vec![
-                (f(Category::Threat, 0, 10, 0.8), None),
-                (f(Category::Threat, 5, 12, 0.9), None),
-                (f(Category::Hate, 0, 10, 0.8), None),
-                (f(Category::Threat, 20, 25, 0.7), None),
-                (f(Category::Complaint, 30, 35, 0.3), Some(1)),
+                f(Category::Threat, 0, 10, 0.8, None),
+                f(Category::Threat, 5, 12, 0.9, None),
+                f(Category::Hate, 0, 10, 0.8, None),
+                f(Category::Threat, 20, 25, 0.7, None),
+                f(Category::Complaint, 30, 35, 0.3, Some(1)),
             ],
             0.5,
         );
@@ -481,30 +518,28 @@ mod tests {
 
     #[test]
     fn weak_evidence_adds_up() {
-        let f = |s, conf| Finding {
+        let f = |start, confidence, combine| Candidate {
             category: Category::Complaint,
-            start: s,
-            end: s + 3,
-            rule: "r".into(),
-            confidence: conf,
-            explanation_sv: String::new(),
-            explanation_en: String::new(),
-            suggested_action: None,
+            start,
+            end: start + 3,
+            confidence,
+            source: Source::Detector("r", "", "", None),
+            combine,
         };
         let out = finish(
             vec![
-                (f(0, 0.35), Some(1)),
-                (f(10, 0.35), Some(2)),
-                (f(11, 0.3), Some(3)),
+                f(0, 0.35, Some(1)),
+                f(10, 0.35, Some(2)),
+                f(11, 0.3, Some(3)),
             ],
             0.5,
         );
         assert_eq!(out.len(), 2, "the overlapping third is merged away");
         assert!((out[0].confidence - 0.5775).abs() < 1e-3);
-        let out = finish(vec![(f(0, 0.35), Some(1)), (f(10, 0.35), None)], 0.5);
+        let out = finish(vec![f(0, 0.35, Some(1)), f(10, 0.35, None)], 0.5);
         assert!(out.is_empty());
         // The same cue twice is one piece of evidence.
-        let out = finish(vec![(f(0, 0.35), Some(1)), (f(10, 0.35), Some(1))], 0.5);
+        let out = finish(vec![f(0, 0.35, Some(1)), f(10, 0.35, Some(1))], 0.5);
         assert!(out.is_empty());
     }
 }

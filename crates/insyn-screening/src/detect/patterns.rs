@@ -112,8 +112,10 @@ pub(crate) struct Triggers {
     pub digit: bool,
     /// `A-Z`: IBAN country codes.
     pub ascii_upper: bool,
-    /// `A-Z` or any non-ASCII byte: anything `\p{Lu}` can match.
-    pub upper_or_wide: bool,
+    /// A space between what may be a lowercase letter (`a-z` or the last byte of a non-ASCII
+    /// character) and what may be an uppercase one (`A-Z` or the first byte of a non-ASCII
+    /// character): what every "Förnamn Efternamn" holds.
+    pub name_pair: bool,
     /// `.`: domain names.
     pub dot: bool,
     /// A `.` between two host characters (ASCII letter or digit, `-`, or a non-ASCII byte):
@@ -138,11 +140,19 @@ impl Triggers {
                         t.inner_dot = true;
                     }
                 }
-                0x80.. => t.upper_or_wide = true,
+                b' ' => {
+                    if i > 0
+                        && matches!(bytes[i - 1], b'a'..=b'z' | 0x80..=0xBF)
+                        && bytes
+                            .get(i + 1)
+                            .is_some_and(|&n| n.is_ascii_uppercase() || n >= 0xC2)
+                    {
+                        t.name_pair = true;
+                    }
+                }
                 _ => {}
             }
         }
-        t.upper_or_wide |= t.ascii_upper;
         t
     }
 }
