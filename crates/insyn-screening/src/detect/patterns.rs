@@ -140,15 +140,13 @@ impl Triggers {
                         t.inner_dot = true;
                     }
                 }
-                b' ' => {
-                    if i > 0
-                        && matches!(bytes[i - 1], b'a'..=b'z' | 0x80..=0xBF)
-                        && bytes
-                            .get(i + 1)
-                            .is_some_and(|&n| n.is_ascii_uppercase() || n >= 0xC2)
-                    {
-                        t.name_pair = true;
-                    }
+                b' ' if i > 0
+                    && matches!(bytes[i - 1], b'a'..=b'z' | 0x80..=0xBF)
+                    && bytes
+                        .get(i + 1)
+                        .is_some_and(|&n| n.is_ascii_uppercase() || n >= 0xC2) =>
+                {
+                    t.name_pair = true;
                 }
                 _ => {}
             }
