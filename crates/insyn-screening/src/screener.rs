@@ -543,3 +543,82 @@ mod tests {
         assert!(out.is_empty());
     }
 }
+
+/// Time per text of each stage of [`Screener::screen_mode`] over a file of texts (one JSON
+/// string a line, e.g. from `insyn-bench screening --dump-texts FILE`):
+/// `INSYN_STAGES=FILE cargo test --release -p insyn-screening --lib stage_times -- --ignored --nocapture`
+#[cfg(test)]
+mod stage_times {
+    use super::*;
+    use std::time::Instant;
+
+    #[test]
+    #[ignore = "a measurement: needs INSYN_STAGES=FILE and a release build"]
+    fn stage_times() {
+        let path = std::env::var("INSYN_STAGES").expect("INSYN_STAGES=FILE");
+        let data = std::fs::read_to_string(path).expect("readable");
+        let texts: Vec<String> = data
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::from_str(l).expect("a JSON string a line"))
+            .collect();
+        let s = Screener::default_swedish();
+        let n = texts.len() as f64;
+        let per = |t: Instant| t.elapsed().as_secs_f64() * 1e9 / n;
+        let norms: Vec<Normalized> = texts.iter().map(|t| Normalized::new(t)).collect();
+        for _ in 0..2 {
+            let t = Instant::now();
+            let mut k = 0;
+            for x in &texts {
+                k += Normalized::new(x).words().len();
+            }
+            println!("normalize      {:6.0} ns ({k})", per(t));
+            let t = Instant::now();
+            let mut k = 0;
+            for x in &norms {
+                k += s.lexicon.run(x).len();
+            }
+            println!("lexicon        {:6.0} ns ({k})", per(t));
+            let t = Instant::now();
+            let mut k = 0;
+            for x in &texts {
+                k += usize::from(Triggers::of(x).digit);
+            }
+            println!("triggers       {:6.0} ns ({k})", per(t));
+            let t = Instant::now();
+            let mut k = 0;
+            for x in &texts {
+                k += s.patterns.detect_with(x, Triggers::of(x)).len();
+            }
+            println!("patterns       {:6.0} ns ({k})", per(t));
+            let t = Instant::now();
+            let mut k = 0;
+            for x in &texts {
+                let tr = Triggers::of(x);
+                if tr.name_pair {
+                    k += s.patterns.full_names(x).len();
+                }
+            }
+            println!("full names     {:6.0} ns ({k})", per(t));
+            let t = Instant::now();
+            let mut k = 0;
+            for (x, nm) in texts.iter().zip(&norms) {
+                let ctx = CtxIndex {
+                    norm: nm,
+                    per: vec![Vec::new(); s.lexicon.context_names.len()],
+                    names: &s.lexicon.context_names,
+                };
+                if Triggers::of(x).digit {
+                    k += numbers::detect(x, &ctx, s.reference_year).len();
+                }
+            }
+            println!("numbers        {:6.0} ns ({k})", per(t));
+            let t = Instant::now();
+            let mut k = 0;
+            for x in &texts {
+                k += s.screen(x).len();
+            }
+            println!("whole          {:6.0} ns ({k})", per(t));
+        }
+    }
+}
