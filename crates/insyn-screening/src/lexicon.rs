@@ -99,8 +99,9 @@ pub(crate) struct Lexicon {
     pattern_atoms: Vec<Vec<u32>>,
     /// (anchored at word start, anchored at word end)
     atoms: Vec<(bool, bool)>,
-    /// atom → the entries whose first element it satisfies (element index 0)
-    triggers: Vec<Vec<(u32, u16)>>,
+    /// atom → the entries whose first element it satisfies, each with the masks its later
+    /// elements need (copied here so that ruling an entry out reads no entry)
+    triggers: Vec<Vec<Trigger>>,
     pub entries: Vec<CompiledEntry>,
     pub metas: Vec<FindingMeta>,
     pub context_names: Vec<String>,
@@ -112,7 +113,8 @@ struct Builder {
     pattern_atoms: Vec<Vec<u32>>,
     atom_ids: HashMap<(u32, bool, bool), u32>,
     atoms: Vec<(bool, bool)>,
-    triggers: Vec<Vec<(u32, u16)>>,
+    /// atom → the entries whose first element it satisfies
+    triggers: Vec<Vec<u32>>,
 }
 
 impl Builder {
@@ -257,7 +259,7 @@ impl Lexicon {
                     atoms.dedup();
                     if k == 0 {
                         for &a in &atoms {
-                            b.triggers[a as usize].push((entry_id, 0));
+                            b.triggers[a as usize].push(entry_id);
                         }
                     }
                     elems.push(Elem::Set(atoms));
@@ -314,7 +316,15 @@ impl Lexicon {
             ac,
             pattern_atoms: partial_atoms,
             atoms: b.atoms,
-            triggers: b.triggers,
+            triggers: b
+                .triggers
+                .iter()
+                .map(|es| {
+                    es.iter()
+                        .map(|&e| Trigger::new(e, &entries[e as usize].need))
+                        .collect()
+                })
+                .collect(),
             entries,
             metas,
             context_names,
@@ -380,13 +390,15 @@ impl Lexicon {
         let present = hits.iter().fold(0u128, |m, h| m | atom_bit(h.1));
         starts.clear();
         for &(w, a) in hits.iter() {
-            for &(e, _) in &self.triggers[a as usize] {
-                if self.entries[e as usize]
-                    .need
-                    .iter()
-                    .all(|&n| n & present != 0)
+            for t in &self.triggers[a as usize] {
+                if t.need[0] & present != 0
+                    && t.need[1] & present != 0
+                    && (!t.more
+                        || self.entries[t.entry as usize].need[2..]
+                            .iter()
+                            .all(|&n| n & present != 0))
                 {
-                    starts.push((w, e));
+                    starts.push((w, t.entry));
                 }
             }
         }
@@ -446,6 +458,29 @@ impl Lexicon {
             }
         }
         out
+    }
+}
+
+/// An entry a word can start, with what its later elements need (see [`CompiledEntry::need`]).
+#[derive(Debug, Clone, Copy)]
+struct Trigger {
+    /// The first two later elements' masks (all bits when there is none).
+    need: [u128; 2],
+    entry: u32,
+    /// More than two later elements: check the rest in the entry.
+    more: bool,
+}
+
+impl Trigger {
+    fn new(entry: u32, need: &[u128]) -> Trigger {
+        Trigger {
+            need: [
+                need.first().copied().unwrap_or(!0),
+                need.get(1).copied().unwrap_or(!0),
+            ],
+            entry,
+            more: need.len() > 2,
+        }
     }
 }
 
