@@ -82,8 +82,11 @@ impl Normalized {
         let mut words = Vec::with_capacity(src.len() / 5 + 1);
         let mut cur: Option<usize> = None;
         // Whether a token (alnum plus @ $ !) holds a leetspeak candidate and a letter.
+        // Whether [`leet_aligned`] will replace anything: a token (alnum plus @ $ !) holding a
+        // letter and a digit it maps, `@` or `!` between two letters, `$` next to a letter.
         let mut leet_needed = false;
-        let (mut tok_cand, mut tok_letter) = (false, false);
+        let (mut tok_digit, mut tok_letter) = (false, false);
+        let (mut prev_letter, mut between, mut prev_dollar) = (false, false, false);
         // The last two characters, for runs of three equal letters.
         let (mut p1, mut p2) = ('\0', '\0');
         let mut i = 0;
@@ -136,14 +139,20 @@ impl Normalized {
                     orig_end: i,
                 });
             }
+            let letter = class & ALPHA != 0;
             if class & TOKEN != 0 {
-                tok_cand |= class & LEET != 0;
-                tok_letter |= class & ALPHA != 0;
-                leet_needed |= tok_cand && tok_letter;
+                tok_digit |= class & LEET_DIGIT != 0;
+                tok_letter |= letter;
+                leet_needed |= tok_digit && tok_letter;
             } else {
-                tok_cand = false;
+                tok_digit = false;
                 tok_letter = false;
             }
+            let dollar = class & DOLLAR != 0;
+            leet_needed |= (between || prev_dollar) && letter || dollar && prev_letter;
+            between = class & AT_BANG != 0 && prev_letter;
+            prev_dollar = dollar;
+            prev_letter = letter;
             if l == p1 && l == p2 && class & ALPHA != 0 {
                 return None;
             }
@@ -288,8 +297,12 @@ const ALNUM: u8 = 1;
 const ALPHA: u8 = 2;
 /// Part of a leetspeak token: alphanumeric or `@ $ !`.
 const TOKEN: u8 = 4;
-/// A leetspeak candidate: a digit or `@ $ !`.
-const LEET: u8 = 8;
+/// A digit leetspeak maps to a letter (`0 1 3 4 5 7`).
+const LEET_DIGIT: u8 = 8;
+/// `@` or `!`: a letter between two letters.
+const AT_BANG: u8 = 16;
+/// `$`: a letter next to a letter.
+const DOLLAR: u8 = 32;
 const ASCII_CLASS: [u8; 128] = {
     let mut t = [0u8; 128];
     let mut b = 0;
@@ -298,9 +311,15 @@ const ASCII_CLASS: [u8; 128] = {
         t[b] = if c.is_ascii_alphabetic() {
             ALNUM | ALPHA | TOKEN
         } else if c.is_ascii_digit() {
-            ALNUM | TOKEN | LEET
-        } else if c == b'@' || c == b'$' || c == b'!' {
-            TOKEN | LEET
+            if matches!(c, b'0' | b'1' | b'3' | b'4' | b'5' | b'7') {
+                ALNUM | TOKEN | LEET_DIGIT
+            } else {
+                ALNUM | TOKEN
+            }
+        } else if c == b'@' || c == b'!' {
+            TOKEN | AT_BANG
+        } else if c == b'$' {
+            TOKEN | DOLLAR
         } else {
             0
         };
