@@ -552,6 +552,10 @@ mod stage_times {
     use super::*;
     use std::time::Instant;
 
+    /// The binaries' allocator, so that the times match theirs (for this test binary only).
+    #[global_allocator]
+    static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
     #[test]
     #[ignore = "a measurement: needs INSYN_STAGES=FILE and a release build"]
     fn stage_times() {
