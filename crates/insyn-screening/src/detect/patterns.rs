@@ -124,36 +124,80 @@ pub(crate) struct Triggers {
 }
 
 impl Triggers {
-    /// One pass over the bytes.
+    /// One pass over the bytes: each byte's classes from a table, OR-ed together, and the two
+    /// three-byte conditions (a dot between host characters, a space between a lowercase and an
+    /// uppercase letter) from a sliding window, without a branch per byte.
     pub fn of(text: &str) -> Triggers {
-        let mut t = Triggers::default();
         let bytes = text.as_bytes();
-        for (i, &b) in bytes.iter().enumerate() {
-            match b {
-                b'@' => t.at = true,
-                b'0'..=b'9' => t.digit = true,
-                b'A'..=b'Z' => t.ascii_upper = true,
-                b'.' => {
-                    t.dot = true;
-                    let host = |c: &u8| c.is_ascii_alphanumeric() || *c == b'-' || *c >= 0x80;
-                    if i > 0 && host(&bytes[i - 1]) && bytes.get(i + 1).is_some_and(host) {
-                        t.inner_dot = true;
-                    }
-                }
-                b' ' if i > 0
-                    && matches!(bytes[i - 1], b'a'..=b'z' | 0x80..=0xBF)
-                    && bytes
-                        .get(i + 1)
-                        .is_some_and(|&n| n.is_ascii_uppercase() || n >= 0xC2) =>
-                {
-                    t.name_pair = true;
-                }
-                _ => {}
-            }
+        let class = |i: usize| bytes.get(i).map_or(0, |&b| BYTE_CLASS[usize::from(b)]);
+        let mut any = 0u8;
+        let (mut inner_dot, mut name_pair) = (false, false);
+        let (mut prev, mut cur) = (0u8, class(0));
+        for i in 0..bytes.len() {
+            let next = class(i + 1);
+            any |= cur;
+            inner_dot |= (prev & HOST != 0) & (cur & DOT != 0) & (next & HOST != 0);
+            name_pair |= (prev & LOWERISH != 0) & (cur & SPACE != 0) & (next & UPPERISH != 0);
+            prev = cur;
+            cur = next;
         }
-        t
+        Triggers {
+            at: any & AT != 0,
+            digit: any & DIGIT != 0,
+            ascii_upper: any & ASCII_UPPER != 0,
+            name_pair,
+            dot: any & DOT != 0,
+            inner_dot,
+        }
     }
 }
+
+const AT: u8 = 1;
+const DIGIT: u8 = 2;
+const ASCII_UPPER: u8 = 4;
+const DOT: u8 = 8;
+const SPACE: u8 = 16;
+/// A host-name character: ASCII letter or digit, `-`, any non-ASCII byte.
+const HOST: u8 = 32;
+/// What may end a lowercase letter: `a-z` or a UTF-8 continuation byte.
+const LOWERISH: u8 = 64;
+/// What may start an uppercase letter: `A-Z` or a UTF-8 lead byte of U+0080 and up.
+const UPPERISH: u8 = 128;
+const BYTE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        let mut c = 0;
+        if b == b'@' {
+            c |= AT;
+        }
+        if b.is_ascii_digit() {
+            c |= DIGIT;
+        }
+        if b.is_ascii_uppercase() {
+            c |= ASCII_UPPER | UPPERISH;
+        }
+        if b == b'.' {
+            c |= DOT;
+        }
+        if b == b' ' {
+            c |= SPACE;
+        }
+        if b.is_ascii_alphanumeric() || b == b'-' || b >= 0x80 {
+            c |= HOST;
+        }
+        if b.is_ascii_lowercase() || (b >= 0x80 && b <= 0xBF) {
+            c |= LOWERISH;
+        }
+        if b >= 0xC2 {
+            c |= UPPERISH;
+        }
+        t[i] = c;
+        i += 1;
+    }
+    t
+};
 
 fn re(p: &str) -> Result<Regex, ScreeningError> {
     regex::RegexBuilder::new(p)
@@ -520,6 +564,41 @@ fn address_number_end(text: &str, end: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The trigger conditions written out plainly, to check the table-driven pass against.
+    fn triggers_plain(text: &str) -> Triggers {
+        let b = text.as_bytes();
+        let host = |c: u8| c.is_ascii_alphanumeric() || c == b'-' || c >= 0x80;
+        let around = |i: usize, f: &dyn Fn(u8) -> bool, g: &dyn Fn(u8) -> bool| {
+            i > 0 && f(b[i - 1]) && b.get(i + 1).is_some_and(|&n| g(n))
+        };
+        Triggers {
+            at: b.contains(&b'@'),
+            digit: b.iter().any(u8::is_ascii_digit),
+            ascii_upper: b.iter().any(u8::is_ascii_uppercase),
+            name_pair: (0..b.len()).any(|i| {
+                b[i] == b' '
+                    && around(i, &|p| matches!(p, b'a'..=b'z' | 0x80..=0xBF), &|n| {
+                        n.is_ascii_uppercase() || n >= 0xC2
+                    })
+            }),
+            dot: b.contains(&b'.'),
+            inner_dot: (0..b.len()).any(|i| b[i] == b'.' && around(i, &host, &host)),
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn trigger_pass_agrees_with_the_plain_conditions(
+            s in "[a-zA-Z0-9åÅé@. _🙂-]{0,24}"
+        ) {
+            let (t, p) = (Triggers::of(&s), triggers_plain(&s));
+            proptest::prop_assert_eq!(
+                (t.at, t.digit, t.ascii_upper, t.name_pair, t.dot, t.inner_dot),
+                (p.at, p.digit, p.ascii_upper, p.name_pair, p.dot, p.inner_dot)
+            );
+        }
+    }
 
     fn found(text: &str) -> Vec<(Category, String)> {
         let p = Patterns::new().unwrap();
