@@ -2,7 +2,7 @@
 //! @mentions and full names. Every regex is compiled once (in [`Patterns::new`]) with the `regex`
 //! crate, whose engines run in time linear in the input.
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 
 use crate::category::{Category, SuggestedAction};
 use crate::detect::numbers::NumberHit;
@@ -92,6 +92,10 @@ const SURNAME_ENDINGS: &[&str] = &[
 ];
 
 pub(crate) struct Patterns {
+    /// The detectors that need a digit, as one set: one pass over a text with digits tells
+    /// which of them can match at all (most texts with a number hold none of these), in the
+    /// order of [`DigitPattern`].
+    digit_set: RegexSet,
     email: Regex,
     iban: Regex,
     street: Regex,
@@ -199,6 +203,17 @@ const BYTE_CLASS: [u8; 256] = {
     t
 };
 
+/// The patterns of [`Patterns::digit_set`], in order.
+#[derive(Debug, Clone, Copy)]
+enum DigitPattern {
+    Iban,
+    Street,
+    StreetMulti,
+    Postcode,
+    Diary,
+    DiaryPrefixed,
+}
+
 fn re(p: &str) -> Result<Regex, ScreeningError> {
     regex::RegexBuilder::new(p)
         .size_limit(1 << 24)
@@ -244,20 +259,35 @@ impl std::fmt::Debug for Patterns {
 impl Patterns {
     pub fn new() -> Result<Patterns, ScreeningError> {
         let suffixes = STREET_SUFFIXES.join("|");
+        let iban = r"[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,32}";
+        let street = format!(r"\p{{L}}[\p{{L}}\-]*(?i:{suffixes}) ?[0-9]{{1,4}}");
+        let street_multi =
+            r"(?:\p{Lu}\p{Ll}+ ){1,2}(?:väg|gata|gränd|allé|torg|stig|backe|plats) [0-9]{1,4}";
+        let postcode = r"[1-9][0-9]{2} ?[0-9]{2} +\p{Lu}[\p{L}\-]+";
+        let diary = r"[A-ZÅÄÖ]{1,6}(?:[ \-][A-ZÅÄÖ]{1,6})?[ \-]?(?:19|20)[0-9]{2}/[0-9]{1,6}";
+        let diary_prefixed = r"(?i:dnr|diarienr|diarienummer|ärendenr|ärendenummer|ärende nr|ärendenumret|diarienumret)\.?:? ?(?:[A-ZÅÄÖ]{1,6}[ \-]?)?(?:19|20)[0-9]{2}[/.:\-][0-9]{1,6}";
+        // in the order of `DigitPattern`
+        let digit_set = regex::RegexSetBuilder::new([
+            iban,
+            street.as_str(),
+            street_multi,
+            postcode,
+            diary,
+            diary_prefixed,
+        ])
+        .size_limit(1 << 24)
+        .dfa_size_limit(1 << 24)
+        .build()
+        .map_err(|e| ScreeningError::Build(e.to_string()))?;
         Ok(Patterns {
+            digit_set,
             email: re(r"[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)+")?,
-            iban: re(r"[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,32}")?,
-            street: re(&format!(
-                r"\p{{L}}[\p{{L}}\-]*(?i:{suffixes}) ?[0-9]{{1,4}}"
-            ))?,
-            street_multi: re(
-                r"(?:\p{Lu}\p{Ll}+ ){1,2}(?:väg|gata|gränd|allé|torg|stig|backe|plats) [0-9]{1,4}",
-            )?,
-            postcode: re(r"[1-9][0-9]{2} ?[0-9]{2} +\p{Lu}[\p{L}\-]+")?,
-            diary: re(r"[A-ZÅÄÖ]{1,6}(?:[ \-][A-ZÅÄÖ]{1,6})?[ \-]?(?:19|20)[0-9]{2}/[0-9]{1,6}")?,
-            diary_prefixed: re(
-                r"(?i:dnr|diarienr|diarienummer|ärendenr|ärendenummer|ärende nr|ärendenumret|diarienumret)\.?:? ?(?:[A-ZÅÄÖ]{1,6}[ \-]?)?(?:19|20)[0-9]{2}[/.:\-][0-9]{1,6}",
-            )?,
+            iban: re(iban)?,
+            street: re(&street)?,
+            street_multi: re(street_multi)?,
+            postcode: re(postcode)?,
+            diary: re(diary)?,
+            diary_prefixed: re(diary_prefixed)?,
             mention: re(r"@[\p{L}\p{N}_][\p{L}\p{N}_.]+")?,
             full_name: re(r"\p{Lu}\p{Ll}+ \p{Lu}\p{Ll}+(?:-\p{Lu}\p{Ll}+)?")?,
         })
@@ -277,11 +307,20 @@ impl Patterns {
             self.emails(text, &mut out);
         }
         if t.digit {
-            if t.ascii_upper {
+            let set = self.digit_set.matches(text);
+            let may = |p: DigitPattern| set.matched(p as usize);
+            if t.ascii_upper && may(DigitPattern::Iban) {
                 self.ibans(text, &mut out);
             }
-            self.addresses(text, &mut out);
-            self.diary_numbers(text, &mut out);
+            if may(DigitPattern::Street)
+                || may(DigitPattern::StreetMulti)
+                || may(DigitPattern::Postcode)
+            {
+                self.addresses(text, &mut out);
+            }
+            if may(DigitPattern::Diary) || may(DigitPattern::DiaryPrefixed) {
+                self.diary_numbers(text, &mut out);
+            }
         }
         out
     }
