@@ -1086,6 +1086,7 @@ macro_rules! impl_store {
                 )
                 .fetch_all(&self.pool)
                 .await?;
+                let mut emptied = Vec::new();
                 for (batch, first, last) in batches {
                     let room = limit - tasks.len() as i64;
                     if room <= 0 {
@@ -1106,7 +1107,7 @@ macro_rules! impl_store {
                     .await?;
                     if rows.is_empty() {
                         // nothing left to screen in it
-                        sqlx::query("DELETE FROM screening_backfill WHERE id = $1").bind(batch).execute(&self.pool).await?;
+                        emptied.push(batch);
                         continue;
                     }
                     tasks.extend(rows.into_iter().map(|(org, rid, text)| ScreeningTask {
@@ -1116,6 +1117,18 @@ macro_rules! impl_store {
                         version: 1,
                         text,
                     }));
+                }
+                if !emptied.is_empty() {
+                    // a write like any other: in the writers' turn
+                    let mut tx = self.begin_write().await?;
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new("DELETE FROM screening_backfill WHERE id IN (");
+                    let mut sep = qb.separated(", ");
+                    for id in &emptied {
+                        sep.push_bind(*id);
+                    }
+                    qb.push(")");
+                    qb.build().execute(&mut *tx).await?;
+                    tx.commit().await?;
                 }
                 Ok(tasks)
             }
