@@ -189,8 +189,9 @@ mod tests {
             write(&pool, &writer, Some(&handle), 25).await;
             largest = largest.max(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0));
         }
-        // 500 transactions of ~4 pages: ~2,000 frames (8 MB) if the WAL never started over
-        assert!(largest < 2 * 1024 * 1024, "the WAL grew to {largest} bytes");
+        // 500 transactions of ~4 pages: ~2,000 frames (8 MB) if the WAL never started over; it
+        // stays at a few hundred KB when it does (the bound leaves room for a slow machine)
+        assert!(largest < 4 * 1024 * 1024, "the WAL grew to {largest} bytes");
         let (rows,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM t")
             .fetch_one(&pool)
             .await
