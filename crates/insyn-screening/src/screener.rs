@@ -141,15 +141,15 @@ impl Screener {
         let matches = self.lexicon.run(&norm);
 
         // Context phrases for the number detectors.
-        let mut per_ctx: Vec<Vec<usize>> = vec![Vec::new(); self.lexicon.context_names.len()];
-        for m in &matches {
-            if let EntryKind::Context(i) = self.lexicon.entries[m.entry as usize].kind {
-                per_ctx[usize::from(i)].push(m.last);
-            }
-        }
         let ctx = CtxIndex {
             norm: &norm,
-            per: per_ctx,
+            ends: matches
+                .iter()
+                .filter_map(|m| match self.lexicon.entries[m.entry as usize].kind {
+                    EntryKind::Context(i) => Some((i, m.last)),
+                    _ => None,
+                })
+                .collect(),
             names: &self.lexicon.context_names,
         };
 
@@ -397,7 +397,8 @@ fn finish(mut v: Vec<Candidate>, min_confidence: f32) -> Vec<Candidate> {
             .then((b.end - b.start).cmp(&(a.end - a.start)))
             .then(a.start.cmp(&b.start))
     });
-    let mut kept: Vec<Candidate> = Vec::with_capacity(v.len());
+    // (kept in place: `v[..kept]`)
+    let mut kept = 0;
     // Kept spans of the current category by start; they never overlap, so only the one starting
     // last before the new end can clash. Few findings (the usual case): a linear scan of the
     // kept ones instead of a tree.
@@ -405,14 +406,15 @@ fn finish(mut v: Vec<Candidate>, min_confidence: f32) -> Vec<Candidate> {
     let mut spans: BTreeMap<usize, usize> = BTreeMap::new();
     let mut group_start = 0;
     let mut current = None;
-    for f in v {
+    for k in 0..v.len() {
+        let f = v[k];
         if current != Some(f.category) {
             current = Some(f.category);
             spans.clear();
-            group_start = kept.len();
+            group_start = kept;
         }
         let clash = if few {
-            kept[group_start..]
+            v[group_start..kept]
                 .iter()
                 .any(|k| k.start < f.end && f.start < k.end)
         } else {
@@ -427,8 +429,11 @@ fn finish(mut v: Vec<Candidate>, min_confidence: f32) -> Vec<Candidate> {
         if !few {
             spans.insert(f.start, f.end);
         }
-        kept.push(f);
+        v[kept] = f;
+        kept += 1;
     }
+    v.truncate(kept);
+    let mut kept = v;
     // Noisy-OR per category over the accumulating findings.
     let mut i = 0;
     while i < kept.len() {
@@ -453,18 +458,16 @@ fn finish(mut v: Vec<Candidate>, min_confidence: f32) -> Vec<Candidate> {
         }
         i = j;
     }
-    let mut out: Vec<Candidate> = kept
-        .into_iter()
-        .filter(|f| f.confidence >= min_confidence)
-        .collect();
-    out.sort_by_key(|f| (f.start, f.end, f.category));
-    out.truncate(MAX_FINDINGS);
-    out
+    kept.retain(|f| f.confidence >= min_confidence);
+    kept.sort_by_key(|f| (f.start, f.end, f.category));
+    kept.truncate(MAX_FINDINGS);
+    kept
 }
 
 struct CtxIndex<'a> {
     norm: &'a Normalized,
-    per: Vec<Vec<usize>>,
+    /// (context, the word its phrase ends at) for every context phrase in the text (few).
+    ends: Vec<(u8, usize)>,
     names: &'a [String],
 }
 
@@ -475,9 +478,9 @@ impl Context for CtxIndex<'_> {
         };
         let w = self.norm.word_at_or_after(pos);
         let lo = w.saturating_sub(CONTEXT_WINDOW);
-        let v = &self.per[i];
-        let from = v.partition_point(|&l| l < lo);
-        v[from..].iter().any(|&l| l < w)
+        self.ends
+            .iter()
+            .any(|&(c, l)| usize::from(c) == i && lo <= l && l < w)
     }
 }
 
@@ -609,7 +612,7 @@ mod stage_times {
             for (x, nm) in texts.iter().zip(&norms) {
                 let ctx = CtxIndex {
                     norm: nm,
-                    per: vec![Vec::new(); s.lexicon.context_names.len()],
+                    ends: Vec::new(),
                     names: &s.lexicon.context_names,
                 };
                 if Triggers::of(x).digit {
