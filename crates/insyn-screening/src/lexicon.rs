@@ -15,7 +15,7 @@ use crate::rules::{FileKind, RawToken, RuleFile, TieGroup, TieMode};
 /// At most this many phrase matches are kept per text (hostile input cannot make output huge).
 pub(crate) const MAX_MATCHES: usize = 4096;
 /// Work vectors larger than this many entries are dropped after a text, not kept per thread.
-const SCRATCH_KEPT: usize = 1 << 16;
+pub(crate) const SCRATCH_KEPT: usize = 1 << 16;
 /// At most this many forms from one token (brace expansion).
 const MAX_FORMS_PER_TOKEN: usize = 1024;
 
@@ -332,22 +332,30 @@ impl Lexicon {
     }
 
     /// All phrase matches in the normalised text, ordered by first word then entry.
+    #[cfg(test)]
     pub fn run(&self, norm: &Normalized) -> Vec<LexMatch> {
+        let mut out = Vec::new();
+        self.run_into(norm, &mut out);
+        out
+    }
+
+    /// [`Lexicon::run`] into `out` (cleared first).
+    pub fn run_into(&self, norm: &Normalized, out: &mut Vec<LexMatch>) {
+        out.clear();
         SCRATCH.with(|s| match s.try_borrow_mut() {
             Ok(mut scratch) => {
-                let out = self.run_in(norm, &mut scratch);
+                self.run_in(norm, &mut scratch, out);
                 // a huge text's vectors are not kept for the thread's lifetime
                 if scratch.hits.capacity() + scratch.starts.capacity() > SCRATCH_KEPT {
                     *scratch = Scratch::default();
                 }
-                out
             }
             // (only if `run` were ever re-entered on one thread)
-            Err(_) => self.run_in(norm, &mut Scratch::default()),
+            Err(_) => self.run_in(norm, &mut Scratch::default(), out),
         })
     }
 
-    fn run_in(&self, norm: &Normalized, scratch: &mut Scratch) -> Vec<LexMatch> {
+    fn run_in(&self, norm: &Normalized, scratch: &mut Scratch, out: &mut Vec<LexMatch>) {
         let Scratch {
             hits,
             starts,
@@ -415,7 +423,6 @@ impl Lexicon {
         starts.sort_unstable();
         starts.dedup();
         let nwords = words.len();
-        let mut out = Vec::new();
         for &(w, e) in starts.iter() {
             let elems = &self.entries[e as usize].elems;
             cur.clear();
@@ -457,7 +464,6 @@ impl Lexicon {
                 }
             }
         }
-        out
     }
 }
 

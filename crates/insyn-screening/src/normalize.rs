@@ -54,10 +54,22 @@ struct ByteMap {
 impl Normalized {
     /// Normalise `input` with every step.
     pub fn new(input: &str) -> Self {
-        if let Some(n) = Self::aligned(input) {
+        Self::new_in(input, &mut String::new(), &mut Vec::new())
+    }
+
+    /// [`Normalized::new`] that takes its text and word list from `text` and `words` (kept
+    /// between texts by the caller: no allocation per text once they are large enough); give
+    /// them back with [`Normalized::into_buffers`].
+    pub(crate) fn new_in(input: &str, text: &mut String, words: &mut Vec<Word>) -> Self {
+        if let Some(n) = Self::aligned(input, text, words) {
             return n;
         }
         Self::general(input)
+    }
+
+    /// The text and word list, to be used again by [`Normalized::new_in`].
+    pub(crate) fn into_buffers(self) -> (String, Vec<Word>) {
+        (self.text, self.words)
     }
 
     /// Every step on a vector of characters with their original ranges (any input).
@@ -74,14 +86,15 @@ impl Normalized {
     /// not invisible, and no spaced letters or runs of three equal letters need joining. Then
     /// normalised byte offsets are the original ones and no back-map is kept. Leetspeak keeps
     /// lengths (ASCII to ASCII), so it is applied in place. `None`: take the general path.
-    fn aligned(input: &str) -> Option<Normalized> {
+    fn aligned(input: &str, text: &mut String, words: &mut Vec<Word>) -> Option<Normalized> {
         // Inputs past u32 offsets are rare enough to take the general path.
         u32::try_from(input.len()).ok()?;
         let src = input.as_bytes();
-        let mut text = String::with_capacity(src.len());
-        let mut words = Vec::with_capacity(src.len() / 5 + 1);
+        text.clear();
+        text.reserve(src.len());
+        words.clear();
+        words.reserve(src.len() / 5 + 1);
         let mut cur: Option<usize> = None;
-        // Whether a token (alnum plus @ $ !) holds a leetspeak candidate and a letter.
         // Whether [`leet_aligned`] will replace anything: a token (alnum plus @ $ !) holding a
         // letter and a digit it maps, `@` or `!` between two letters, `$` next to a letter.
         let mut leet_needed = false;
@@ -169,16 +182,16 @@ impl Normalized {
             });
         }
         if leet_needed {
-            let replaced = leet_aligned(&text);
+            let replaced = leet_aligned(text);
             if !replaced.is_empty() {
-                let mut bytes = text.into_bytes();
+                let mut bytes = std::mem::take(text).into_bytes();
                 for (at, b) in replaced {
                     bytes[at] = b;
                 }
-                text = String::from_utf8(bytes).ok()?;
+                *text = String::from_utf8(bytes).ok()?;
                 // '@', '$' and '!' may have become letters: words, and runs, change.
                 words.clear();
-                words_of(&text, &mut words);
+                words_of(text, words);
                 let mut it = text.chars();
                 let (mut p1, mut p2) = ('\0', '\0');
                 for c in it.by_ref() {
@@ -190,13 +203,13 @@ impl Normalized {
                 }
             }
         }
-        if has_spaced_letters(&text, &words) {
+        if has_spaced_letters(text, words) {
             return None;
         }
         Some(Normalized {
-            text,
+            text: std::mem::take(text),
             map: None,
-            words,
+            words: std::mem::take(words),
         })
     }
 
@@ -842,7 +855,11 @@ mod tests {
 
     /// Text, words and every word's original span of the fast path and the general path.
     fn both(s: &str) -> (Option<Normalized>, Normalized) {
-        (Normalized::aligned(s), Normalized::general(s))
+        (aligned(s), Normalized::general(s))
+    }
+
+    fn aligned(s: &str) -> Option<Normalized> {
+        Normalized::aligned(s, &mut String::new(), &mut Vec::new())
     }
 
     fn same(s: &str) {
@@ -867,7 +884,7 @@ mod tests {
             "id1ot h@t $vin",
             "über café naïve",
         ] {
-            assert!(Normalized::aligned(s).is_some(), "{s:?}");
+            assert!(aligned(s).is_some(), "{s:?}");
             same(s);
         }
         for s in [
@@ -880,7 +897,7 @@ mod tests {
             "a\u{a0}b",
             "aa4",
         ] {
-            assert!(Normalized::aligned(s).is_none(), "{s:?}");
+            assert!(aligned(s).is_none(), "{s:?}");
         }
     }
 

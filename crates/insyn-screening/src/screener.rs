@@ -7,8 +7,8 @@ use crate::detect::links::Links;
 use crate::detect::numbers::{self, Context};
 use crate::detect::patterns::{Patterns, Triggers};
 use crate::error::ScreeningError;
-use crate::lexicon::{EntryKind, LexMatch, Lexicon};
-use crate::normalize::Normalized;
+use crate::lexicon::{EntryKind, LexMatch, Lexicon, SCRATCH_KEPT};
+use crate::normalize::{Normalized, Word};
 use crate::rules::{FileKind, RuleSet, TieGroup, TieMode};
 use crate::validate::personnummer::current_year;
 
@@ -137,12 +137,40 @@ impl Screener {
     /// Screen in the given mode. Findings are sorted by `(start, end, category)`; at most one
     /// finding per category covers any byte.
     pub fn screen_mode(&self, text: &str, mode: Mode) -> Vec<Finding> {
-        let norm = Normalized::new(text);
-        let matches = self.lexicon.run(&norm);
+        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scratch) => {
+                let out = self.screen_in(text, mode, &mut scratch);
+                // a huge text's buffers are not kept for the thread's lifetime
+                if scratch.text.capacity() > SCRATCH_KEPT || scratch.matches.capacity() > 4096 {
+                    *scratch = Scratch::default();
+                }
+                out
+            }
+            // (only if screening were ever re-entered on one thread)
+            Err(_) => self.screen_in(text, mode, &mut Scratch::default()),
+        })
+    }
 
+    fn screen_in(&self, text: &str, mode: Mode, scratch: &mut Scratch) -> Vec<Finding> {
+        let norm = Normalized::new_in(text, &mut scratch.text, &mut scratch.words);
+        let mut matches = std::mem::take(&mut scratch.matches);
+        self.lexicon.run_into(&norm, &mut matches);
+        let out = self.screen_normalized(text, mode, &norm, &matches);
+        (scratch.text, scratch.words) = norm.into_buffers();
+        scratch.matches = matches;
+        out
+    }
+
+    fn screen_normalized(
+        &self,
+        text: &str,
+        mode: Mode,
+        norm: &Normalized,
+        matches: &[LexMatch],
+    ) -> Vec<Finding> {
         // Context phrases for the number detectors.
         let ctx = CtxIndex {
-            norm: &norm,
+            norm,
             ends: matches
                 .iter()
                 .filter_map(|m| match self.lexicon.entries[m.entry as usize].kind {
@@ -171,7 +199,7 @@ impl Screener {
 
         // Tie signals.
         let mut signals: Vec<(usize, Signal)> = Vec::new();
-        for m in &matches {
+        for m in matches {
             if let EntryKind::Tie(g) = self.lexicon.entries[m.entry as usize].kind {
                 let s = if g == TieGroup::FirstPerson {
                     Signal::First
@@ -234,7 +262,7 @@ impl Screener {
                 });
             }
         }
-        self.lexicon_findings(&norm, &matches, &signals, mode, &mut out);
+        self.lexicon_findings(norm, matches, &signals, mode, &mut out);
         if self.links.may_match(&triggers) && mode.reports(Category::UnlawfulLink) {
             for l in self.links.detect(text) {
                 out.push(Candidate {
@@ -355,6 +383,18 @@ impl Screener {
             });
         }
     }
+}
+
+/// The buffers one text's screening needs, kept per thread between texts.
+#[derive(Default)]
+struct Scratch {
+    text: String,
+    words: Vec<Word>,
+    matches: Vec<LexMatch>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 
 /// A finding before overlaps are merged: what it needs for that, and where its rule name and
