@@ -141,7 +141,10 @@ impl Screener {
             Ok(mut scratch) => {
                 let out = self.screen_in(text, mode, &mut scratch);
                 // a huge text's buffers are not kept for the thread's lifetime
-                if scratch.text.capacity() > SCRATCH_KEPT || scratch.matches.capacity() > 4096 {
+                if scratch.text.capacity() > SCRATCH_KEPT
+                    || scratch.signals.capacity() > SCRATCH_KEPT
+                    || scratch.matches.capacity() + scratch.candidates.capacity() > 4096
+                {
                     *scratch = Scratch::default();
                 }
                 out
@@ -155,9 +158,16 @@ impl Screener {
         let norm = Normalized::new_in(text, &mut scratch.text, &mut scratch.words);
         let mut matches = std::mem::take(&mut scratch.matches);
         self.lexicon.run_into(&norm, &mut matches);
-        let out = self.screen_normalized(text, mode, &norm, &matches);
+        let (mut signals, mut candidates) = (
+            std::mem::take(&mut scratch.signals),
+            std::mem::take(&mut scratch.candidates),
+        );
+        self.screen_normalized(text, mode, &norm, &matches, &mut signals, &mut candidates);
+        let out = candidates.drain(..).map(|c| self.finding(c)).collect();
         (scratch.text, scratch.words) = norm.into_buffers();
         scratch.matches = matches;
+        scratch.signals = signals;
+        scratch.candidates = candidates;
         out
     }
 
@@ -167,7 +177,11 @@ impl Screener {
         mode: Mode,
         norm: &Normalized,
         matches: &[LexMatch],
-    ) -> Vec<Finding> {
+        signals: &mut Vec<(usize, Signal)>,
+        out: &mut Vec<Candidate>,
+    ) {
+        signals.clear();
+        out.clear();
         // Context phrases for the number detectors.
         let ctx = CtxIndex {
             norm,
@@ -198,7 +212,6 @@ impl Screener {
         let pii = numbers::select(pii);
 
         // Tie signals.
-        let mut signals: Vec<(usize, Signal)> = Vec::new();
         for m in matches {
             if let EntryKind::Tie(g) = self.lexicon.entries[m.entry as usize].kind {
                 let s = if g == TieGroup::FirstPerson {
@@ -249,7 +262,6 @@ impl Screener {
         }
         signals.sort_unstable_by_key(|s| s.0);
 
-        let mut out: Vec<Candidate> = Vec::new();
         for h in pii.into_iter().chain(other) {
             if mode.reports(h.category) {
                 out.push(Candidate {
@@ -262,7 +274,7 @@ impl Screener {
                 });
             }
         }
-        self.lexicon_findings(norm, matches, &signals, mode, &mut out);
+        self.lexicon_findings(norm, matches, signals, mode, out);
         if self.links.may_match(&triggers) && mode.reports(Category::UnlawfulLink) {
             for l in self.links.detect(text) {
                 out.push(Candidate {
@@ -275,10 +287,7 @@ impl Screener {
                 });
             }
         }
-        finish(out, self.min_confidence)
-            .into_iter()
-            .map(|c| self.finding(c))
-            .collect()
+        finish(out, self.min_confidence);
     }
 
     /// The finding a kept candidate becomes (its texts copied only now).
@@ -391,6 +400,8 @@ struct Scratch {
     text: String,
     words: Vec<Word>,
     matches: Vec<LexMatch>,
+    signals: Vec<(usize, Signal)>,
+    candidates: Vec<Candidate>,
 }
 
 thread_local! {
@@ -429,7 +440,7 @@ enum Source {
 /// let separate pieces of lexicon evidence of one category add up (noisy-OR over distinct
 /// entries: two different cues of 0.35 give 0.58, one cue repeated stays 0.35); drop what stays
 /// below `min_confidence`; sort; cap.
-fn finish(mut v: Vec<Candidate>, min_confidence: f32) -> Vec<Candidate> {
+fn finish(v: &mut Vec<Candidate>, min_confidence: f32) {
     v.sort_by(|a, b| {
         a.category
             .cmp(&b.category)
@@ -473,7 +484,7 @@ fn finish(mut v: Vec<Candidate>, min_confidence: f32) -> Vec<Candidate> {
         kept += 1;
     }
     v.truncate(kept);
-    let mut kept = v;
+    let kept = v;
     // Noisy-OR per category over the accumulating findings.
     let mut i = 0;
     while i < kept.len() {
@@ -501,7 +512,6 @@ fn finish(mut v: Vec<Candidate>, min_confidence: f32) -> Vec<Candidate> {
     kept.retain(|f| f.confidence >= min_confidence);
     kept.sort_by_key(|f| (f.start, f.end, f.category));
     kept.truncate(MAX_FINDINGS);
-    kept
 }
 
 struct CtxIndex<'a> {
@@ -528,6 +538,11 @@ impl Context for CtxIndex<'_> {
 mod tests {
     use super::*;
 
+    fn finished(mut v: Vec<Candidate>, min_confidence: f32) -> Vec<Candidate> {
+        finish(&mut v, min_confidence);
+        v
+    }
+
     #[test]
     fn finish_merges_overlaps_per_category() {
         let f = |category, start, end, confidence, combine| Candidate {
@@ -538,7 +553,7 @@ mod tests {
             source: Source::Detector("r", "", "", None),
             combine,
         };
-        let out = finish(
+        let out = finished(
             vec![
                 f(Category::Threat, 0, 10, 0.8, None),
                 f(Category::Threat, 5, 12, 0.9, None),
@@ -569,7 +584,7 @@ mod tests {
             source: Source::Detector("r", "", "", None),
             combine,
         };
-        let out = finish(
+        let out = finished(
             vec![
                 f(0, 0.35, Some(1)),
                 f(10, 0.35, Some(2)),
@@ -579,10 +594,10 @@ mod tests {
         );
         assert_eq!(out.len(), 2, "the overlapping third is merged away");
         assert!((out[0].confidence - 0.5775).abs() < 1e-3);
-        let out = finish(vec![f(0, 0.35, Some(1)), f(10, 0.35, None)], 0.5);
+        let out = finished(vec![f(0, 0.35, Some(1)), f(10, 0.35, None)], 0.5);
         assert!(out.is_empty());
         // The same cue twice is one piece of evidence.
-        let out = finish(vec![f(0, 0.35, Some(1)), f(10, 0.35, Some(1))], 0.5);
+        let out = finished(vec![f(0, 0.35, Some(1)), f(10, 0.35, Some(1))], 0.5);
         assert!(out.is_empty());
     }
 }
