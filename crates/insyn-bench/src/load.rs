@@ -98,6 +98,8 @@ async fn plain_sql(records: u64, dir: &Path) -> Result<u64, String> {
     let opts = SqliteConnectOptions::new()
         .filename(dir.join("plain.db"))
         .create_if_missing(true)
+        // the store's page size, so that both sides write the same kind of database
+        .page_size(insyn_store::sqlite::PAGE_SIZE)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal);
     let pool = sqlx::SqlitePool::connect_with(opts)

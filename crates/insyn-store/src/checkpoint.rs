@@ -10,7 +10,7 @@
 //! A passive checkpoint only copies what was committed when it started. Under a steady stream
 //! of writes (a bulk load) the writer keeps appending meanwhile, the WAL is never wholly copied
 //! back and SQLite cannot start it over from the beginning, so it would grow without bound.
-//! When the WAL holds more than [`CATCH_UP_FRAMES`] frames the checkpointer therefore takes
+//! When the WAL holds more than [`CATCH_UP_BYTES`] of frames the checkpointer therefore takes
 //! the writers' turn for a moment and checkpoints the rest (only what came in during the last
 //! pass): with every frame copied back the next writer starts the WAL over.
 use sqlx::sqlite::SqliteConnectOptions;
@@ -18,9 +18,9 @@ use sqlx::{Connection, SqliteConnection};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
-/// Past this many frames (pages of 4 KiB) in the WAL the checkpointer catches up under the
+/// Past this many bytes of frames (pages) in the WAL the checkpointer catches up under the
 /// writers' turn, so the WAL file stays at about this size plus one large transaction.
-pub(crate) const CATCH_UP_FRAMES: i64 = 16_384;
+pub(crate) const CATCH_UP_BYTES: i64 = 64 * 1024 * 1024;
 
 /// Asks the checkpointer for a pass; cheap, never waits. Dropping every handle (the store and
 /// its write transactions) ends the checkpointer and closes its connection.
@@ -39,15 +39,20 @@ pub(crate) async fn start(
     options: SqliteConnectOptions,
     writer: Arc<tokio::sync::Mutex<()>>,
 ) -> Result<CheckpointHandle, sqlx::Error> {
-    start_with(options, writer, CATCH_UP_FRAMES).await
+    start_with(options, writer, CATCH_UP_BYTES).await
 }
 
 async fn start_with(
     options: SqliteConnectOptions,
     writer: Arc<tokio::sync::Mutex<()>>,
-    catch_up_frames: i64,
+    catch_up_bytes: i64,
 ) -> Result<CheckpointHandle, sqlx::Error> {
     let mut conn = SqliteConnection::connect_with(&options).await?;
+    // a frame is one page; the page size is the database's own (older databases 4 KiB)
+    let (page_size,): (i64,) = sqlx::query_as("PRAGMA page_size")
+        .fetch_one(&mut conn)
+        .await?;
+    let catch_up_frames = (catch_up_bytes / page_size.max(512)).max(1);
     let (tx, mut rx) = mpsc::channel::<()>(1);
     tokio::spawn(async move {
         while rx.recv().await.is_some() {
@@ -180,7 +185,7 @@ mod tests {
     async fn a_steady_stream_keeps_the_wal_bounded() {
         let dir = tempfile::tempdir().unwrap();
         let (pool, writer) = setup(dir.path()).await;
-        let handle = start_with(options(dir.path()), writer.clone(), 64)
+        let handle = start_with(options(dir.path()), writer.clone(), 64 * 4096)
             .await
             .unwrap();
         let wal = dir.path().join("t.db-wal");
