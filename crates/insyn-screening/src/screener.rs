@@ -1,13 +1,14 @@
 //! [`Screener`]: every detector built once, run over one text.
 
 use std::collections::{BTreeMap, HashSet};
+use std::hash::BuildHasherDefault;
 
 use crate::category::{Category, Finding, SuggestedAction};
 use crate::detect::links::Links;
 use crate::detect::numbers::{self, Context};
 use crate::detect::patterns::{Patterns, Triggers};
 use crate::error::ScreeningError;
-use crate::lexicon::{EntryKind, LexMatch, Lexicon, SCRATCH_KEPT};
+use crate::lexicon::{EntryKind, LexMatch, Lexicon, SCRATCH_KEPT, WordHasher};
 use crate::normalize::{Normalized, Word};
 use crate::rules::{FileKind, RuleSet, TieGroup, TieMode};
 use crate::validate::personnummer::current_year;
@@ -62,7 +63,9 @@ pub struct Screener {
     lexicon: Lexicon,
     links: Links,
     patterns: Patterns,
-    names: HashSet<String>,
+    /// First names (the organisation's list; hashed like the lexicon's words, not with SipHash:
+    /// the keys are the organisation's own, not an attacker's).
+    names: HashSet<String, BuildHasherDefault<WordHasher>>,
     min_confidence: f32,
     tie_window: usize,
     reference_year: i32,
