@@ -158,20 +158,18 @@ impl Screener {
     }
 
     fn screen_in(&self, text: &str, mode: Mode, scratch: &mut Scratch) -> Vec<Finding> {
-        let norm = Normalized::new_in(text, &mut scratch.text, &mut scratch.words);
-        let mut matches = std::mem::take(&mut scratch.matches);
-        self.lexicon.run_into(&norm, &mut matches);
-        let (mut signals, mut candidates) = (
-            std::mem::take(&mut scratch.signals),
-            std::mem::take(&mut scratch.candidates),
-        );
-        self.screen_normalized(text, mode, &norm, &matches, &mut signals, &mut candidates);
-        let out = candidates.drain(..).map(|c| self.finding(c)).collect();
-        (scratch.text, scratch.words) = norm.into_buffers();
-        scratch.matches = matches;
-        scratch.signals = signals;
-        scratch.candidates = candidates;
-        out
+        let Scratch {
+            text: text_buf,
+            words,
+            matches,
+            signals,
+            candidates,
+        } = scratch;
+        let norm = Normalized::new_in(text, text_buf, words);
+        self.lexicon.run_into(&norm, matches);
+        self.screen_normalized(text, mode, &norm, matches, signals, candidates);
+        (*text_buf, *words) = norm.into_buffers();
+        candidates.drain(..).map(|c| self.finding(c)).collect()
     }
 
     fn screen_normalized(
