@@ -34,6 +34,22 @@ pub struct Word {
     pub orig_end: usize,
 }
 
+/// What [`Normalized::new_in`] builds in, kept by the caller between texts.
+#[derive(Debug, Default)]
+pub(crate) struct Buffers {
+    text: String,
+    words: Vec<Word>,
+    /// Word boundaries found by the fast path.
+    bounds: Vec<u32>,
+}
+
+impl Buffers {
+    /// Whether they grew large enough (a huge text) to be dropped rather than kept.
+    pub(crate) fn oversized(&self, limit: usize) -> bool {
+        self.text.capacity() > limit || self.bounds.capacity() > limit
+    }
+}
+
 /// Normalised text with a map back to the original.
 #[derive(Debug, Clone)]
 pub struct Normalized {
@@ -54,22 +70,23 @@ struct ByteMap {
 impl Normalized {
     /// Normalise `input` with every step.
     pub fn new(input: &str) -> Self {
-        Self::new_in(input, &mut String::new(), &mut Vec::new())
+        Self::new_in(input, &mut Buffers::default())
     }
 
     /// [`Normalized::new`] that takes its text and word list from `text` and `words` (kept
     /// between texts by the caller: no allocation per text once they are large enough); give
     /// them back with [`Normalized::into_buffers`].
-    pub(crate) fn new_in(input: &str, text: &mut String, words: &mut Vec<Word>) -> Self {
-        if let Some(n) = Self::aligned(input, text, words) {
+    pub(crate) fn new_in(input: &str, buffers: &mut Buffers) -> Self {
+        if let Some(n) = Self::aligned(input, buffers) {
             return n;
         }
         Self::general(input)
     }
 
     /// The text and word list, to be used again by [`Normalized::new_in`].
-    pub(crate) fn into_buffers(self) -> (String, Vec<Word>) {
-        (self.text, self.words)
+    pub(crate) fn into_buffers(self, buffers: &mut Buffers) {
+        buffers.text = self.text;
+        buffers.words = self.words;
     }
 
     /// Every step on a vector of characters with their original ranges (any input).
@@ -86,7 +103,12 @@ impl Normalized {
     /// not invisible, and no spaced letters or runs of three equal letters need joining. Then
     /// normalised byte offsets are the original ones and no back-map is kept. Leetspeak keeps
     /// lengths (ASCII to ASCII), so it is applied in place. `None`: take the general path.
-    fn aligned(input: &str, text: &mut String, words: &mut Vec<Word>) -> Option<Normalized> {
+    fn aligned(input: &str, buffers: &mut Buffers) -> Option<Normalized> {
+        let Buffers {
+            text,
+            words,
+            bounds,
+        } = buffers;
         // Inputs past u32 offsets are rare enough to take the general path.
         u32::try_from(input.len()).ok()?;
         let src = input.as_bytes();
@@ -94,7 +116,13 @@ impl Normalized {
         text.reserve(src.len());
         words.clear();
         words.reserve(src.len() / 5 + 1);
-        let mut cur: Option<usize> = None;
+        // word boundaries (offsets where a word starts, then where it ends, and so on)
+        // (every entry used is written before it is read: only grown, never cleared)
+        if bounds.len() < src.len() + 2 {
+            bounds.resize(src.len() + 2, 0);
+        }
+        let mut nb = 0;
+        let mut prev_alnum = 0u8;
         // Whether [`leet_aligned`] will replace anything: a token (alnum plus @ $ !) holding a
         // letter and a digit it maps, `@` or `!` between two letters, `$` next to a letter.
         let mut leet_needed = false;
@@ -140,29 +168,19 @@ impl Normalized {
                 }
                 (l, c.len_utf8(), class)
             };
-            if class & ALNUM != 0 {
-                if cur.is_none() {
-                    cur = Some(i);
-                }
-            } else if let Some(s) = cur.take() {
-                words.push(Word {
-                    start: s,
-                    end: i,
-                    orig_start: s,
-                    orig_end: i,
-                });
-            }
+            // a word starts or ends where ALNUM changes: the offset is written every time and
+            // kept only then (no branch per character on text that alternates words and gaps)
+            let alnum = class & ALNUM;
+            bounds[nb] = i as u32;
+            nb += usize::from(alnum ^ prev_alnum);
+            prev_alnum = alnum;
             let letter = class & ALPHA != 0;
-            if class & TOKEN != 0 {
-                tok_digit |= class & LEET_DIGIT != 0;
-                tok_letter |= letter;
-                leet_needed |= tok_digit && tok_letter;
-            } else {
-                tok_digit = false;
-                tok_letter = false;
-            }
+            let in_token = class & TOKEN != 0;
+            tok_digit = (tok_digit | (class & LEET_DIGIT != 0)) & in_token;
+            tok_letter = (tok_letter | letter) & in_token;
+            leet_needed |= tok_digit & tok_letter;
             let dollar = class & DOLLAR != 0;
-            leet_needed |= (between || prev_dollar) && letter || dollar && prev_letter;
+            leet_needed |= ((between | prev_dollar) & letter) | (dollar & prev_letter);
             between = class & AT_BANG != 0 && prev_letter;
             prev_dollar = dollar;
             prev_letter = letter;
@@ -173,14 +191,16 @@ impl Normalized {
             p1 = l;
             i += len;
         }
-        if let Some(s) = cur {
-            words.push(Word {
-                start: s,
-                end: text.len(),
-                orig_start: s,
-                orig_end: text.len(),
-            });
+        if prev_alnum != 0 {
+            bounds[nb] = src.len() as u32;
+            nb += 1;
         }
+        words.extend(bounds[..nb].chunks_exact(2).map(|b| Word {
+            start: b[0] as usize,
+            end: b[1] as usize,
+            orig_start: b[0] as usize,
+            orig_end: b[1] as usize,
+        }));
         if leet_needed {
             let replaced = leet_aligned(text);
             if !replaced.is_empty() {
@@ -859,7 +879,7 @@ mod tests {
     }
 
     fn aligned(s: &str) -> Option<Normalized> {
-        Normalized::aligned(s, &mut String::new(), &mut Vec::new())
+        Normalized::aligned(s, &mut Buffers::default())
     }
 
     fn same(s: &str) {

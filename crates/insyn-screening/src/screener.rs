@@ -9,7 +9,7 @@ use crate::detect::numbers::{self, Context};
 use crate::detect::patterns::{Patterns, Triggers};
 use crate::error::ScreeningError;
 use crate::lexicon::{EntryKind, LexMatch, Lexicon, SCRATCH_KEPT, WordHasher};
-use crate::normalize::{Normalized, Word};
+use crate::normalize::{Buffers, Normalized};
 use crate::rules::{FileKind, RuleSet, TieGroup, TieMode};
 use crate::validate::personnummer::current_year;
 
@@ -144,7 +144,7 @@ impl Screener {
             Ok(mut scratch) => {
                 let out = self.screen_in(text, mode, &mut scratch);
                 // a huge text's buffers are not kept for the thread's lifetime
-                if scratch.text.capacity() > SCRATCH_KEPT
+                if scratch.norm.oversized(SCRATCH_KEPT)
                     || scratch.signals.capacity() > SCRATCH_KEPT
                     || scratch.matches.capacity() + scratch.candidates.capacity() > 4096
                 {
@@ -159,16 +159,15 @@ impl Screener {
 
     fn screen_in(&self, text: &str, mode: Mode, scratch: &mut Scratch) -> Vec<Finding> {
         let Scratch {
-            text: text_buf,
-            words,
+            norm: buffers,
             matches,
             signals,
             candidates,
         } = scratch;
-        let norm = Normalized::new_in(text, text_buf, words);
+        let norm = Normalized::new_in(text, buffers);
         self.lexicon.run_into(&norm, matches);
         self.screen_normalized(text, mode, &norm, matches, signals, candidates);
-        (*text_buf, *words) = norm.into_buffers();
+        norm.into_buffers(buffers);
         candidates.drain(..).map(|c| self.finding(c)).collect()
     }
 
@@ -398,8 +397,7 @@ impl Screener {
 /// The buffers one text's screening needs, kept per thread between texts.
 #[derive(Default)]
 struct Scratch {
-    text: String,
-    words: Vec<Word>,
+    norm: Buffers,
     matches: Vec<LexMatch>,
     signals: Vec<(usize, Signal)>,
     candidates: Vec<Candidate>,
