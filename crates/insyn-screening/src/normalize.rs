@@ -123,11 +123,6 @@ impl Normalized {
         }
         let mut nb = 0;
         let mut prev_alnum = 0u8;
-        // Whether [`leet_aligned`] will replace anything: a token (alnum plus @ $ !) holding a
-        // letter and a digit it maps, `@` or `!` between two letters, `$` next to a letter.
-        let mut leet_needed = false;
-        let (mut tok_digit, mut tok_letter) = (false, false);
-        let (mut prev_letter, mut between, mut prev_dollar) = (false, false, false);
         // The last two characters, for runs of three equal letters.
         let (mut p1, mut p2) = ('\0', '\0');
         let mut i = 0;
@@ -174,16 +169,6 @@ impl Normalized {
             bounds[nb] = i as u32;
             nb += usize::from(alnum ^ prev_alnum);
             prev_alnum = alnum;
-            let letter = class & ALPHA != 0;
-            let in_token = class & TOKEN != 0;
-            tok_digit = (tok_digit | (class & LEET_DIGIT != 0)) & in_token;
-            tok_letter = (tok_letter | letter) & in_token;
-            leet_needed |= tok_digit & tok_letter;
-            let dollar = class & DOLLAR != 0;
-            leet_needed |= ((between | prev_dollar) & letter) | (dollar & prev_letter);
-            between = class & AT_BANG != 0 && prev_letter;
-            prev_dollar = dollar;
-            prev_letter = letter;
             if l == p1 && l == p2 && class & ALPHA != 0 {
                 return None;
             }
@@ -201,7 +186,7 @@ impl Normalized {
             orig_start: b[0] as usize,
             orig_end: b[1] as usize,
         }));
-        if leet_needed {
+        if leet_may_apply(text) {
             let replaced = leet_aligned(text);
             if !replaced.is_empty() {
                 let mut bytes = std::mem::take(text).into_bytes();
@@ -461,6 +446,46 @@ fn has_spaced_letters(text: &str, words: &[Word]) -> bool {
             return true;
         }
         prev_end = Some(w.end);
+    }
+    false
+}
+
+/// Whether [`leet_aligned`] will replace anything: a token (alphanumerics and `@ $ !`) holding
+/// a letter and a digit it maps, `@` or `!` between two letters, `$` next to a letter. One pass
+/// over the bytes that looks closer only at those characters (rare in ordinary text).
+fn leet_may_apply(text: &str) -> bool {
+    let letter_before = |i: usize| text[..i].chars().next_back().is_some_and(is_alpha);
+    let letter_after = |i: usize| text[i + 1..].chars().next().is_some_and(is_alpha);
+    // digits before this offset belong to a token already looked at
+    let mut seen_to = 0;
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        if ASCII_CLASS
+            .get(usize::from(b))
+            .is_none_or(|c| c & (LEET_DIGIT | AT_BANG | DOLLAR) == 0)
+        {
+            continue;
+        }
+        match b {
+            b'@' | b'!' if letter_before(i) && letter_after(i) => return true,
+            b'$' if letter_before(i) || letter_after(i) => return true,
+            b'0'..=b'9' if i >= seen_to => {
+                let start = text[..i]
+                    .char_indices()
+                    .rev()
+                    .take_while(|&(_, c)| is_token_char(c))
+                    .last()
+                    .map_or(i, |(k, _)| k);
+                let end = text[i..]
+                    .char_indices()
+                    .find(|&(_, c)| !is_token_char(c))
+                    .map_or(text.len(), |(k, _)| i + k);
+                if text[start..end].chars().any(is_alpha) {
+                    return true;
+                }
+                seen_to = end;
+            }
+            _ => {}
+        }
     }
     false
 }
@@ -922,6 +947,11 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn the_leetspeak_check_is_exact(s in "[a-zåö0-9@$! .-]{0,24}") {
+            proptest::prop_assert_eq!(leet_may_apply(&s), !leet_aligned(&s).is_empty(), "{:?}", s);
+        }
+
         #[test]
         fn fast_path_agrees_with_the_general_path(
             s in "[a-zA-Z0-9åäöÅÄÖéü @$!.\\-_*·/+İｉ\u{a0}\u{200b}\u{308}🙂]{0,40}"
