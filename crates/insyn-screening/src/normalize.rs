@@ -73,9 +73,8 @@ impl Normalized {
         Self::new_in(input, &mut Buffers::default())
     }
 
-    /// [`Normalized::new`] that takes its text and word list from `text` and `words` (kept
-    /// between texts by the caller: no allocation per text once they are large enough); give
-    /// them back with [`Normalized::into_buffers`].
+    /// [`Normalized::new`] built in `buffers` (kept between texts by the caller: no allocation
+    /// per text once they are large enough); give them back with [`Normalized::into_buffers`].
     pub(crate) fn new_in(input: &str, buffers: &mut Buffers) -> Self {
         if let Some(n) = Self::aligned(input, buffers) {
             return n;
@@ -83,7 +82,7 @@ impl Normalized {
         Self::general(input)
     }
 
-    /// The text and word list, to be used again by [`Normalized::new_in`].
+    /// Gives the text and word list back to `buffers`, for the next [`Normalized::new_in`].
     pub(crate) fn into_buffers(self, buffers: &mut Buffers) {
         buffers.text = self.text;
         buffers.words = self.words;
@@ -147,7 +146,7 @@ impl Normalized {
                 let class = if c2 == 0x97 || c2 == 0xB7 {
                     0
                 } else {
-                    ALNUM | ALPHA | TOKEN
+                    ALNUM | ALPHA
                 };
                 (l, 2, class)
             } else {
@@ -156,7 +155,7 @@ impl Normalized {
                 text.push(l);
                 let mut class = 0;
                 if is_alnum(l) {
-                    class |= ALNUM | TOKEN;
+                    class |= ALNUM;
                 }
                 if is_alpha(l) {
                     class |= ALPHA;
@@ -313,8 +312,6 @@ impl Normalized {
 /// Classes of an ASCII byte for the fast path of [`Normalized::aligned`].
 const ALNUM: u8 = 1;
 const ALPHA: u8 = 2;
-/// Part of a leetspeak token: alphanumeric or `@ $ !`.
-const TOKEN: u8 = 4;
 /// A digit leetspeak maps to a letter (`0 1 3 4 5 7`).
 const LEET_DIGIT: u8 = 8;
 /// `@` or `!`: a letter between two letters.
@@ -327,17 +324,17 @@ const ASCII_CLASS: [u8; 128] = {
     while b < 128 {
         let c = b as u8;
         t[b] = if c.is_ascii_alphabetic() {
-            ALNUM | ALPHA | TOKEN
+            ALNUM | ALPHA
         } else if c.is_ascii_digit() {
             if matches!(c, b'0' | b'1' | b'3' | b'4' | b'5' | b'7') {
-                ALNUM | TOKEN | LEET_DIGIT
+                ALNUM | LEET_DIGIT
             } else {
-                ALNUM | TOKEN
+                ALNUM
             }
         } else if c == b'@' || c == b'!' {
-            TOKEN | AT_BANG
+            AT_BANG
         } else if c == b'$' {
-            TOKEN | DOLLAR
+            DOLLAR
         } else {
             0
         };
