@@ -643,6 +643,15 @@ impl App {
                 && rules::can_read_record(user, org, r.account_id, r.classification)
         });
         found.sort_by(|a, b| a.available_at.cmp(&b.available_at).then(a.id.cmp(&b.id)));
+        // shown with the record's page: logged (R12.1)
+        self.log_shown(
+            org,
+            &user.email,
+            insyn_domain::AccessVia::Thread,
+            &format!("record:{}", record.id),
+            found.iter().map(|r| (r.id, r.classification)),
+        )
+        .await?;
         Ok(found)
     }
 

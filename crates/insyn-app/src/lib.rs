@@ -1,6 +1,7 @@
 //! Insyn's use cases. The web layer and the CLI call only this crate; it runs each use case over
 //! the store, the blob store and the search index, and turns their errors into [`AppError`].
 
+mod access;
 pub mod actions;
 pub mod auth;
 mod backup;
@@ -153,6 +154,8 @@ pub struct App {
     org_views: Arc<kept::Kept<OrgId, org_view::OrgView>>,
     /// Release policies as the public pages read them ([`portal::POLICY_FOR`]).
     release_policies: Arc<kept::Kept<OrgId, ReleasePolicy>>,
+    /// The writer of the access log (R12.1).
+    access: Arc<access::AccessWriter>,
 }
 
 impl App {
@@ -161,7 +164,9 @@ impl App {
         let store = insyn_store::connect(&config.database_url).await?;
         let blobs = insyn_blobs::open(&config.blobs_url, &config.s3).await?;
         let search = open_search(&config).await?;
+        let access = Arc::new(access::AccessWriter::start(store.clone()));
         let app = App {
+            access,
             store,
             blobs,
             search,
@@ -267,10 +272,19 @@ impl App {
 
     // --- records ---
 
-    /// A record as staff see it. Viewing a record that is not released is an audit event (R12.1).
+    /// A record as staff see it. Viewing a record that is not released is an audit event and an
+    /// entry of the access log (R12.1).
     pub async fn record(&self, org: OrgId, id: RecordId, actor: &str) -> Result<Record> {
         let record = self.store.get_record(org, id).await?;
         if record.classification != Classification::Released {
+            self.log_shown(
+                org,
+                actor,
+                insyn_domain::AccessVia::Record,
+                "",
+                [(record.id, record.classification)],
+            )
+            .await?;
             self.store
                 .append_audit(NewAuditEntry {
                     org_id: org,

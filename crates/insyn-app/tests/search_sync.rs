@@ -121,7 +121,7 @@ async fn demo_staff_sign_in_with_the_printed_password() {
     )
     .await
     .unwrap();
-    assert_eq!(report.staff.len(), 3);
+    assert_eq!(report.staff.len(), 4);
     assert!(report.staff_password.len() >= 12);
     let org = report.organisation.id;
     for u in &report.staff {

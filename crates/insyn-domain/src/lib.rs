@@ -1,6 +1,7 @@
 //! The Insyn domain: organisations (tenants), units, accounts, records, versions, events and the
 //! audit chain. Plain Rust with no I/O; every adapter (store, search, web, CLI) speaks these types.
 
+pub mod access;
 pub mod account;
 pub mod audit;
 pub mod connection;
@@ -20,6 +21,7 @@ pub mod request;
 pub mod search;
 pub mod staff;
 
+pub use access::{AccessEntry, AccessFilter, AccessVia, NewAccess, can_read_access_log};
 pub use account::{Account, AccountStatus, NewAccount, OfficeHours, Platform};
 pub use audit::{AuditAction, AuditEntry, ChainBreak, GENESIS_HASH, NewAuditEntry};
 pub use connection::{AlertLevel, CaptureAlert, ConnectionHealth, ConnectionState, FailureKind};

@@ -3597,6 +3597,69 @@ async fn inbox_heads(
                 Ok(())
             }
 
+            async fn log_access(&self, entries: &[NewAccess]) -> Result<()> {
+                let entries: Vec<&NewAccess> = entries.iter().filter(|e| !e.records.is_empty()).collect();
+                if entries.is_empty() {
+                    return Ok(());
+                }
+                let mut tx = self.begin_write().await?;
+                // (organisation, record, access) for every record shown, written together
+                let mut shown: Vec<(i64, i64, i64)> = Vec::new();
+                for e in entries {
+                    let ids: Vec<i64> = e.records.iter().map(|r| r.0).collect();
+                    let (id,): (i64,) = sqlx::query_as(
+                        "INSERT INTO access_log (org_id, at, actor, via, detail, records) \
+                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    )
+                    .bind(e.org_id.0)
+                    .bind(to_stored_precision(e.at))
+                    .bind(&e.actor)
+                    .bind(e.via.as_str())
+                    .bind(&e.detail)
+                    .bind(crate::common::to_json(&ids))
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    shown.extend(ids.iter().map(|r| (e.org_id.0, *r, id)));
+                }
+                for chunk in shown.chunks(CHUNK) {
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO access_log_records (org_id, record_id, access_id) ");
+                    qb.push_values(chunk, |mut b, (org, record, access)| {
+                        b.push_bind(*org).push_bind(*record).push_bind(*access);
+                    });
+                    qb.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn access_log(&self, org: OrgId, f: &AccessFilter) -> Result<Vec<AccessEntry>> {
+                let mut qb: QueryBuilder<$db> = QueryBuilder::new("SELECT a.id, a.org_id, a.at, a.actor, a.via, a.detail, a.records FROM ");
+                match f.record {
+                    Some(r) => {
+                        qb.push("access_log_records x JOIN access_log a ON a.id = x.access_id WHERE x.org_id = ").push_bind(org.0);
+                        qb.push(" AND x.record_id = ").push_bind(r.0);
+                    }
+                    None => {
+                        qb.push("access_log a WHERE a.org_id = ").push_bind(org.0);
+                    }
+                }
+                if let Some(actor) = &f.actor {
+                    qb.push(" AND a.actor = ").push_bind(actor.clone());
+                }
+                if let Some(from) = f.from {
+                    qb.push(" AND a.at >= ").push_bind(to_stored_precision(from));
+                }
+                if let Some(to) = f.to {
+                    qb.push(" AND a.at < ").push_bind(to_stored_precision(to));
+                }
+                if let Some(before) = f.before_id {
+                    qb.push(" AND a.id < ").push_bind(before);
+                }
+                qb.push(" ORDER BY a.id DESC LIMIT ").push_bind(f.limit.clamp(1, 1000));
+                let rows: Vec<AccessRow> = qb.build_query_as().fetch_all(&self.pool).await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
             async fn accounts_on_platform(&self, platform: Platform) -> Result<Vec<Account>> {
                 let rows: Vec<AccountRow> = sqlx::query_as("SELECT * FROM accounts WHERE platform = $1 AND platform_id <> '' ORDER BY id")
                     .bind(platform.as_str())

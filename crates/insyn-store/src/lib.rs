@@ -803,6 +803,15 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<bool>;
     /// Gives the lease back if `holder` has it.
     async fn release_lease(&self, name: &str, holder: &str) -> Result<()>;
+    /// Appends accesses to the access log (R12.1) in one transaction; entries without records
+    /// are skipped.
+    async fn log_access(&self, entries: &[insyn_domain::NewAccess]) -> Result<()>;
+    /// The organisation's logged accesses, newest first (`limit` 1 to 1,000).
+    async fn access_log(
+        &self,
+        org: OrgId,
+        filter: &insyn_domain::AccessFilter,
+    ) -> Result<Vec<insyn_domain::AccessEntry>>;
 }
 
 /// Opens the store named by a URL: `sqlite:PATH` (created if missing) or `postgres://...`.

@@ -374,3 +374,34 @@ impl TryFrom<ConnectionRow> for StoredConnection {
         })
     }
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AccessRow {
+    pub id: i64,
+    pub org_id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub via: String,
+    pub detail: String,
+    pub records: String,
+}
+
+impl TryFrom<AccessRow> for insyn_domain::AccessEntry {
+    type Error = StoreError;
+    fn try_from(r: AccessRow) -> Result<Self, StoreError> {
+        let records: Vec<i64> = serde_json::from_str(&r.records)
+            .map_err(|e| StoreError::Corrupt(format!("access {}: records: {e}", r.id)))?;
+        Ok(insyn_domain::AccessEntry {
+            id: r.id,
+            org_id: OrgId(r.org_id),
+            at: r.at,
+            actor: r.actor,
+            via: r
+                .via
+                .parse()
+                .map_err(|e| StoreError::Corrupt(format!("access {}: {e}", r.id)))?,
+            detail: r.detail,
+            records: records.into_iter().map(RecordId).collect(),
+        })
+    }
+}

@@ -15,6 +15,7 @@ suite!(
     accounts_life_cycle,
     accounts_on_a_platform_across_organisations,
     leases_are_held_by_one_holder_at_a_time,
+    access_log_lists_by_record_and_actor,
     capture_is_idempotent_and_versions_edits,
     duplicate_items_in_one_batch,
     deletion_and_classification_are_events,
@@ -475,6 +476,91 @@ async fn evidence_is_append_only(b: &Backend) {
         .unwrap();
     assert_eq!(all[0].text, "ett");
     assert!(s.record_versions(o.id, all[0].id).await.unwrap()[0].is_intact());
+}
+
+async fn access_log_lists_by_record_and_actor(b: &Backend) {
+    let s = &*b.store;
+    let (o, _, _) = org(s, "alfa").await;
+    let (other, _, _) = org(s, "beta").await;
+    let at = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+    let access =
+        |org: OrgId, actor: &str, via: AccessVia, records: &[i64], minutes: i64| NewAccess {
+            org_id: org,
+            at: at + Duration::minutes(minutes),
+            actor: actor.into(),
+            via,
+            detail: "konto=1".into(),
+            records: records.iter().map(|r| RecordId(*r)).collect(),
+        };
+    s.log_access(&[
+        access(o.id, "anna@ekbacka.se", AccessVia::Inbox, &[1, 2, 3], 0),
+        access(o.id, "erik@ekbacka.se", AccessVia::Record, &[2], 1),
+        // nothing shown: nothing logged
+        access(o.id, "erik@ekbacka.se", AccessVia::Home, &[], 2),
+        access(other.id, "api:beta", AccessVia::RecordsApi, &[2], 3),
+    ])
+    .await
+    .unwrap();
+    let all = |f: AccessFilter| async move {
+        s.access_log(o.id, &AccessFilter { limit: 100, ..f })
+            .await
+            .unwrap()
+    };
+    let everything = all(AccessFilter::default()).await;
+    assert_eq!(everything.len(), 2, "{everything:?}");
+    assert_eq!(everything[0].actor, "erik@ekbacka.se", "newest first");
+    assert_eq!(everything[1].via, AccessVia::Inbox);
+    assert_eq!(
+        everything[1].records,
+        vec![RecordId(1), RecordId(2), RecordId(3)]
+    );
+    assert_eq!(everything[1].at, at);
+    assert_eq!(everything[1].detail, "konto=1");
+    let of_two = all(AccessFilter {
+        record: Some(RecordId(2)),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        of_two.len(),
+        2,
+        "the other organisation's access is not listed"
+    );
+    let of_one = all(AccessFilter {
+        record: Some(RecordId(1)),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(of_one.len(), 1);
+    let by_anna = all(AccessFilter {
+        actor: Some("anna@ekbacka.se".into()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(by_anna.len(), 1);
+    let later = all(AccessFilter {
+        from: Some(at + Duration::seconds(30)),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(later.len(), 1);
+    let page_two = all(AccessFilter {
+        before_id: Some(everything[0].id),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(page_two, everything[1..].to_vec());
+    for sql in [
+        "UPDATE access_log SET actor = 'mallory'",
+        "DELETE FROM access_log",
+        "DELETE FROM access_log_records",
+    ] {
+        assert!(
+            raw_execute(b, sql).await.is_err(),
+            "{sql} should be refused"
+        );
+    }
+    assert_eq!(all(AccessFilter::default()).await.len(), 2);
 }
 
 async fn raw_execute(b: &Backend, sql: &'static str) -> Result<(), String> {

@@ -937,3 +937,115 @@ async fn sign_in_over_a_real_port() {
     let _ = stop.send(());
     server.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn every_page_that_shows_non_public_records_is_in_the_access_log() {
+    let w = world().await;
+    for (org, email) in [(w.a.id, "dso@alfa.se"), (w.b.id, "dso@beta.se")] {
+        w.app
+            .create_user(
+                org,
+                &user(email, &[Role::DataProtectionOfficer], &[]),
+                Some(PASSWORD),
+                "test",
+            )
+            .await
+            .unwrap();
+    }
+    // one of A's two records is released: public, not logged
+    w.app
+        .classify(
+            w.a.id,
+            w.a_records[1],
+            Classification::Released,
+            "test",
+            "test",
+        )
+        .await
+        .unwrap();
+    let mut b = Browser::new(&w.router);
+    assert_eq!(
+        b.sign_in("alfa", "komm@alfa.se", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let head = w.app.store.audit_head(w.a.id).await.unwrap();
+    let home = b.get("/personal").await;
+    assert!(home.body.contains("Hej kommunen") && home.body.contains("Fråga till skolan"));
+    let inbox = b.get("/personal/inkorg?konto=").await;
+    assert_eq!(inbox.status, StatusCode::OK);
+    assert!(inbox.body.contains("Hej kommunen"));
+    // a view changes nothing: the audit head (the organisation's change mark) stays
+    assert_eq!(w.app.store.audit_head(w.a.id).await.unwrap(), head);
+    let all = AccessFilter {
+        limit: 100,
+        ..Default::default()
+    };
+    let log = w.app.access_log_admin(w.a.id, &all).await.unwrap();
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert_eq!(log[0].via, AccessVia::Inbox);
+    assert_eq!(log[0].detail, "konto=");
+    assert_eq!(log[1].via, AccessVia::Home);
+    for e in &log {
+        assert_eq!(e.actor, "komm@alfa.se");
+        assert_eq!(
+            e.records,
+            vec![w.a_records[0]],
+            "the released record is not logged"
+        );
+    }
+    // opening the record page logs the opening (and the thread around it)
+    assert_eq!(
+        b.get(&format!("/personal/poster/{}", w.a_records[0]))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let opened = w
+        .app
+        .access_log_admin(
+            w.a.id,
+            &AccessFilter {
+                record: Some(w.a_records[0]),
+                ..all.clone()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(opened.iter().any(|e| e.via == AccessVia::Record));
+    // the communicator may not read the log, nor an editor
+    let denied = b.get("/personal/atkomstlogg").await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    assert!(!denied.body.contains("komm@alfa.se"));
+    // the data protection officer may, filtered by record and user
+    let mut dso = Browser::new(&w.router);
+    assert_eq!(
+        dso.sign_in("alfa", "dso@alfa.se", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let page = dso
+        .get(&format!(
+            "/personal/atkomstlogg?post={}&anvandare=komm%40alfa.se",
+            w.a_records[0]
+        ))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Åtkomstlogg"));
+    assert!(page.body.contains("komm@alfa.se") && page.body.contains("inkorgen"));
+    assert!(
+        page.body
+            .contains(&format!("/personal/poster/{}", w.a_records[0]))
+    );
+    let bad = dso.get("/personal/atkomstlogg?post=abc").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("abc") && bad.body.contains("är inget postnummer"));
+    // B's data protection officer sees none of A's accesses
+    let mut other = Browser::new(&w.router);
+    assert_eq!(
+        other.sign_in("beta", "dso@beta.se", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let theirs = other.get("/personal/atkomstlogg").await;
+    assert_eq!(theirs.status, StatusCode::OK);
+    assert!(!theirs.body.contains("komm@alfa.se"));
+    assert!(theirs.body.contains("Ingen åtkomst matchar."));
+}

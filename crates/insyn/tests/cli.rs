@@ -142,6 +142,73 @@ fn serve_with_demo_health_openapi_and_api() {
     assert_eq!(status, 200, "{found}");
     assert!(found["total"].as_u64().unwrap() > 0);
 
+    // every answer that carried non-public records is in the access log (R12.1), newest first
+    let out = insyn(dir.path())
+        .args([
+            "access-log",
+            "--org",
+            "ekbacka",
+            "--json",
+            "--actor",
+            "api:ekbacka",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let vias: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["via"].as_str().unwrap())
+        .collect();
+    assert!(vias.contains(&"records_api"), "{log}");
+    let listed = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["via"] == "records_api")
+        .unwrap();
+    assert_eq!(listed["detail"], "direction=received&limit=5");
+    let shown: Vec<i64> = records
+        .iter()
+        .filter(|r| r["classification"] != "released")
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
+    let logged: Vec<i64> = listed["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        logged, shown,
+        "the non-public records of the answer, in order"
+    );
+    if !shown.is_empty() {
+        let out = insyn(dir.path())
+            .args(["access-log", "--org", "ekbacka", "--record"])
+            .arg(shown[0].to_string())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("api:ekbacka") && text.contains("post-API:t"),
+            "{text}"
+        );
+    }
+    let (code, err) = run_fail(
+        dir.path(),
+        &["access-log", "--org", "ekbacka", "--limit", "0"],
+        &[],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("limit"), "{err}");
+
     // bad input: 400 with a message naming the parameter
     let (status, body) = get(&format!("{u}/api/v1/search?q=%22open"), t);
     assert_eq!(status, 400);

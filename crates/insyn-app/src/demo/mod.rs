@@ -436,6 +436,13 @@ async fn demo_staff(
             vec![Role::Registrar],
             vec![],
         ),
+        (
+            "sara.nyberg@ekbacka.se",
+            "Sara Nyberg",
+            "dataskyddsombud",
+            vec![Role::DataProtectionOfficer],
+            vec![],
+        ),
     ];
     let mut staff = Vec::new();
     for (email, name, function, roles, grants) in people {

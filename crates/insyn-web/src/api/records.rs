@@ -2,7 +2,7 @@ use super::{ApiCaller, parse_opt, parse_time};
 use crate::error::ErrorBody;
 use crate::{ApiError, AppState};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use insyn_app::RecordFilter;
 use insyn_domain::{AccountId, Finding, Record, RecordEvent, RecordId, RecordVersion};
 use serde::{Deserialize, Serialize};
@@ -36,6 +36,7 @@ pub struct RecordsParams {
 pub async fn list_records(
     State(s): State<AppState>,
     caller: ApiCaller,
+    RawQuery(raw_query): RawQuery,
     Query(p): Query<RecordsParams>,
 ) -> Result<Json<Vec<Record>>, ApiError> {
     let filter = RecordFilter {
@@ -66,7 +67,18 @@ pub async fn list_records(
             "limit must be 1-1000 and offset 0 or more",
         )));
     }
-    Ok(Json(s.app.records(caller.org.id, &filter).await?))
+    let records = s.app.records(caller.org.id, &filter).await?;
+    // the answer carries the records' texts: logged before it is sent (R12.1)
+    s.app
+        .log_shown(
+            caller.org.id,
+            &caller.actor(),
+            insyn_domain::AccessVia::RecordsApi,
+            raw_query.as_deref().unwrap_or(""),
+            records.iter().map(|r| (r.id, r.classification)),
+        )
+        .await?;
+    Ok(Json(records))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -63,6 +63,7 @@ where
 pub async fn search(
     State(s): State<AppState>,
     caller: ApiCaller,
+    axum::extract::RawQuery(raw_query): axum::extract::RawQuery,
     Query(p): Query<SearchParams>,
 ) -> Result<Json<SearchResponse>, ApiError> {
     let mut q = SearchQuery::new(caller.org.id, p.q.unwrap_or_default());
@@ -98,6 +99,18 @@ pub async fn search(
         )));
     }
     let page = s.app.search(&q).await?;
+    // the results carry the records' texts: logged before they are sent (R12.1)
+    s.app
+        .log_shown(
+            caller.org.id,
+            &caller.actor(),
+            insyn_domain::AccessVia::SearchApi,
+            raw_query.as_deref().unwrap_or(""),
+            page.results
+                .iter()
+                .map(|f| (f.record.id, f.record.classification)),
+        )
+        .await?;
     Ok(Json(SearchResponse {
         total: page.total,
         results: page

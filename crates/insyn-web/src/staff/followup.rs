@@ -60,7 +60,7 @@ fn period(q: &PeriodQuery, en: bool) -> Result<(NaiveDate, NaiveDate), String> {
 }
 
 /// Midnight Stockholm time at the start of `d`.
-fn day_start(d: NaiveDate) -> chrono::DateTime<Utc> {
+pub(crate) fn day_start(d: NaiveDate) -> chrono::DateTime<Utc> {
     use chrono::TimeZone;
     let naive = d.and_hms_opt(0, 0, 0).unwrap_or_default();
     chrono_tz::Europe::Stockholm

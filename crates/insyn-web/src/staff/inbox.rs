@@ -6,7 +6,7 @@ use super::pages::{Frame, app_error, field, form_fields, frame, local_time, rend
 use super::user::CurrentUser;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, RawForm, State};
+use axum::extract::{Path, Query, RawForm, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use insyn_app::{AnswerOutcome, AppError, InboxFilter, SavedAnswer};
@@ -160,6 +160,7 @@ fn parse_filter(q: &InboxQuery) -> Result<InboxFilter, AppError> {
 pub async fn inbox(
     State(state): State<StaffState>,
     cu: CurrentUser,
+    RawQuery(raw_query): RawQuery,
     Query(q): Query<InboxQuery>,
 ) -> Response {
     let app = &state.app.app;
@@ -181,6 +182,21 @@ pub async fn inbox(
         Ok(p) => p,
         Err(e) => return app_error(cu.lang, e),
     };
+    // the page shows the items' texts: logged before it is sent (R12.1)
+    if let Err(e) = app
+        .log_shown(
+            org,
+            &cu.user.email,
+            AccessVia::Inbox,
+            raw_query.as_deref().unwrap_or(""),
+            page.items
+                .iter()
+                .map(|it| (it.record.id, it.record.classification)),
+        )
+        .await
+    {
+        return app_error(cu.lang, e);
+    }
     let (accounts, units, users) = (&view.accounts, &view.units, &view.users);
     let f = match frame(&cu, "/personal/inkorg").await {
         Ok(f) => f,

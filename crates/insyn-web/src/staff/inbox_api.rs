@@ -201,6 +201,21 @@ async fn answer(state: &StaffState, parts: &Parts, p: &InboxParams) -> Result<Ap
         .app
         .inbox(&user, &filter, chrono::Utc::now())
         .await?;
+    // the answer carries the items' texts: logged before it is sent (R12.1)
+    let actor = if is_user { &user.email } else { &user.name };
+    state
+        .app
+        .app
+        .log_shown(
+            user.org_id,
+            actor,
+            insyn_domain::AccessVia::InboxApi,
+            parts.uri.query().unwrap_or(""),
+            page.items
+                .iter()
+                .map(|i| (i.record.id, i.record.classification)),
+        )
+        .await?;
     let next_cursor = (page.total > page.items.len())
         .then(|| page.items.last().map(|i| InboxCursor::of(i).encode()))
         .flatten();

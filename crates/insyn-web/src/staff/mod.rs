@@ -7,6 +7,7 @@
 //! every form, checked on every unsafe request, plus an Origin / Sec-Fetch-Site check; a
 //! [`CurrentUser`] extractor and the domain's authorisation rules; security headers (CSP with
 //! frame-ancestors, X-Content-Type-Options, Referrer-Policy, no caching).
+mod access_log;
 mod actions;
 pub(crate) mod csrf;
 mod diary;
@@ -97,6 +98,7 @@ pub fn routes(state: AppState, config: Arc<StaffConfig>) -> Router {
         .route("/personal/poster/{id}", get(pages::record))
         .route("/personal/inkorg", get(inbox::inbox))
         .route("/personal/uppfoljning", get(followup::page))
+        .route("/personal/atkomstlogg", get(access_log::page))
         .route("/personal/uppfoljning.csv", get(followup::csv))
         .route(
             "/personal/poster/{id}/hantering",

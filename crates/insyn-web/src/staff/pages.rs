@@ -23,6 +23,8 @@ pub struct Frame {
     /// Name and organisation of the signed-in user, if any.
     pub who: Option<(String, String)>,
     pub is_admin: bool,
+    /// May read the access log (the data protection officer, the administrator).
+    pub reads_access_log: bool,
     /// The current path, for the language link.
     pub path: String,
 }
@@ -36,6 +38,7 @@ pub(crate) async fn frame(cu: &CurrentUser, path: &str) -> Result<Frame, Respons
         csrf,
         who: Some((cu.user.name.clone(), cu.org_slug.clone())),
         is_admin: rules::can_manage_users(&cu.user, cu.user.org_id),
+        reads_access_log: insyn_domain::can_read_access_log(&cu.user, cu.user.org_id),
         path: path.to_string(),
     })
 }
@@ -67,6 +70,7 @@ pub fn render_error(lang: Lang, status: StatusCode, kind: ErrorKind) -> Response
             csrf: String::new(),
             who: None,
             is_admin: false,
+            reads_access_log: false,
             path: "/personal".into(),
         },
         title,
@@ -143,6 +147,7 @@ pub async fn sign_in_form(
             csrf,
             who: None,
             is_admin: false,
+            reads_access_log: false,
             path: "/logga-in".into(),
         },
         org: q.org.unwrap_or_default(),
@@ -210,6 +215,7 @@ pub async fn sign_in(
             csrf,
             who: None,
             is_admin: false,
+            reads_access_log: false,
             path: "/logga-in".into(),
         },
         org: org_slug,
@@ -332,10 +338,23 @@ pub async fn home(State(state): State<StaffState>, cu: CurrentUser) -> Response 
         }
     }
     found.sort_by(|a, b| b.available_at.cmp(&a.available_at).then(b.id.cmp(&a.id)));
+    found.retain(|r| rules::can_read_record(&cu.user, org, r.account_id, r.classification));
+    found.truncate(10);
+    // the excerpts are the records' texts: logged before the page is sent (R12.1)
+    if let Err(e) = app
+        .log_shown(
+            org,
+            &cu.user.email,
+            insyn_domain::AccessVia::Home,
+            "",
+            found.iter().map(|r| (r.id, r.classification)),
+        )
+        .await
+    {
+        return app_error(cu.lang, e);
+    }
     let records = found
         .into_iter()
-        .filter(|r| rules::can_read_record(&cu.user, org, r.account_id, r.classification))
-        .take(10)
         .map(|r| RecordLine {
             id: r.id,
             time: local_time(r.available_at),

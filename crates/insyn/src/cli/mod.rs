@@ -1,5 +1,6 @@
 //! The subcommands. Each returns `Result<ExitCode, CliError>`; `main` prints a `CliError` as one
 //! line.
+mod access;
 mod account;
 mod backup;
 mod calendar;
@@ -58,6 +59,8 @@ enum Command {
     Screen(screen::Args),
     /// Check the audit chain, every record version and every blob; names the first mismatch.
     Verify(verify::Args),
+    /// The access log: who was shown which non-public records, where and when (newest first).
+    AccessLog(access::Args),
     /// Rebuild the search index from the store.
     Reindex,
     /// Build an archive package (E-ARK/FGS) of a period or account; checked, then logged as delivered.
@@ -209,6 +212,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Import(a) => import::run(&cx, a).await,
         Command::Search(a) => search::run(&cx, a).await,
         Command::Verify(a) => verify::run(&cx, a).await,
+        Command::AccessLog(a) => access::run(&cx, a).await,
         Command::Screen(a) => screen::run(&cx, a).await,
         Command::Reindex => {
             let app = cx.open().await?;
