@@ -1,18 +1,29 @@
 //! The access log (R12.1): every page and API answer that shows staff records that are not
 //! released is logged before it is sent. Entries go through one writer task per process that
-//! stores everything waiting in one transaction (group commit): under load a page waits for one
-//! short write, not for a write of its own.
+//! gathers what arrives within [`GATHER`] and stores it in one transaction (group commit): under
+//! load a page waits for one short write shared with the pages shown at the same moment, not for
+//! a write of its own. The index by record is built apart, a second at a time.
 use crate::{App, AppError, Result};
+use futures::FutureExt;
 use insyn_domain::{
     AccessEntry, AccessFilter, AccessVia, Classification, NewAccess, OrgId, RecordId, StaffUser,
     can_read_access_log,
 };
 use insyn_store::Store;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 /// Entries stored in one transaction at most.
 const BATCH: usize = 256;
+/// How long the writer waits for more entries before it writes what it has.
+const GATHER: Duration = Duration::from_millis(2);
+/// How often the index by record catches up (accesses not yet in it are still found).
+const INDEX_EVERY: Duration = Duration::from_secs(1);
+/// Entries indexed in one transaction at most: a short transaction (a few milliseconds), so
+/// that the page views waiting to be logged get their turn between two.
+const INDEX_PASS: i64 = 500;
 
 type Reply = oneshot::Sender<std::result::Result<(), String>>;
 
@@ -23,20 +34,57 @@ pub(crate) struct AccessWriter {
 }
 
 impl AccessWriter {
-    /// Starts the writer task (it ends when the last [`App`] clone is dropped).
+    /// Starts the writer task and the indexer task (both end when the last [`App`] clone is
+    /// dropped).
     pub(crate) fn start(store: Arc<dyn Store>) -> AccessWriter {
         let (tx, mut rx) = mpsc::channel::<(NewAccess, Reply)>(4 * BATCH);
+        let written = Arc::new(AtomicBool::new(false));
+        let indexer_store = Arc::downgrade(&store);
+        let indexer_written = written.clone();
         tokio::spawn(async move {
             let mut waiting = Vec::with_capacity(BATCH);
             while rx.recv_many(&mut waiting, BATCH).await > 0 {
+                // a moment for the page views made at the same time: one commit for them all
+                tokio::time::sleep(GATHER).await;
+                if waiting.len() < BATCH {
+                    let more = BATCH - waiting.len();
+                    let _ = rx.recv_many(&mut waiting, more).now_or_never();
+                }
                 let (entries, replies): (Vec<NewAccess>, Vec<Reply>) = waiting.drain(..).unzip();
                 let stored = store.log_access(&entries).await.map_err(|e| {
                     tracing::error!(error = %e, entries = entries.len(), "the access log could not be written");
                     e.to_string()
                 });
+                written.store(true, Ordering::Release);
                 for reply in replies {
                     // (a request that went away no longer waits)
                     let _ = reply.send(stored.clone());
+                }
+            }
+        });
+        // The index by record is built apart from the writes, a second at a time: one pass
+        // writes each index page once for many page views.
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(INDEX_EVERY);
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                every.tick().await;
+                let Some(store) = indexer_store.upgrade() else {
+                    return;
+                };
+                if !indexer_written.swap(false, Ordering::AcqRel) {
+                    continue;
+                }
+                loop {
+                    match store.index_access_log(INDEX_PASS).await {
+                        Ok(n) if n as i64 == INDEX_PASS => tokio::task::yield_now().await,
+                        Ok(_) => break,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "indexing the access log failed; tried again in a second");
+                            indexer_written.store(true, Ordering::Release);
+                            break;
+                        }
+                    }
                 }
             }
         });

@@ -10,6 +10,8 @@ use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+/// The access log's file in a backup of a SQLite installation.
+const ACCESS_FILE: &str = "access.sqlite";
 const FORMAT: &str = "insyn-backup-1";
 const MANIFEST: &str = "manifest.json";
 
@@ -28,6 +30,10 @@ pub struct BackupManifest {
     /// "sqlite" or "postgres"
     pub database: String,
     pub database_file: String,
+    /// SQLite: the access log's own file (absent from backups made before it had one, and for
+    /// PostgreSQL, whose dump holds it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_file: Option<String>,
     pub files: Vec<BackupFile>,
 }
 
@@ -78,6 +84,16 @@ impl App {
             name
         };
         files.push(hash_file(folder, database_file).await?);
+        let access_file = if self
+            .store
+            .snapshot_access_to(&folder.join(ACCESS_FILE))
+            .await?
+        {
+            files.push(hash_file(folder, ACCESS_FILE).await?);
+            Some(ACCESS_FILE.to_string())
+        } else {
+            None
+        };
 
         let mut total = 0;
         let mut after = None;
@@ -117,6 +133,7 @@ impl App {
             created_at: chrono::Utc::now(),
             database,
             database_file: database_file.into(),
+            access_file,
             files,
         };
         // The manifest is written last: a backup without one is incomplete.
@@ -204,6 +221,7 @@ pub async fn restore(
     match (manifest.database.as_str(), is_sqlite) {
         ("sqlite", true) => {
             let target = sqlite_path(&config.database_url)?;
+            let access = insyn_store::sqlite::access_path(&target);
             if target.exists() {
                 if !force {
                     return Err(AppError::Conflict(format!(
@@ -211,10 +229,13 @@ pub async fn restore(
                         target.display()
                     )));
                 }
-                for suffix in ["", "-wal", "-shm"] {
-                    let p = PathBuf::from(format!("{}{suffix}", target.display()));
-                    if p.exists() {
-                        tokio::fs::remove_file(&p).await?;
+                // the access log goes with the database it belongs to
+                for file in [&target, &access] {
+                    for suffix in ["", "-wal", "-shm"] {
+                        let p = PathBuf::from(format!("{}{suffix}", file.display()));
+                        if p.exists() {
+                            tokio::fs::remove_file(&p).await?;
+                        }
                     }
                 }
             }
@@ -222,6 +243,9 @@ pub async fn restore(
                 tokio::fs::create_dir_all(parent).await?;
             }
             tokio::fs::copy(folder.join(&manifest.database_file), &target).await?;
+            if let Some(file) = &manifest.access_file {
+                tokio::fs::copy(folder.join(file), &access).await?;
+            }
         }
         ("postgres", false) => {
             pg_tool(

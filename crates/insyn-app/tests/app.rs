@@ -298,6 +298,40 @@ async fn backup_wipe_restore_verify() {
     let report = demo(&env.app, 300).await;
     let org = report.organisation.id;
     let before = env.app.store.count_records(org).await.unwrap();
+    // an access to log (the access log is a file of its own: the backup carries it too)
+    let shown = env
+        .app
+        .records(
+            org,
+            &insyn_app::RecordFilter {
+                limit: 3,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    env.app
+        .log_shown(
+            org,
+            "anna.lindqvist@ekbacka.se",
+            AccessVia::RecordsApi,
+            "limit=3",
+            shown.iter().map(|r| (r.id, Classification::Unassessed)),
+        )
+        .await
+        .unwrap();
+    let logged = env
+        .app
+        .access_log_admin(
+            org,
+            &AccessFilter {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(logged.len(), 1);
     let backup_dir = tempfile::tempdir().unwrap();
     let folder = backup_dir.path().join("kopia");
     let b = env.app.backup(&folder, &NoProgress).await.unwrap();
@@ -321,6 +355,20 @@ async fn backup_wipe_restore_verify() {
     assert_eq!(app2.store.count_records(org).await.unwrap(), before);
     let hits = app2.search(&SearchQuery::new(org, "kommun")).await.unwrap();
     assert!(hits.total > 0);
+    let restored_log = app2
+        .access_log_admin(
+            org,
+            &AccessFilter {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        restored_log, logged,
+        "the access log is restored with the records"
+    );
     drop(app2);
 
     // restoring over existing data needs --force

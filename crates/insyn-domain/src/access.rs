@@ -30,10 +30,14 @@ pub enum AccessVia {
     RecordsApi,
     /// `GET /api/v1/search`.
     SearchApi,
+    /// A request for records (begäran om allmän handling) and its record.
+    Request,
+    /// A diary case and the excerpts of its documents.
+    Case,
 }
 
 impl AccessVia {
-    pub const ALL: [AccessVia; 7] = [
+    pub const ALL: [AccessVia; 9] = [
         AccessVia::Record,
         AccessVia::Thread,
         AccessVia::Inbox,
@@ -41,6 +45,8 @@ impl AccessVia {
         AccessVia::Home,
         AccessVia::RecordsApi,
         AccessVia::SearchApi,
+        AccessVia::Request,
+        AccessVia::Case,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -52,6 +58,8 @@ impl AccessVia {
             AccessVia::Home => "home",
             AccessVia::RecordsApi => "records_api",
             AccessVia::SearchApi => "search_api",
+            AccessVia::Request => "request",
+            AccessVia::Case => "case",
         }
     }
 
@@ -65,6 +73,8 @@ impl AccessVia {
             AccessVia::Home => "startsidan",
             AccessVia::RecordsApi => "post-API:t",
             AccessVia::SearchApi => "sök-API:t",
+            AccessVia::Request => "en begäran om handlingar",
+            AccessVia::Case => "ett ärende i diariet",
         }
     }
 
@@ -77,6 +87,8 @@ impl AccessVia {
             AccessVia::Home => "start page",
             AccessVia::RecordsApi => "records API",
             AccessVia::SearchApi => "search API",
+            AccessVia::Request => "a request for records",
+            AccessVia::Case => "a diary case",
         }
     }
 }
@@ -96,7 +108,10 @@ impl std::str::FromStr for AccessVia {
             .ok_or_else(|| {
                 DomainError::invalid(
                     "via",
-                    format!("unknown access kind '{s}' (record, thread, inbox, inbox_api, home, records_api or search_api)"),
+                    format!(
+                        "unknown access kind '{s}' (record, thread, inbox, inbox_api, home, \
+                         records_api, search_api, request or case)"
+                    ),
                 )
             })
     }

@@ -1444,6 +1444,10 @@ macro_rules! impl_store {
                 self.snapshot(path).await
             }
 
+            async fn snapshot_access_to(&self, path: &std::path::Path) -> Result<bool> {
+                self.snapshot_access(path).await
+            }
+
             // --- staff users (issue 5) ---
 
             async fn create_user(&self, org: OrgId, new: &NewUser, password_hash: Option<&str>, actor: &str) -> Result<StaffUser> {
@@ -3602,29 +3606,18 @@ async fn inbox_heads(
                 if entries.is_empty() {
                     return Ok(());
                 }
-                let mut tx = self.begin_write().await?;
-                // (organisation, record, access) for every record shown, written together
-                let mut shown: Vec<(i64, i64, i64)> = Vec::new();
-                for e in entries {
-                    let ids: Vec<i64> = e.records.iter().map(|r| r.0).collect();
-                    let (id,): (i64,) = sqlx::query_as(
-                        "INSERT INTO access_log (org_id, at, actor, via, detail, records) \
-                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                    )
-                    .bind(e.org_id.0)
-                    .bind(to_stored_precision(e.at))
-                    .bind(&e.actor)
-                    .bind(e.via.as_str())
-                    .bind(&e.detail)
-                    .bind(crate::common::to_json(&ids))
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    shown.extend(ids.iter().map(|r| (e.org_id.0, *r, id)));
-                }
-                for chunk in shown.chunks(CHUNK) {
-                    let mut qb: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO access_log_records (org_id, record_id, access_id) ");
-                    qb.push_values(chunk, |mut b, (org, record, access)| {
-                        b.push_bind(*org).push_bind(*record).push_bind(*access);
+                // only the entries now (one append each); the index by record is built later
+                let mut tx = self.begin_access_write().await?;
+                for chunk in entries.chunks(CHUNK) {
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO access_log (org_id, at, actor, via, detail, records) ");
+                    qb.push_values(chunk, |mut b, e| {
+                        let ids: Vec<i64> = e.records.iter().map(|r| r.0).collect();
+                        b.push_bind(e.org_id.0)
+                            .push_bind(to_stored_precision(e.at))
+                            .push_bind(e.actor.clone())
+                            .push_bind(e.via.as_str())
+                            .push_bind(e.detail.clone())
+                            .push_bind(crate::common::to_json(&ids));
                     });
                     qb.build().execute(&mut *tx).await?;
                 }
@@ -3632,15 +3625,54 @@ async fn inbox_heads(
                 Ok(())
             }
 
+            async fn index_access_log(&self, max_entries: i64) -> Result<u64> {
+                let mut tx = self.begin_access_write().await?;
+                let (from,): (i64,) = sqlx::query_as("SELECT last_id FROM access_log_indexed WHERE id = 1")
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let (to, n): (Option<i64>, i64) = sqlx::query_as(
+                    "SELECT MAX(id), COUNT(*) FROM (SELECT id FROM access_log WHERE id > $1 ORDER BY id LIMIT $2) t",
+                )
+                .bind(from)
+                .bind(max_entries.max(1))
+                .fetch_one(&mut *tx)
+                .await?;
+                let Some(to) = to else {
+                    return Ok(0);
+                };
+                let elements = if $backend == "sqlite" {
+                    "SELECT a.org_id, CAST(j.value AS INTEGER), a.id FROM access_log a, json_each(a.records) j"
+                } else {
+                    "SELECT a.org_id, CAST(j AS BIGINT), a.id FROM access_log a, jsonb_array_elements_text(a.records::jsonb) j"
+                };
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO access_log_records (org_id, record_id, access_id) {elements} \
+                     WHERE a.id > $1 AND a.id <= $2 ORDER BY 1, 2, 3 ON CONFLICT DO NOTHING"
+                )))
+                .bind(from)
+                .bind(to)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("UPDATE access_log_indexed SET last_id = $1 WHERE id = 1")
+                    .bind(to)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(n as u64)
+            }
+
             async fn access_log(&self, org: OrgId, f: &AccessFilter) -> Result<Vec<AccessEntry>> {
-                let mut qb: QueryBuilder<$db> = QueryBuilder::new("SELECT a.id, a.org_id, a.at, a.actor, a.via, a.detail, a.records FROM ");
-                match f.record {
-                    Some(r) => {
-                        qb.push("access_log_records x JOIN access_log a ON a.id = x.access_id WHERE x.org_id = ").push_bind(org.0);
-                        qb.push(" AND x.record_id = ").push_bind(r.0);
-                    }
-                    None => {
-                        qb.push("access_log a WHERE a.org_id = ").push_bind(org.0);
+                let mut qb: QueryBuilder<$db> = QueryBuilder::new("SELECT a.id, a.org_id, a.at, a.actor, a.via, a.detail, a.records FROM access_log a WHERE a.org_id = ");
+                qb.push_bind(org.0);
+                if let Some(r) = f.record {
+                    // the indexed accesses, and those after the index (found in their lists)
+                    qb.push(" AND a.id IN (SELECT x.access_id FROM access_log_records x WHERE x.org_id = ").push_bind(org.0);
+                    qb.push(" AND x.record_id = ").push_bind(r.0);
+                    qb.push(" UNION ALL SELECT t.id FROM access_log t WHERE t.id > (SELECT last_id FROM access_log_indexed WHERE id = 1) AND t.org_id = ").push_bind(org.0);
+                    if $backend == "sqlite" {
+                        qb.push(" AND EXISTS (SELECT 1 FROM json_each(t.records) j WHERE j.value = ").push_bind(r.0).push("))");
+                    } else {
+                        qb.push(" AND t.records::jsonb @> jsonb_build_array(").push_bind(r.0).push("::BIGINT))");
                     }
                 }
                 if let Some(actor) = &f.actor {
@@ -3656,7 +3688,7 @@ async fn inbox_heads(
                     qb.push(" AND a.id < ").push_bind(before);
                 }
                 qb.push(" ORDER BY a.id DESC LIMIT ").push_bind(f.limit.clamp(1, 1000));
-                let rows: Vec<AccessRow> = qb.build_query_as().fetch_all(&self.pool).await?;
+                let rows: Vec<AccessRow> = qb.build_query_as().fetch_all(self.access_pool()).await?;
                 rows.into_iter().map(TryInto::try_into).collect()
             }
 

@@ -252,6 +252,9 @@ pub trait Store: Send + Sync + 'static {
     // --- operations ---
     /// Writes a consistent copy of the whole database to `path` (SQLite only).
     async fn snapshot_to(&self, path: &std::path::Path) -> Result<()>;
+    /// Copies the access log to `path` when it is a file of its own (SQLite); `false` when it
+    /// is in the main database (PostgreSQL, where pg_dump takes it).
+    async fn snapshot_access_to(&self, path: &std::path::Path) -> Result<bool>;
 
     // --- staff users (issue 5) ---
     /// Creates a user with roles and account permissions (accounts must be the organisation's).
@@ -806,6 +809,10 @@ pub trait Store: Send + Sync + 'static {
     /// Appends accesses to the access log (R12.1) in one transaction; entries without records
     /// are skipped.
     async fn log_access(&self, entries: &[insyn_domain::NewAccess]) -> Result<()>;
+    /// Brings the access log's index by record up to date with up to `max_entries` entries (in
+    /// one transaction, sorted); returns how many entries it indexed. Accesses not yet indexed
+    /// are still found by [`Store::access_log`].
+    async fn index_access_log(&self, max_entries: i64) -> Result<u64>;
     /// The organisation's logged accesses, newest first (`limit` 1 to 1,000).
     async fn access_log(
         &self,

@@ -33,6 +33,20 @@ impl PgStore {
         Ok(WriteTx::new(self.pool.begin().await?, None, None))
     }
 
+    /// The access log is in the main database.
+    pub(crate) fn access_pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    pub(crate) async fn begin_access_write(&self) -> Result<WriteTx<Postgres>> {
+        self.begin_write().await
+    }
+
+    /// pg_dump takes the access log with everything else.
+    pub(crate) async fn snapshot_access(&self, _path: &std::path::Path) -> Result<bool> {
+        Ok(false)
+    }
+
     pub(crate) async fn snapshot(&self, _path: &std::path::Path) -> Result<()> {
         Err(StoreError::Unsupported(
             "a PostgreSQL database is backed up with pg_dump; `insyn backup` runs it for you"

@@ -21,6 +21,15 @@ pub const PAGE_SIZE: u32 = 16 * 1024;
 
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
+    /// The access log's own database file (`<name>-access.db`; see
+    /// migrations/sqlite-access): a commit to a SQLite file makes every other connection to it
+    /// drop its page cache, so page views logged in the main file would make every reader of
+    /// the inbox read its pages again.
+    access: SqlitePool,
+    /// Writers of the access log take turns here (its file has a writer of its own).
+    access_writer: Arc<tokio::sync::Mutex<()>>,
+    /// The access log's checkpointer.
+    access_checkpoint: crate::checkpoint::CheckpointHandle,
     /// Write transactions take turns here instead of in SQLite's sleeping busy handler.
     writer: Arc<tokio::sync::Mutex<()>>,
     /// Asked for a WAL checkpoint after each write commits.
@@ -48,12 +57,37 @@ impl SqliteStore {
             .await
             .map_err(|e| StoreError::Unavailable(format!("cannot open {url}: {e}")))?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+        let access_options = access_options(&options)
+            // written in small transactions: small pages (each commit writes every page it
+            // touched whole); checkpointed beside its writer like the main file
+            .page_size(4096)
+            .pragma("cache_size", "-4096");
+        let access = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(access_options.clone())
+            .await
+            .map_err(|e| {
+                StoreError::Unavailable(format!("cannot open the access log of {url}: {e}"))
+            })?;
+        sqlx::migrate!("migrations/sqlite-access")
+            .run(&access)
+            .await?;
+        let access_writer = Arc::new(tokio::sync::Mutex::new(()));
+        let access_checkpoint = crate::checkpoint::start(access_options, access_writer.clone())
+            .await
+            .map_err(|e| {
+                StoreError::Unavailable(format!("cannot open the access log of {url}: {e}"))
+            })?;
         let writer = Arc::new(tokio::sync::Mutex::new(()));
         let checkpoint = crate::checkpoint::start(options, writer.clone())
             .await
             .map_err(|e| StoreError::Unavailable(format!("cannot open {url}: {e}")))?;
         Ok(SqliteStore {
             pool,
+            access,
+            access_writer,
+            access_checkpoint,
             writer,
             checkpoint,
         })
@@ -73,6 +107,34 @@ impl SqliteStore {
         Ok(WriteTx::new(tx, Some(turn), Some(self.checkpoint.clone())))
     }
 
+    /// The access log's pool.
+    pub(crate) fn access_pool(&self) -> &SqlitePool {
+        &self.access
+    }
+
+    /// A write transaction on the access log's file (its own turn, not the main writer's).
+    pub(crate) async fn begin_access_write(&self) -> Result<WriteTx<Sqlite>> {
+        let turn = self.access_writer.clone().lock_owned().await;
+        let tx = self.access.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(WriteTx::new(
+            tx,
+            Some(turn),
+            Some(self.access_checkpoint.clone()),
+        ))
+    }
+
+    /// Copies the access log's file to `path` (a backup).
+    pub(crate) async fn snapshot_access(&self, path: &std::path::Path) -> Result<bool> {
+        let target = path
+            .to_str()
+            .ok_or_else(|| StoreError::Config("backup path is not UTF-8".into()))?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(target)
+            .execute(&self.access)
+            .await?;
+        Ok(true)
+    }
+
     pub(crate) async fn snapshot(&self, path: &std::path::Path) -> Result<()> {
         let target = path
             .to_str()
@@ -82,6 +144,29 @@ impl SqliteStore {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+}
+
+/// The access log's file of a main database: `NAME-access.db` beside `NAME.db` (an in-memory
+/// database gets an in-memory access log).
+pub fn access_path(main: &std::path::Path) -> std::path::PathBuf {
+    let stem = main
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "insyn".into());
+    main.with_file_name(format!("{stem}-access.db"))
+}
+
+fn access_options(main: &SqliteConnectOptions) -> SqliteConnectOptions {
+    let file = main.get_filename();
+    let in_memory = file.as_os_str().is_empty()
+        || file.to_string_lossy().starts_with(":memory:")
+        || file.to_string_lossy().contains("mode=memory");
+    if in_memory {
+        SqliteConnectOptions::from_str("sqlite::memory:")
+            .unwrap_or_else(|_| SqliteConnectOptions::new())
+    } else {
+        main.clone().filename(access_path(file))
     }
 }
 

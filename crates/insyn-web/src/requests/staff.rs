@@ -177,6 +177,19 @@ async fn render(
         Ok(v) => v,
         Err(e) => return app_error(cu.lang, e),
     };
+    // the page shows the requested record's text: logged before it is sent (R12.1)
+    if let Err(e) = app
+        .log_shown(
+            org,
+            &cu.user.email,
+            insyn_domain::AccessVia::Request,
+            &format!("request:{id}"),
+            v.record.iter().map(|r| (r.id, r.classification)),
+        )
+        .await
+    {
+        return app_error(cu.lang, e);
+    }
     let users = match app.users(org).await {
         Ok(u) => u,
         Err(e) => return app_error(cu.lang, e),

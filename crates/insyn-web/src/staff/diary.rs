@@ -489,6 +489,23 @@ async fn render_case(
         Ok(v) => v,
         Err(e) => return app_error(cu.lang, e),
     };
+    // the page shows excerpts of the documents' records: logged before it is sent (R12.1)
+    if let Err(e) = state
+        .app
+        .app
+        .log_shown(
+            cu.user.org_id,
+            &cu.user.email,
+            insyn_domain::AccessVia::Case,
+            &format!("case:{}", view.case.id),
+            view.documents
+                .iter()
+                .filter_map(|(_, r)| r.as_ref().map(|r| (r.id, r.classification))),
+        )
+        .await
+    {
+        return app_error(cu.lang, e);
+    }
     let f = match frame(cu, &format!("/personal/diarium/{id}")).await {
         Ok(f) => f,
         Err(r) => return r,
