@@ -3653,7 +3653,9 @@ async fn inbox_heads(
                 .bind(to)
                 .execute(&mut *tx)
                 .await?;
-                sqlx::query("UPDATE access_log_indexed SET last_id = $1 WHERE id = 1")
+                // (only forward: two processes indexing at once insert the same rows, which the
+                // conflict clause skips, and the later watermark stays)
+                sqlx::query("UPDATE access_log_indexed SET last_id = $1 WHERE id = 1 AND last_id < $1")
                     .bind(to)
                     .execute(&mut *tx)
                     .await?;
