@@ -144,12 +144,15 @@ impl NewAccess {
         detail: &str,
         shown: impl IntoIterator<Item = (RecordId, Classification)>,
     ) -> Option<NewAccess> {
-        let mut records: Vec<RecordId> = Vec::new();
-        for (id, classification) in shown {
-            if classification != Classification::Released && !records.contains(&id) {
-                records.push(id);
-            }
-        }
+        // (a set: an API page may show a thousand records)
+        let mut seen = std::collections::HashSet::new();
+        let records: Vec<RecordId> = shown
+            .into_iter()
+            .filter(|(id, classification)| {
+                *classification != Classification::Released && seen.insert(*id)
+            })
+            .map(|(id, _)| id)
+            .collect();
         if records.is_empty() {
             return None;
         }
