@@ -54,6 +54,29 @@ impl Metrics {
         })
     }
 
+    /// The glyph id and advance (font units) of `c` when it is drawn one glyph by itself, without
+    /// a shaper (see [`Metrics::simple_glyphs`]); `None` for characters that need shaping or
+    /// have no glyph.
+    pub(crate) fn simple_glyph(&self, c: char) -> Option<(u16, u16)> {
+        if !needs_no_shaping(c) {
+            return None;
+        }
+        match self.glyph(c) {
+            (0, _) => None,
+            g => Some(g),
+        }
+    }
+
+    /// Font units per em (2048 for DejaVu).
+    pub(crate) fn units_per_em(&self) -> f32 {
+        self.units_per_em
+    }
+
+    /// The parsed font, for the values a PDF font descriptor repeats.
+    pub(crate) fn face(&self) -> &ttf_parser::Face<'static> {
+        &self.face
+    }
+
     /// Whether the face draws `c` with a real glyph (not `.notdef`, which PDF/A forbids).
     pub(crate) fn has_glyph(&self, c: char) -> bool {
         self.glyph(c).0 != 0

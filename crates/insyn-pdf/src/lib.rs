@@ -14,8 +14,10 @@
 //! Masking is not done here: the caller replaces masked spans with a marker *before* building the
 //! document, so masked text never reaches this crate.
 
+mod direct;
 mod evidence;
 mod font;
+mod icc;
 pub mod layout;
 pub mod raster;
 mod render;

@@ -1,5 +1,7 @@
 //! From blocks to lines to pages to PDF: a [`Flow`] collects laid-out lines, [`finish`] breaks
-//! them into A4 pages and draws them with krilla under the PDF/A-2u validator.
+//! them into A4 pages and places every run of text on them (footers included); the pages are then
+//! written by [`crate::direct`] when every character draws as one glyph, and by krilla (under
+//! its PDF/A-2u validator, with its shaper) otherwise.
 use crate::font::{Face, krilla_font, metrics, sanitise};
 use crate::layout::break_lines;
 use crate::{Lang, MAX_TEXT_BYTES, PdfError, Result};
@@ -12,7 +14,7 @@ use krilla::page::PageSettings;
 use krilla::text::TextDirection;
 
 pub(crate) const PAGE_W: f32 = 595.28;
-const PAGE_H: f32 = 841.89;
+pub(crate) const PAGE_H: f32 = 841.89;
 pub(crate) const MARGIN_X: f32 = 48.0;
 pub(crate) const MARGIN_TOP: f32 = 56.0;
 /// The text area ends here; the footer sits below.
@@ -207,6 +209,83 @@ fn draw(
     }
 }
 
+/// A run of text at its place on a page: `x` from the left edge, `y` the baseline from the top.
+#[derive(Debug, Clone)]
+pub(crate) struct Placed {
+    pub(crate) x: f32,
+    pub(crate) y: f32,
+    pub(crate) face: Face,
+    pub(crate) size: f32,
+    pub(crate) text: String,
+}
+
+/// What the document information and XMP metadata say.
+pub(crate) struct DocInfo<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) lang: &'a str,
+    pub(crate) created: DateTime<Utc>,
+}
+
+/// Every run of every page, with the running footer ("Sida N av M") placed on each.
+fn place(flow: Flow, lang: Lang, footer: &str) -> Vec<Vec<Placed>> {
+    let pages = paginate(flow.lines);
+    let total = pages.len();
+    let footer_text = sanitise(footer);
+    let footer_m = metrics(Face::Regular);
+    let mut placed = Vec::with_capacity(total);
+    for (n, page_lines) in pages.into_iter().enumerate() {
+        let mut runs = Vec::new();
+        for (y, line) in page_lines {
+            for run in line.runs {
+                if !run.text.is_empty() {
+                    runs.push(Placed {
+                        x: MARGIN_X + run.x,
+                        y,
+                        face: run.face,
+                        size: run.size,
+                        text: run.text,
+                    });
+                }
+            }
+        }
+        let page_no = match lang {
+            Lang::Sv => format!("Sida {} av {total}", n + 1),
+            Lang::En => format!("Page {} of {total}", n + 1),
+        };
+        let page_w = footer_m.width(&page_no, FOOTER);
+        let left_w = PAGE_W - 2.0 * MARGIN_X - page_w - 16.0;
+        let left = crate::layout::break_lines(&footer_text, Face::Regular, FOOTER, left_w)
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        if !left.is_empty() {
+            runs.push(Placed {
+                x: MARGIN_X,
+                y: FOOTER_Y,
+                face: Face::Regular,
+                size: FOOTER,
+                text: left,
+            });
+        }
+        runs.push(Placed {
+            x: PAGE_W - MARGIN_X - page_w,
+            y: FOOTER_Y,
+            face: Face::Regular,
+            size: FOOTER,
+            text: page_no,
+        });
+        placed.push(runs);
+    }
+    placed
+}
+
+/// Which writer made a document (tests check that both paths are taken where expected).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Writer {
+    Direct,
+    Krilla,
+}
+
 pub(crate) fn finish(
     flow: Flow,
     lang: Lang,
@@ -214,9 +293,35 @@ pub(crate) fn finish(
     footer: &str,
     created: DateTime<Utc>,
 ) -> Result<Vec<u8>> {
+    finish_with(flow, lang, title, footer, created).map(|(pdf, _)| pdf)
+}
+
+pub(crate) fn finish_with(
+    flow: Flow,
+    lang: Lang,
+    title: &str,
+    footer: &str,
+    created: DateTime<Utc>,
+) -> Result<(Vec<u8>, Writer)> {
     if flow.bytes > MAX_TEXT_BYTES {
         return Err(PdfError::TooLarge(flow.bytes));
     }
+    let clean_title = sanitise(title);
+    let pages = place(flow, lang, footer);
+    let info = DocInfo {
+        title: &clean_title,
+        lang: lang.code(),
+        created,
+    };
+    if let Some(pdf) = crate::direct::write(&pages, &info) {
+        return pdf.map(|pdf| (pdf, Writer::Direct));
+    }
+    krilla_write(pages, &info).map(|pdf| (pdf, Writer::Krilla))
+}
+
+/// The pages through krilla: its shaper draws what [`crate::direct`] cannot (right-to-left
+/// scripts, combining marks), under its PDF/A-2u validator.
+fn krilla_write(pages: Vec<Vec<Placed>>, info: &DocInfo<'_>) -> Result<Vec<u8>> {
     let regular = krilla_font(Face::Regular)
         .ok_or_else(|| PdfError::Render("the embedded regular font does not load".into()))?;
     let bold = krilla_font(Face::Bold)
@@ -231,71 +336,33 @@ pub(crate) fn finish(
         ..Default::default()
     };
     let mut document = Document::new_with(settings);
-    let clean_title = sanitise(title);
     document.set_metadata(
         Metadata::new()
-            .title(clean_title.clone())
-            .language(lang.code().to_string())
+            .title(info.title.to_string())
+            .language(info.lang.to_string())
             .creator("Insyn".to_string())
             .producer(format!("Insyn {} (krilla)", env!("CARGO_PKG_VERSION")))
-            .creation_date(pdf_date(created)),
+            .creation_date(pdf_date(info.created)),
     );
-    let pages = paginate(flow.lines);
-    let total = pages.len();
-    let footer_text = sanitise(footer);
-    let footer_m = metrics(Face::Regular);
-    for (n, page_lines) in pages.into_iter().enumerate() {
+    for runs in pages {
         let settings = PageSettings::from_wh(PAGE_W, PAGE_H)
             .ok_or_else(|| PdfError::Render("bad page size".into()))?;
         let mut page = document.start_page_with(settings);
         let mut surface = page.surface();
-        for (y, line) in page_lines {
-            for run in line.runs {
-                if run.text.is_empty() {
-                    continue;
-                }
-                let font = match run.face {
-                    Face::Regular => regular.clone(),
-                    Face::Bold => bold.clone(),
-                };
-                draw(
-                    &mut surface,
-                    Point::from_xy(MARGIN_X + run.x, y),
-                    run.face,
-                    font,
-                    run.size,
-                    &run.text,
-                );
-            }
-        }
-        let page_no = match lang {
-            Lang::Sv => format!("Sida {} av {total}", n + 1),
-            Lang::En => format!("Page {} of {total}", n + 1),
-        };
-        let page_w = footer_m.width(&page_no, FOOTER);
-        let left_w = PAGE_W - 2.0 * MARGIN_X - page_w - 16.0;
-        let left = crate::layout::break_lines(&footer_text, Face::Regular, FOOTER, left_w)
-            .into_iter()
-            .next()
-            .unwrap_or_default();
-        if !left.is_empty() {
+        for run in runs {
+            let font = match run.face {
+                Face::Regular => regular.clone(),
+                Face::Bold => bold.clone(),
+            };
             draw(
                 &mut surface,
-                Point::from_xy(MARGIN_X, FOOTER_Y),
-                Face::Regular,
-                regular.clone(),
-                FOOTER,
-                &left,
+                Point::from_xy(run.x, run.y),
+                run.face,
+                font,
+                run.size,
+                &run.text,
             );
         }
-        draw(
-            &mut surface,
-            Point::from_xy(PAGE_W - MARGIN_X - page_w, FOOTER_Y),
-            Face::Regular,
-            regular.clone(),
-            FOOTER,
-            &page_no,
-        );
         surface.finish();
         page.finish();
     }

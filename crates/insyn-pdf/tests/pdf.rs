@@ -3,7 +3,7 @@
 //! document date and embedded fonts. A property test feeds arbitrary text.
 use chrono::{TimeZone, Utc};
 use insyn_pdf::*;
-use insyn_testkit::pdf::{pdftotext, pikepdf_info, qpdf_check};
+use insyn_testkit::pdf::{pdfa_font_report, pdftotext, pikepdf_info, qpdf_check};
 use proptest::prelude::*;
 
 fn meta() -> RecordMeta {
@@ -346,5 +346,66 @@ proptest! {
         let bytes = evidence_png(&p).unwrap();
         let (w, _, _) = decode_png(&bytes);
         prop_assert_eq!(w, raster::width());
+    }
+}
+
+/// The checks a PDF/A validator makes of fonts, metadata and output intent, read back by
+/// independent tools, for both writers: the direct one (Swedish text) and krilla (a thread with
+/// Arabic, which needs its shaper).
+#[test]
+fn widths_text_layer_metadata_and_output_profile_check_out_in_both_writers() {
+    for (text, writer) in [
+        (
+            "Hej! Varför är vägen på Storgatan inte plogad? Mvh Åsa Öberg, 070-123 45 67 – «tack» €5",
+            "direct",
+        ),
+        ("مرحبا بالعالم och hej på er", "krilla"),
+    ] {
+        let pdf = record_copy(&copy(text, 3)).unwrap();
+        let producer = String::from_utf8_lossy(&pdf).contains("(krilla)");
+        assert_eq!(producer, writer == "krilla", "{writer}");
+        if let Some((code, out)) = qpdf_check("pdfa_fonts", &pdf) {
+            assert_eq!(code, 0, "{writer}: {out}");
+        }
+        if let Some(report) = pdfa_font_report("pdfa_fonts", &pdf) {
+            let v: serde_json::Value = serde_json::from_str(&report).unwrap();
+            assert_eq!(v["info_matches_xmp"], true, "{writer}: {report}");
+            assert_eq!(v["subtype"], "/GTS_PDFA1", "{writer}: {report}");
+            assert!(v["profile"]["error"].is_null(), "{writer}: {report}");
+            let n = v["n"].as_u64().unwrap();
+            let space = v["profile"]["space"].as_str().unwrap();
+            assert_eq!(
+                (n, space == "GRAY" || space == "RGB"),
+                (if space == "GRAY" { 1 } else { 3 }, true),
+                "{writer}: {report}"
+            );
+            let fonts = v["fonts"].as_array().unwrap();
+            assert_eq!(fonts.len(), 2, "{writer}: {report}");
+            for f in fonts {
+                assert!(f["codes"].as_u64().unwrap() > 10, "{writer}: {report}");
+                assert_eq!(
+                    f["width_errors"],
+                    serde_json::json!([]),
+                    "{writer}: {report}"
+                );
+                assert_eq!(f["unmapped"], serde_json::json!([]), "{writer}: {report}");
+                assert_eq!(
+                    f["missing_glyphs"],
+                    serde_json::json!([]),
+                    "{writer}: {report}"
+                );
+            }
+        }
+        if let Some(t) = pdftotext("pdfa_fonts", &pdf) {
+            let first_words: String = text
+                .split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ");
+            if writer == "direct" {
+                assert!(t.contains(&first_words), "{writer}: {t}");
+                assert!(t.contains("070-123 45 67"), "{t}");
+            }
+        }
     }
 }
