@@ -147,6 +147,127 @@ struct Builder<'a> {
     first_capture: Option<DateTime<Utc>>,
     last_capture: Option<DateTime<Utc>>,
     records_hasher: Sha256,
+    /// Accounts whose `records/<account>` folder exists in a folder package.
+    record_dirs: std::collections::HashSet<i64>,
+}
+
+/// What a record's raw payloads and media gave: the WARC record its metadata record refers
+/// to (the last raw payload's) and its media files' names.
+struct Payloads {
+    refers_to: Option<String>,
+    media_names: Vec<String>,
+}
+
+/// What a record worker needs besides the record.
+struct RecordContext<'a> {
+    urn_prefix: &'a str,
+    warcinfo_id: &'a str,
+}
+
+/// A record's JSON file, written, and its WARC metadata record as a gzip member.
+struct MadeRecord {
+    file: FileEntry,
+    warc_member: Vec<u8>,
+}
+
+/// A data file of a folder package written in one go from memory (any thread; its folder
+/// exists). Hashed from the same bytes.
+fn write_dir_file(staging: &Path, path: &str, bytes: &[u8]) -> Result<FileEntry, ArchiveError> {
+    let full = staging.join(path);
+    let mut f = File::create(&full).map_err(|e| ArchiveError::write(&full, e))?;
+    f.write_all(bytes)
+        .map_err(|e| ArchiveError::write(&full, e))?;
+    Ok(FileEntry {
+        path: path.to_string(),
+        size: bytes.len() as u64,
+        sha256: Sha256::digest(bytes).into(),
+        mime: "application/json".to_string(),
+        created: Utc::now(),
+    })
+}
+
+fn make_records(
+    ctx: &RecordContext<'_>,
+    bundles: &[RecordBundle],
+    payloads: &[Payloads],
+    write: &(dyn Fn(&str, &[u8]) -> Result<FileEntry, ArchiveError> + Sync),
+) -> Result<Vec<MadeRecord>, ArchiveError> {
+    bundles
+        .iter()
+        .zip(payloads)
+        .map(|(bundle, payload)| make_record(ctx, bundle, payload, &mut |p, b| write(p, b)))
+        .collect()
+}
+
+/// One record's JSON file (with its versions and events) and its WARC metadata record.
+fn make_record(
+    ctx: &RecordContext<'_>,
+    bundle: &RecordBundle,
+    payload: &Payloads,
+    write: &mut dyn FnMut(&str, &[u8]) -> Result<FileEntry, ArchiveError>,
+) -> Result<MadeRecord, ArchiveError> {
+    let r = &bundle.record;
+    let (id, account) = (r.id.0, r.account_id.0);
+    let mut json = serde_json::to_vec_pretty(bundle)
+        .map_err(|e| ArchiveError::write(format!("record {id}"), std::io::Error::other(e)))?;
+    json.push(b'\n');
+    let file = write(&format!("{REP_DATA}/records/{account}/{id}.json"), &json)?;
+
+    let mut block = String::new();
+    let mut field = |k: &str, v: &str| {
+        block.push_str(k);
+        block.push_str(": ");
+        block.push_str(&v.replace(['\r', '\n'], " "));
+        block.push_str("\r\n");
+    };
+    field("insyn-record-id", &id.to_string());
+    field(
+        "insyn-record-file",
+        &format!("data/records/{account}/{id}.json"),
+    );
+    field("insyn-record-file-sha256", &hex::encode(file.sha256));
+    field("account-id", &account.to_string());
+    field("platform-item-id", &r.platform_item_id);
+    field("kind", r.kind.as_str());
+    field("direction", r.direction.as_str());
+    field("versions", &bundle.versions.len().to_string());
+    for v in &bundle.versions {
+        field(
+            "version",
+            &format!(
+                "{} captured {} content-sha256 {} raw {} pointer {}",
+                v.number,
+                mets::time(&v.captured_at),
+                v.content_digest.to_hex(),
+                v.raw_blob.map(|d| d.to_hex()).unwrap_or_else(|| "-".into()),
+                v.raw_pointer
+            ),
+        );
+    }
+    let uri = format!("urn:insyn:{}:record:{id}", ctx.urn_prefix);
+    let mut fields = Vec::new();
+    if let Some(warc_id) = &payload.refers_to {
+        fields.push(("WARC-Refers-To", warc_id.clone()));
+    }
+    let date = bundle
+        .versions
+        .last()
+        .map(|v| v.captured_at)
+        .unwrap_or(r.available_at);
+    let (_, warc_member) = crate::warc::member(
+        &WarcRecord {
+            kind: "metadata",
+            date,
+            target_uri: Some(&uri),
+            content_type: "application/warc-fields",
+            fields,
+            block: block.as_bytes(),
+            payload_offset: 0,
+        },
+        Some(ctx.warcinfo_id).filter(|s| !s.is_empty()),
+    )
+    .map_err(|e| ArchiveError::write("capture.warc.gz", e))?;
+    Ok(MadeRecord { file, warc_member })
 }
 
 /// A whole sink that must be replaced while the builder holds it (for `abandon`).
@@ -185,6 +306,7 @@ impl<'a> Builder<'a> {
             first_capture: None,
             last_capture: None,
             records_hasher: Sha256::new(),
+            record_dirs: std::collections::HashSet::new(),
         })
     }
 
@@ -253,10 +375,8 @@ impl<'a> Builder<'a> {
             if page.is_empty() {
                 break;
             }
-            for bundle in page {
-                self.record(source, bundle)?;
-                self.records += 1;
-            }
+            self.records += page.len() as u64;
+            self.page(source, page)?;
             progress(self.records);
         }
         if self.records == 0 {
@@ -534,13 +654,99 @@ impl<'a> Builder<'a> {
         ]
     }
 
-    fn record(
+    /// One page of records: their raw payloads and media first (in order: each is written
+    /// once), then each record's JSON file and WARC metadata record — made on
+    /// `printout_workers` threads at once for a folder, where files are independent — and last,
+    /// in order again, the file list, the WARC file and the thread spool.
+    fn page(
         &mut self,
         source: &mut dyn PackageSource,
-        bundle: RecordBundle,
+        page: Vec<RecordBundle>,
     ) -> Result<(), ArchiveError> {
+        let mut payloads = Vec::with_capacity(page.len());
+        for bundle in &page {
+            payloads.push(self.payloads(source, bundle)?);
+        }
+        let ctx = RecordContext {
+            urn_prefix: &self.info.urn_prefix,
+            warcinfo_id: self.warc.warcinfo_id().unwrap_or_default(),
+        };
+        let made: Vec<MadeRecord> = match &self.sink {
+            Sink::Dir { staging, .. } => {
+                let staging = staging.as_path();
+                let write = |path: &str, bytes: &[u8]| write_dir_file(staging, path, bytes);
+                let workers = self.options.printout_workers.clamp(1, 8);
+                let chunk = page.len().div_ceil(workers).max(1);
+                let results: Vec<Result<Vec<MadeRecord>, ArchiveError>> =
+                    std::thread::scope(|scope| {
+                        let mut parts = page.chunks(chunk).zip(payloads.chunks(chunk));
+                        let first = parts.next();
+                        let handles: Vec<_> = parts
+                            .map(|(bundles, refs)| {
+                                scope.spawn(|| make_records(&ctx, bundles, refs, &write))
+                            })
+                            .collect();
+                        let mut results = Vec::with_capacity(handles.len() + 1);
+                        if let Some((bundles, refs)) = first {
+                            results.push(make_records(&ctx, bundles, refs, &write));
+                        }
+                        for h in handles {
+                            results.push(h.join().unwrap_or_else(|_| {
+                                Err(ArchiveError::Mismatch(
+                                    "a record worker stopped unexpectedly".into(),
+                                ))
+                            }));
+                        }
+                        results
+                    });
+                let mut made = Vec::with_capacity(page.len());
+                for r in results {
+                    made.extend(r?);
+                }
+                made
+            }
+            Sink::Zip { .. } => {
+                let mut made = Vec::with_capacity(page.len());
+                for (bundle, payload) in page.iter().zip(&payloads) {
+                    let id = bundle.record.id.0;
+                    made.push(make_record(&ctx, bundle, payload, &mut |path, bytes| {
+                        self.sink.write_file(path, "application/json", &mut |w| {
+                            w.write_all(bytes)
+                                .map_err(|e| ArchiveError::write(format!("record {id}"), e))
+                        })
+                    })?);
+                }
+                made
+            }
+        };
+        for ((bundle, payload), made) in page.into_iter().zip(payloads).zip(made) {
+            self.note(&made.file);
+            self.list(false, &made.file)?;
+            self.records_hasher.update(
+                format!("{} {}\n", bundle.record.id.0, hex::encode(made.file.sha256)).as_bytes(),
+            );
+            self.warc
+                .append(&made.warc_member)
+                .map_err(|e| ArchiveError::write("capture.warc.gz", e))?;
+            if let Some(threads) = &mut self.threads {
+                threads.push(&PrintRecord {
+                    record: bundle.record,
+                    versions: bundle.versions,
+                    media: payload.media_names,
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A record's raw payloads (each once, as files and WARC `resource` records) and media
+    /// (each once); the capture period grows to cover its versions.
+    fn payloads(
+        &mut self,
+        source: &mut dyn PackageSource,
+        bundle: &RecordBundle,
+    ) -> Result<Payloads, ArchiveError> {
         let id = bundle.record.id.0;
-        let account = bundle.record.account_id.0;
         for v in &bundle.versions {
             self.first_capture = Some(
                 self.first_capture
@@ -551,25 +757,11 @@ impl<'a> Builder<'a> {
                     .map_or(v.captured_at, |l| l.max(v.captured_at)),
             );
         }
-
-        // the record with its versions and events
-        let path = format!("{REP_DATA}/records/{account}/{id}.json");
-        let e = self.data_file(&path, "application/json", &mut |w| {
-            serde_json::to_writer_pretty(&mut *w, &bundle).map_err(|e| {
-                ArchiveError::write(format!("record {id}"), std::io::Error::other(e))
-            })?;
-            w.write_all(b"\n")
-                .map_err(|e| ArchiveError::write(format!("record {id}"), e))
-        })?;
-        self.records_hasher
-            .update(format!("{id} {}\n", hex::encode(e.sha256)).as_bytes());
-
-        // raw payloads (each once), as files and as WARC response records
-        let mut refers: Vec<(String, String)> = Vec::new();
+        let mut refers_to = None;
         for v in &bundle.versions {
             let Some(raw) = v.raw_blob else { continue };
             if let Some(warc_id) = self.raw_seen.get(&raw.0) {
-                refers.push((warc_id.clone(), raw.to_hex()));
+                refers_to = Some(warc_id.clone());
                 continue;
             }
             let bytes = read_blob(source, &raw, id, "raw payload")?;
@@ -604,10 +796,9 @@ impl<'a> Builder<'a> {
                 })
                 .map_err(|e| ArchiveError::write("capture.warc.gz", e))?;
             self.raw_seen.insert(raw.0, warc_id.clone());
-            refers.push((warc_id, raw.to_hex()));
+            refers_to = Some(warc_id);
         }
 
-        // media (each once)
         let mut media_names = Vec::new();
         for v in &bundle.versions {
             for m in &v.media {
@@ -625,69 +816,20 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-
-        // one metadata record per record in the WARC file
-        let r = &bundle.record;
-        let mut block = String::new();
-        let mut field = |k: &str, v: &str| {
-            block.push_str(k);
-            block.push_str(": ");
-            block.push_str(&v.replace(['\r', '\n'], " "));
-            block.push_str("\r\n");
-        };
-        field("insyn-record-id", &id.to_string());
-        field(
-            "insyn-record-file",
-            &format!("data/records/{account}/{id}.json"),
-        );
-        field("insyn-record-file-sha256", &hex::encode(e.sha256));
-        field("account-id", &account.to_string());
-        field("platform-item-id", &r.platform_item_id);
-        field("kind", r.kind.as_str());
-        field("direction", r.direction.as_str());
-        field("versions", &bundle.versions.len().to_string());
-        for v in &bundle.versions {
-            field(
-                "version",
-                &format!(
-                    "{} captured {} content-sha256 {} raw {} pointer {}",
-                    v.number,
-                    mets::time(&v.captured_at),
-                    v.content_digest.to_hex(),
-                    v.raw_blob.map(|d| d.to_hex()).unwrap_or_else(|| "-".into()),
-                    v.raw_pointer
-                ),
-            );
+        // the record's folder, made once per account
+        if matches!(self.sink, Sink::Dir { .. }) {
+            let account = bundle.record.account_id.0;
+            if self.record_dirs.insert(account)
+                && let Sink::Dir { staging, .. } = &self.sink
+            {
+                let dir = staging.join(format!("{REP_DATA}/records/{account}"));
+                std::fs::create_dir_all(&dir).map_err(|e| ArchiveError::write(&dir, e))?;
+            }
         }
-        let uri = format!("urn:insyn:{}:record:{id}", self.info.urn_prefix);
-        let mut fields = Vec::new();
-        if let Some((warc_id, _)) = refers.last() {
-            fields.push(("WARC-Refers-To", warc_id.clone()));
-        }
-        let date = bundle
-            .versions
-            .last()
-            .map(|v| v.captured_at)
-            .unwrap_or(r.available_at);
-        self.warc
-            .write(&WarcRecord {
-                kind: "metadata",
-                date,
-                target_uri: Some(&uri),
-                content_type: "application/warc-fields",
-                fields,
-                block: block.as_bytes(),
-                payload_offset: 0,
-            })
-            .map_err(|e| ArchiveError::write("capture.warc.gz", e))?;
-        if let Some(threads) = &mut self.threads {
-            threads.push(&PrintRecord {
-                record: bundle.record,
-                versions: bundle.versions,
-                media: media_names,
-            })?;
-        }
-        Ok(())
+        Ok(Payloads {
+            refers_to,
+            media_names,
+        })
     }
 
     /// Copies one media file, streaming, and checks that it hashes to its name. Returns the

@@ -4,10 +4,70 @@
 //! Written here rather than taken from the `warc` crate because that crate gzips a whole file as
 //! one stream (which readers such as warcio refuse), writes WARC/1.0 and computes no digests.
 use chrono::{DateTime, SecondsFormat, Utc};
-use flate2::Compression;
-use flate2::write::GzEncoder;
+use flate2::{Compress, Compression, FlushCompress, Status};
 use sha2::{Digest, Sha256};
+use std::cell::RefCell;
 use std::io::Write;
+
+/// Deflate level of the members (zlib's default).
+const LEVEL: u32 = 6;
+
+thread_local! {
+    /// One raw Deflate state per thread, reset between members: a fresh one per member (as
+    /// `GzEncoder` makes) allocates and zeroes its window and tables every time.
+    static DEFLATE: RefCell<Compress> = RefCell::new(Compress::new(Compression::new(LEVEL), false));
+}
+
+/// `parts`, one after the other, as one gzip member (RFC 1952: the ten-byte header with no
+/// name and no time, raw Deflate, CRC-32 and length).
+pub fn gzip_member(parts: &[&[u8]]) -> std::io::Result<Vec<u8>> {
+    let total: usize = parts.iter().map(|p| p.len()).sum();
+    let mut out = Vec::with_capacity(total / 2 + 64);
+    // ID1 ID2 CM=deflate FLG=0 MTIME=0 XFL=0 OS=255 (unknown), as GzEncoder writes it
+    out.extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+    let mut crc = crc32fast::Hasher::new();
+    DEFLATE.with_borrow_mut(|c| -> std::io::Result<()> {
+        c.reset();
+        for (i, part) in parts.iter().enumerate() {
+            crc.update(part);
+            let flush = if i + 1 == parts.len() {
+                FlushCompress::Finish
+            } else {
+                FlushCompress::None
+            };
+            let start = c.total_in();
+            loop {
+                let consumed = usize::try_from(c.total_in() - start).unwrap_or(part.len());
+                out.reserve(1024);
+                let status = c
+                    .compress_vec(&part[consumed..], &mut out, flush)
+                    .map_err(std::io::Error::other)?;
+                let done = usize::try_from(c.total_in() - start).unwrap_or(part.len());
+                match flush {
+                    FlushCompress::Finish if status == Status::StreamEnd => break,
+                    FlushCompress::Finish => {}
+                    _ if done == part.len() => break,
+                    _ => {}
+                }
+            }
+        }
+        if parts.is_empty() {
+            loop {
+                out.reserve(64);
+                if c.compress_vec(&[], &mut out, FlushCompress::Finish)
+                    .map_err(std::io::Error::other)?
+                    == Status::StreamEnd
+                {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    })?;
+    out.extend_from_slice(&crc.finalize().to_le_bytes());
+    out.extend_from_slice(&(total as u32).to_le_bytes());
+    Ok(out)
+}
 
 /// The RFC 4648 base32 alphabet, as WARC digests use it.
 const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -110,44 +170,21 @@ impl<W: Write> WarcWriter<W> {
 
     /// Writes one record as one gzip member; returns its `WARC-Record-ID`.
     pub fn write(&mut self, r: &WarcRecord<'_>) -> std::io::Result<String> {
-        let id = new_record_id();
-        let mut head = String::with_capacity(512);
-        head.push_str("WARC/1.1\r\n");
-        head.push_str(&format!("WARC-Type: {}\r\n", r.kind));
-        head.push_str(&format!("WARC-Record-ID: {id}\r\n"));
-        head.push_str(&format!(
-            "WARC-Date: {}\r\n",
-            r.date.to_rfc3339_opts(SecondsFormat::Secs, true)
-        ));
-        if let Some(uri) = r.target_uri {
-            head.push_str(&format!("WARC-Target-URI: {}\r\n", one_line(uri)));
-        }
-        if r.kind != "warcinfo"
-            && let Some(info) = &self.warcinfo_id
-        {
-            head.push_str(&format!("WARC-Warcinfo-ID: {info}\r\n"));
-        }
-        for (k, v) in &r.fields {
-            head.push_str(&format!("{k}: {}\r\n", one_line(v)));
-        }
-        head.push_str(&format!("Content-Type: {}\r\n", r.content_type));
-        if !r.block.is_empty() {
-            head.push_str(&format!("WARC-Block-Digest: {}\r\n", sha256_label(r.block)));
-            let payload = r.block.get(r.payload_offset..).unwrap_or_default();
-            head.push_str(&format!(
-                "WARC-Payload-Digest: {}\r\n",
-                sha256_label(payload)
-            ));
-        }
-        head.push_str(&format!("Content-Length: {}\r\n\r\n", r.block.len()));
-
-        let mut gz = GzEncoder::new(&mut self.out, Compression::new(6));
-        gz.write_all(head.as_bytes())?;
-        gz.write_all(r.block)?;
-        gz.write_all(b"\r\n\r\n")?;
-        gz.finish()?;
-        self.records += 1;
+        let (id, member) = member(r, self.warcinfo_id.as_deref())?;
+        self.append(&member)?;
         Ok(id)
+    }
+
+    /// Appends a member made by [`member`] (on any thread) with this file's `warcinfo` id.
+    pub fn append(&mut self, member: &[u8]) -> std::io::Result<()> {
+        self.out.write_all(member)?;
+        self.records += 1;
+        Ok(())
+    }
+
+    /// The id of the `warcinfo` record, once written.
+    pub fn warcinfo_id(&self) -> Option<&str> {
+        self.warcinfo_id.as_deref()
     }
 
     pub fn records(&self) -> u64 {
@@ -157,6 +194,44 @@ impl<W: Write> WarcWriter<W> {
     pub fn into_inner(self) -> W {
         self.out
     }
+}
+
+/// One record as one gzip member, and its `WARC-Record-ID`. `warcinfo_id`: the `warcinfo`
+/// record the member points at (none for the `warcinfo` record itself).
+pub fn member(r: &WarcRecord<'_>, warcinfo_id: Option<&str>) -> std::io::Result<(String, Vec<u8>)> {
+    let id = new_record_id();
+    let mut head = String::with_capacity(512);
+    head.push_str("WARC/1.1\r\n");
+    head.push_str(&format!("WARC-Type: {}\r\n", r.kind));
+    head.push_str(&format!("WARC-Record-ID: {id}\r\n"));
+    head.push_str(&format!(
+        "WARC-Date: {}\r\n",
+        r.date.to_rfc3339_opts(SecondsFormat::Secs, true)
+    ));
+    if let Some(uri) = r.target_uri {
+        head.push_str(&format!("WARC-Target-URI: {}\r\n", one_line(uri)));
+    }
+    if r.kind != "warcinfo"
+        && let Some(info) = warcinfo_id
+    {
+        head.push_str(&format!("WARC-Warcinfo-ID: {info}\r\n"));
+    }
+    for (k, v) in &r.fields {
+        head.push_str(&format!("{k}: {}\r\n", one_line(v)));
+    }
+    head.push_str(&format!("Content-Type: {}\r\n", r.content_type));
+    if !r.block.is_empty() {
+        head.push_str(&format!("WARC-Block-Digest: {}\r\n", sha256_label(r.block)));
+        let payload = r.block.get(r.payload_offset..).unwrap_or_default();
+        head.push_str(&format!(
+            "WARC-Payload-Digest: {}\r\n",
+            sha256_label(payload)
+        ));
+    }
+    head.push_str(&format!("Content-Length: {}\r\n\r\n", r.block.len()));
+
+    let member = gzip_member(&[head.as_bytes(), r.block, b"\r\n\r\n"])?;
+    Ok((id, member))
 }
 
 /// Header values must stay on one line.
@@ -227,7 +302,37 @@ mod tests {
         )));
     }
 
+    #[test]
+    fn a_member_decodes_to_its_parts_with_a_reused_state() {
+        use std::io::Read;
+        let big: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        for parts in [
+            vec![],
+            vec![&b""[..]],
+            vec![&b"WARC/1.1\r\n"[..], b"", b"block"],
+            vec![&big[..], b"\r\n\r\n"],
+        ] {
+            let member = gzip_member(&parts).unwrap();
+            let mut back = Vec::new();
+            // GzDecoder checks the CRC-32 and the length
+            flate2::read::GzDecoder::new(&member[..])
+                .read_to_end(&mut back)
+                .unwrap();
+            assert_eq!(back, parts.concat());
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn gzip_members_round_trip(parts in proptest::collection::vec(proptest::collection::vec(proptest::num::u8::ANY, 0..3000), 0..4)) {
+            use std::io::Read;
+            let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+            let member = gzip_member(&refs).unwrap();
+            let mut back = Vec::new();
+            flate2::read::GzDecoder::new(&member[..]).read_to_end(&mut back).unwrap();
+            proptest::prop_assert_eq!(back, parts.concat());
+        }
+
         #[test]
         fn base32_length_and_alphabet(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
             let s = base32(&bytes);
