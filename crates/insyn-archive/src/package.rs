@@ -186,11 +186,16 @@ fn write_dir_file(staging: &Path, path: &str, bytes: &[u8]) -> Result<FileEntry,
     })
 }
 
+/// Writes a data file (path in the package, bytes) and returns its entry.
+trait WriteData: Fn(&str, &[u8]) -> Result<FileEntry, ArchiveError> {}
+impl<F: Fn(&str, &[u8]) -> Result<FileEntry, ArchiveError>> WriteData for F {}
+type WriteDataMut<'a> = dyn FnMut(&str, &[u8]) -> Result<FileEntry, ArchiveError> + 'a;
+
 fn make_records(
     ctx: &RecordContext<'_>,
     bundles: &[RecordBundle],
     payloads: &[Payloads],
-    write: &(dyn Fn(&str, &[u8]) -> Result<FileEntry, ArchiveError> + Sync),
+    write: &(dyn WriteData + Sync),
 ) -> Result<Vec<MadeRecord>, ArchiveError> {
     bundles
         .iter()
@@ -204,7 +209,7 @@ fn make_record(
     ctx: &RecordContext<'_>,
     bundle: &RecordBundle,
     payload: &Payloads,
-    write: &mut dyn FnMut(&str, &[u8]) -> Result<FileEntry, ArchiveError>,
+    write: &mut WriteDataMut<'_>,
 ) -> Result<MadeRecord, ArchiveError> {
     let r = &bundle.record;
     let (id, account) = (r.id.0, r.account_id.0);
