@@ -8,7 +8,7 @@ use crate::error::{ArchiveError, SourceError};
 use crate::info::{PackageInfo, SCHEMAS};
 use crate::mets::{self, RootFiles};
 use crate::premis::{self, PremisEvent};
-use crate::printout::{self, PrintRecord, ThreadSpool};
+use crate::printout::{self, ThreadSpool};
 use crate::sink::{FileEntry, Sink};
 use crate::source::{PackageSource, RecordBundle, sniff};
 use crate::warc::{WarcRecord, WarcWriter};
@@ -162,12 +162,15 @@ struct Payloads {
 struct RecordContext<'a> {
     urn_prefix: &'a str,
     warcinfo_id: &'a str,
+    printouts: bool,
 }
 
-/// A record's JSON file, written, and its WARC metadata record as a gzip member.
+/// A record's JSON file, written, its WARC metadata record as a gzip member, and its line
+/// in the thread spool (when the package has printouts).
 struct MadeRecord {
     file: FileEntry,
     warc_member: Vec<u8>,
+    spool: Option<(String, String)>,
 }
 
 /// A data file of a folder package written in one go from memory (any thread; its folder
@@ -272,7 +275,20 @@ fn make_record(
         Some(ctx.warcinfo_id).filter(|s| !s.is_empty()),
     )
     .map_err(|e| ArchiveError::write("capture.warc.gz", e))?;
-    Ok(MadeRecord { file, warc_member })
+    let spool = if ctx.printouts {
+        Some(printout::spool_entry(
+            &bundle.record,
+            &bundle.versions,
+            &payload.media_names,
+        )?)
+    } else {
+        None
+    };
+    Ok(MadeRecord {
+        file,
+        warc_member,
+        spool,
+    })
 }
 
 /// A whole sink that must be replaced while the builder holds it (for `abandon`).
@@ -374,14 +390,12 @@ impl<'a> Builder<'a> {
             )
             .map_err(warc_io)?;
 
-        // 1. records, page by page
-        loop {
-            let page = source.records(self.records, self.options.page_size)?;
-            if page.is_empty() {
-                break;
-            }
+        // 1. records, page by page (the next page is read while this one's files are written)
+        let mut next = source.records(self.records, self.options.page_size)?;
+        while !next.is_empty() {
+            let page = std::mem::take(&mut next);
             self.records += page.len() as u64;
-            self.page(source, page)?;
+            next = self.page(source, page)?;
             progress(self.records);
         }
         if self.records == 0 {
@@ -661,13 +675,16 @@ impl<'a> Builder<'a> {
 
     /// One page of records: their raw payloads and media first (in order: each is written
     /// once), then each record's JSON file and WARC metadata record — made on
-    /// `printout_workers` threads at once for a folder, where files are independent — and last,
-    /// in order again, the file list, the WARC file and the thread spool.
+    /// `printout_workers` threads at once for a folder, where files are independent, while this
+    /// thread reads the next page from the source — and last, in order again, the file list,
+    /// the WARC file and the thread spool. Returns the next page (`self.records` records are
+    /// handed out, this page included).
     fn page(
         &mut self,
         source: &mut dyn PackageSource,
         page: Vec<RecordBundle>,
-    ) -> Result<(), ArchiveError> {
+    ) -> Result<Vec<RecordBundle>, ArchiveError> {
+        let (offset, limit) = (self.records, self.options.page_size);
         let mut payloads = Vec::with_capacity(page.len());
         for bundle in &page {
             payloads.push(self.payloads(source, bundle)?);
@@ -675,26 +692,25 @@ impl<'a> Builder<'a> {
         let ctx = RecordContext {
             urn_prefix: &self.info.urn_prefix,
             warcinfo_id: self.warc.warcinfo_id().unwrap_or_default(),
+            printouts: self.threads.is_some(),
         };
-        let made: Vec<MadeRecord> = match &self.sink {
+        let (made, next): (Vec<MadeRecord>, Vec<RecordBundle>) = match &self.sink {
             Sink::Dir { staging, .. } => {
                 let staging = staging.as_path();
                 let write = |path: &str, bytes: &[u8]| write_dir_file(staging, path, bytes);
                 let workers = self.options.printout_workers.clamp(1, 8);
                 let chunk = page.len().div_ceil(workers).max(1);
-                let results: Vec<Result<Vec<MadeRecord>, ArchiveError>> =
+                let (results, next): (Vec<Result<Vec<MadeRecord>, ArchiveError>>, _) =
                     std::thread::scope(|scope| {
-                        let mut parts = page.chunks(chunk).zip(payloads.chunks(chunk));
-                        let first = parts.next();
-                        let handles: Vec<_> = parts
+                        let handles: Vec<_> = page
+                            .chunks(chunk)
+                            .zip(payloads.chunks(chunk))
                             .map(|(bundles, refs)| {
                                 scope.spawn(|| make_records(&ctx, bundles, refs, &write))
                             })
                             .collect();
-                        let mut results = Vec::with_capacity(handles.len() + 1);
-                        if let Some((bundles, refs)) = first {
-                            results.push(make_records(&ctx, bundles, refs, &write));
-                        }
+                        let next = source.records(offset, limit);
+                        let mut results = Vec::with_capacity(handles.len());
                         for h in handles {
                             results.push(h.join().unwrap_or_else(|_| {
                                 Err(ArchiveError::Mismatch(
@@ -702,13 +718,13 @@ impl<'a> Builder<'a> {
                                 ))
                             }));
                         }
-                        results
+                        (results, next)
                     });
                 let mut made = Vec::with_capacity(page.len());
                 for r in results {
                     made.extend(r?);
                 }
-                made
+                (made, next?)
             }
             Sink::Zip { .. } => {
                 let mut made = Vec::with_capacity(page.len());
@@ -721,10 +737,10 @@ impl<'a> Builder<'a> {
                         })
                     })?);
                 }
-                made
+                (made, source.records(offset, limit)?)
             }
         };
-        for ((bundle, payload), made) in page.into_iter().zip(payloads).zip(made) {
+        for (bundle, made) in page.iter().zip(made) {
             self.note(&made.file);
             self.list(false, &made.file)?;
             self.records_hasher.update(
@@ -733,15 +749,11 @@ impl<'a> Builder<'a> {
             self.warc
                 .append(&made.warc_member)
                 .map_err(|e| ArchiveError::write("capture.warc.gz", e))?;
-            if let Some(threads) = &mut self.threads {
-                threads.push(&PrintRecord {
-                    record: bundle.record,
-                    versions: bundle.versions,
-                    media: payload.media_names,
-                })?;
+            if let (Some(threads), Some((key, line))) = (&mut self.threads, made.spool) {
+                threads.push_entry(key, line)?;
             }
         }
-        Ok(())
+        Ok(next)
     }
 
     /// A record's raw payloads (each once, as files and WARC `resource` records) and media

@@ -78,6 +78,35 @@ fn sort_time(t: DateTime<Utc>) -> u64 {
     (t.timestamp_micros() as u64) ^ (1 << 63)
 }
 
+/// A record's line in the thread spool: its sort key (account, thread, time, id) and the
+/// [`PrintRecord`] as JSON (written from borrowed parts, the same JSON).
+pub(crate) fn spool_entry(
+    record: &Record,
+    versions: &[RecordVersion],
+    media: &[String],
+) -> Result<(String, String), ArchiveError> {
+    #[derive(serde::Serialize)]
+    struct Borrowed<'a> {
+        record: &'a Record,
+        versions: &'a [RecordVersion],
+        media: &'a [String],
+    }
+    let key = format!(
+        "{:020}\x1f{}\x1f{:020}\x1f{:020}",
+        record.account_id.0.max(0),
+        clean_key(thread_of(record)),
+        sort_time(record.available_at),
+        record.id.0.max(0)
+    );
+    let line = serde_json::to_string(&Borrowed {
+        record,
+        versions,
+        media,
+    })
+    .map_err(|e| ArchiveError::write("thread spool", std::io::Error::other(e)))?;
+    Ok((key, line))
+}
+
 /// The records of a selection, spooled to disk and handed back thread by thread.
 pub(crate) struct ThreadSpool {
     dir: PathBuf,
@@ -99,16 +128,14 @@ impl ThreadSpool {
         }
     }
 
+    #[cfg(test)]
     pub fn push(&mut self, r: &PrintRecord) -> Result<(), ArchiveError> {
-        let key = format!(
-            "{:020}\x1f{}\x1f{:020}\x1f{:020}",
-            r.record.account_id.0.max(0),
-            clean_key(thread_of(&r.record)),
-            sort_time(r.record.available_at),
-            r.record.id.0.max(0)
-        );
-        let line = serde_json::to_string(r)
-            .map_err(|e| ArchiveError::write(&self.dir, std::io::Error::other(e)))?;
+        let (key, line) = spool_entry(&r.record, &r.versions, &r.media)?;
+        self.push_entry(key, line)
+    }
+
+    /// Adds an entry made by [`spool_entry`] (on any thread).
+    pub fn push_entry(&mut self, key: String, line: String) -> Result<(), ArchiveError> {
         self.buf_bytes += key.len() + line.len() + 64;
         self.buf.push((key, line));
         if self.buf_bytes >= self.limit {

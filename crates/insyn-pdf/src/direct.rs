@@ -25,7 +25,7 @@ use crate::{PDFA_CONFORMANCE, PDFA_PART, PdfError, Result};
 use chrono::{Datelike, Timelike};
 use flate2::{Compress, Compression, FlushCompress, Status};
 use pdf_writer::types::{CidFontType, FontFlags, OutputIntentSubtype, SystemInfo, UnicodeCmap};
-use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use pdf_writer::{Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 use std::cell::RefCell;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::LazyLock;
@@ -110,15 +110,51 @@ fn deflate(data: &[u8]) -> Result<Vec<u8>> {
     })
 }
 
-/// One page's content stream (compressed), or `None` when a character needs krilla's shaper.
+/// A number as content streams write it: at most two decimals, no exponent.
+fn push_number(out: &mut Vec<u8>, v: f32) {
+    let hundredths = (f64::from(v) * 100.0).round() as i64;
+    if hundredths < 0 {
+        out.push(b'-');
+    }
+    let h = hundredths.unsigned_abs();
+    out.extend_from_slice((h / 100).to_string().as_bytes());
+    let frac = h % 100;
+    if frac != 0 {
+        out.push(b'.');
+        out.push(b'0' + (frac / 10) as u8);
+        if frac % 10 != 0 {
+            out.push(b'0' + (frac % 10) as u8);
+        }
+    }
+}
+
+/// Glyph codes as a literal string: two bytes a glyph, written as they are but for the four
+/// bytes a literal string must escape (a reader would turn a bare CR into LF). Half the size of
+/// a hex string, so half the bytes to compress.
+fn push_codes(out: &mut Vec<u8>, codes: &[u8]) {
+    out.push(b'(');
+    for &b in codes {
+        match b {
+            b'\\' | b'(' | b')' => out.extend_from_slice(&[b'\\', b]),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            _ => out.push(b),
+        }
+    }
+    out.push(b')');
+}
+
+/// One page's content stream (not yet compressed), or `None` when a character needs krilla's
+/// shaper. Written by hand: `BT`, a `Tf` where the face or size changes, and per run a `Tm`
+/// and a `Tj`; the text is black in the initial DeviceGray.
 fn page_content(
     runs: &[Placed],
     regular: &mut FontUse,
     bold: &mut FontUse,
     codes: &mut Vec<u8>,
 ) -> Option<Vec<u8>> {
-    let mut content = Content::new();
-    content.begin_text();
+    let glyphs: usize = runs.iter().map(|r| r.text.len()).sum();
+    let mut content = Vec::with_capacity(glyphs * 2 + runs.len() * 32 + 16);
+    content.extend_from_slice(b"BT\n");
     let mut current: Option<(Face, f32)> = None;
     for run in runs {
         if run.text.is_empty() {
@@ -135,14 +171,23 @@ fn page_content(
             codes.extend_from_slice(&font.code(gid, advance, c)?.to_be_bytes());
         }
         if current != Some((run.face, run.size)) {
-            content.set_font(font.resource_name(), run.size);
+            content.push(b'/');
+            content.extend_from_slice(font.resource_name().0);
+            content.push(b' ');
+            push_number(&mut content, run.size);
+            content.extend_from_slice(b" Tf\n");
             current = Some((run.face, run.size));
         }
-        content.set_text_matrix([1.0, 0.0, 0.0, 1.0, run.x, PAGE_H - run.y]);
-        content.show(Str(codes));
+        content.extend_from_slice(b"1 0 0 1 ");
+        push_number(&mut content, run.x);
+        content.push(b' ');
+        push_number(&mut content, PAGE_H - run.y);
+        content.extend_from_slice(b" Tm ");
+        push_codes(&mut content, codes);
+        content.extend_from_slice(b" Tj\n");
     }
-    content.end_text();
-    Some(content.finish().into_vec())
+    content.extend_from_slice(b"ET\n");
+    Some(content)
 }
 
 /// A subset tag (six capital letters, PDF 32000 §9.6.4) derived from the glyphs, so the same
@@ -470,6 +515,19 @@ mod tests {
                 "{c:?}"
             );
         }
+    }
+
+    #[test]
+    fn numbers_and_code_strings_are_written_as_content_streams_need() {
+        let mut out = Vec::new();
+        for v in [0.0, 12.5, -3.25, 841.89, 0.004, 99.999, -0.3] {
+            push_number(&mut out, v);
+            out.push(b' ');
+        }
+        assert_eq!(out, b"0 12.5 -3.25 841.89 0 100 -0.3 ");
+        let mut out = Vec::new();
+        push_codes(&mut out, &[0, b'(', 1, b')', 2, b'\\', 0, b'\r', 0, b'\n']);
+        assert_eq!(out, b"(\x00\\(\x01\\)\x02\\\\\x00\\r\x00\n)");
     }
 
     #[test]
