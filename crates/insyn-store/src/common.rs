@@ -3706,33 +3706,37 @@ async fn inbox_heads(
                 let mut by_id: HashMap<i64, (Vec<RecordVersion>, Vec<RecordEvent>)> = HashMap::with_capacity(ids.len());
                 for chunk in ids.chunks(500) {
                     // CROSS JOIN keeps SQLite on the id list (with a long IN list and no
-                    // statistics it would otherwise walk every record of the organisation)
-                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                    // statistics it would otherwise walk every record of the organisation).
+                    // The versions and the events are read at once, on two connections.
+                    let mut qv: QueryBuilder<$db> = QueryBuilder::new(
                         "SELECT v.* FROM record_versions v CROSS JOIN records r WHERE r.id = v.record_id AND r.org_id = ",
                     );
-                    qb.push_bind(org.0).push(" AND v.record_id IN (");
-                    let mut sep = qb.separated(", ");
+                    qv.push_bind(org.0).push(" AND v.record_id IN (");
+                    let mut sep = qv.separated(", ");
                     for id in chunk {
                         sep.push_bind(id.0);
                     }
-                    qb.push(") ORDER BY v.record_id, v.number");
-                    let rows: Vec<VersionRow> = qb.build_query_as().fetch_all(&self.pool).await?;
-                    for row in &rows {
-                        let v = row.to_domain()?;
-                        by_id.entry(v.record_id.0).or_default().0.push(v);
-                    }
-                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                    qv.push(") ORDER BY v.record_id, v.number");
+                    let mut qe: QueryBuilder<$db> = QueryBuilder::new(
                         "SELECT e.record_id, e.kind, e.at, e.actor, e.detail FROM record_events e CROSS JOIN records r \
                          WHERE r.id = e.record_id AND r.org_id = ",
                     );
-                    qb.push_bind(org.0).push(" AND e.record_id IN (");
-                    let mut sep = qb.separated(", ");
+                    qe.push_bind(org.0).push(" AND e.record_id IN (");
+                    let mut sep = qe.separated(", ");
                     for id in chunk {
                         sep.push_bind(id.0);
                     }
-                    qb.push(") ORDER BY e.record_id, e.id");
-                    let rows: Vec<EventRow> = qb.build_query_as().fetch_all(&self.pool).await?;
-                    for row in rows {
+                    qe.push(") ORDER BY e.record_id, e.id");
+                    let (versions, events): (Vec<VersionRow>, Vec<EventRow>) = futures::future::try_join(
+                        qv.build_query_as().fetch_all(&self.pool),
+                        qe.build_query_as().fetch_all(&self.pool),
+                    )
+                    .await?;
+                    for row in &versions {
+                        let v = row.to_domain()?;
+                        by_id.entry(v.record_id.0).or_default().0.push(v);
+                    }
+                    for row in events {
                         let e: RecordEvent = row.try_into()?;
                         by_id.entry(e.record_id.0).or_default().1.push(e);
                     }
