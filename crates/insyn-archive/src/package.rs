@@ -35,7 +35,8 @@ pub struct BuildOptions {
     pub page_size: usize,
     /// A PDF/A printout per thread as a second representation (`representations/rep2`).
     pub printouts: bool,
-    /// Threads rendering printouts at once (the package is still written in one order).
+    /// Threads rendering printouts at once, and making a page's record files at once in a
+    /// folder package (the package is still listed in one order).
     pub printout_workers: usize,
 }
 
