@@ -206,7 +206,7 @@ impl App {
                     bytes: pdf.len() as i64,
                     mets_sha256: Sha256Digest(sha),
                     records_sha256: hex::encode(fingerprint.finalize()),
-                    validation: "PDF/A-2u (krilla)".into(),
+                    validation: "PDF/A-2u (insyn-pdf)".into(),
                     detail: serde_json::json!({
                         "kind": "snapshot",
                         "path": dest.display().to_string(),
