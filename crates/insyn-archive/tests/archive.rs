@@ -950,3 +950,69 @@ fn an_interrupted_export_is_cleaned_up_by_the_next_and_exports_do_not_overlap() 
             .is_empty()
     );
 }
+
+/// The record files are made on worker threads a page at a time (folder packages) and in order
+/// on one thread (zip): whatever the number of workers and the container, the package lists the
+/// same record files with the same checksums in the same order, the records' fingerprint is the
+/// same, and the WARC file holds one metadata record per record, in record order.
+#[test]
+fn record_workers_and_zip_give_the_same_listing_in_the_same_order() {
+    use insyn_archive::verify::listed_files;
+    let mut listings = Vec::new();
+    for (workers, output, page_size) in [
+        (1, Output::Folder, 500),
+        (3, Output::Folder, 7),
+        (2, Output::Zip, 5),
+    ] {
+        let dest = tempfile::tempdir().unwrap();
+        let mut src = MemSource::fixture(40);
+        let report = build_package(
+            &mut src,
+            &info(&PackageInfo::new_objid()),
+            dest.path(),
+            output,
+            BuildOptions {
+                page_size,
+                printouts: false,
+                printout_workers: workers,
+            },
+            &mut |_| {},
+        )
+        .expect("package built");
+        assert_eq!(report.records, 40);
+        let records: Vec<(String, Option<String>)> = listed_files(&report.path)
+            .unwrap()
+            .into_iter()
+            .filter(|f| f.path.contains("/data/records/"))
+            .map(|f| (f.path, f.checksum.map(|c| c.to_uppercase())))
+            .collect();
+        assert_eq!(records.len(), 40, "{workers} workers, {output:?}");
+        // the WARC's metadata records follow the records' order
+        let warc_path = "representations/rep1/data/capture.warc.gz";
+        let warc = match output {
+            Output::Folder => std::fs::read(report.path.join(warc_path)).unwrap(),
+            Output::Zip => {
+                let mut zip =
+                    zip::ZipArchive::new(std::fs::File::open(&report.path).unwrap()).unwrap();
+                let name = format!("{}/{warc_path}", report.objid);
+                let mut f = zip.by_name(&name).unwrap();
+                let mut v = Vec::new();
+                f.read_to_end(&mut v).unwrap();
+                v
+            }
+        };
+        let mut text = String::new();
+        flate2::read::MultiGzDecoder::new(&warc[..])
+            .read_to_string(&mut text)
+            .unwrap();
+        let order: Vec<String> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("insyn-record-id: "))
+            .map(str::to_string)
+            .collect();
+        assert_eq!(order.len(), 40);
+        listings.push((records, report.records_sha256, order));
+    }
+    assert_eq!(listings[0], listings[1], "1 and 3 workers");
+    assert_eq!(listings[0], listings[2], "folder and zip");
+}
