@@ -69,24 +69,6 @@ pub fn pdftotext(test: &str, pdf: &[u8]) -> Option<String> {
 /// What pikepdf sees: a JSON object with `part`, `conformance` (from the XMP), `title`,
 /// `language`, `create_date`, `fonts` (name, embedded) and `output_intents`, `pages`.
 pub fn pikepdf_info(test: &str, pdf: &[u8]) -> Option<String> {
-    let python = std::env::var("INSYN_TEST_PYTHON").ok().or_else(|| {
-        let peers = std::env::var("INSYN_PEERS_DIR").unwrap_or_else(|_| "/tmp/insyn-peers".into());
-        let p = format!("{peers}/venv/bin/python");
-        std::path::Path::new(&p).exists().then_some(p)
-    });
-    let Some(python) = python else {
-        crate::missing_service(test, "INSYN_TEST_PYTHON (a venv with pikepdf)");
-        return None;
-    };
-    let has = Command::new(&python)
-        .args(["-c", "import pikepdf"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has {
-        crate::missing_service(test, "pikepdf in INSYN_TEST_PYTHON's venv");
-        return None;
-    }
-    let f = write_temp(pdf);
     let script = r#"
 import json, sys, pikepdf
 pdf = pikepdf.open(sys.argv[1])
@@ -112,17 +94,7 @@ print(json.dumps({
     'syntax_warnings': pdf.check_pdf_syntax() if hasattr(pdf, 'check_pdf_syntax') else [],
 }, ensure_ascii=False))
 "#;
-    let out = Command::new(&python)
-        .args(["-c", script])
-        .arg(f.path())
-        .output()
-        .expect("run python");
-    assert!(
-        out.status.success(),
-        "pikepdf failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+    run_python(test, "pikepdf", "import pikepdf", script, pdf, "pikepdf")
 }
 
 /// What a PDF/A checker would check of fonts, metadata and the output intent, read with
@@ -133,27 +105,6 @@ print(json.dumps({
 /// (title, tool, producer and dates agree), `profile` (the output intent's ICC profile as
 /// LittleCMS reads it: `space`, `class`, `error`) and `n` (its `/N`).
 pub fn pdfa_font_report(test: &str, pdf: &[u8]) -> Option<String> {
-    let python = std::env::var("INSYN_TEST_PYTHON").ok().or_else(|| {
-        let peers = std::env::var("INSYN_PEERS_DIR").unwrap_or_else(|_| "/tmp/insyn-peers".into());
-        let p = format!("{peers}/venv/bin/python");
-        std::path::Path::new(&p).exists().then_some(p)
-    });
-    let Some(python) = python else {
-        crate::missing_service(
-            test,
-            "INSYN_TEST_PYTHON (a venv with pikepdf and fontTools)",
-        );
-        return None;
-    };
-    let has = Command::new(&python)
-        .args(["-c", "import pikepdf, fontTools, PIL.ImageCms"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has {
-        crate::missing_service(test, "pikepdf, fontTools and Pillow in the peers' venv");
-        return None;
-    }
-    let f = write_temp(pdf);
     let script = r#"
 import io, json, re, sys, pikepdf
 from fontTools.ttLib import TTFont
@@ -228,6 +179,45 @@ except Exception as e:
 print(json.dumps({'fonts': out, 'info_matches_xmp': matches, 'profile': profile,
                   'n': int(dest.get('/N', 0)), 'subtype': str(oi.S)}))
 "#;
+    run_python(
+        test,
+        "pikepdf, fontTools and Pillow",
+        "import pikepdf, fontTools, PIL.ImageCms",
+        script,
+        pdf,
+        "the PDF/A font check",
+    )
+}
+
+/// Runs `script` with the PDF's path as its argument in the peers' venv (INSYN_TEST_PYTHON, or
+/// `$INSYN_PEERS_DIR/venv`) and returns what it printed; `None` after [`crate::missing_service`]
+/// when there is no venv or `probe` (an import line) fails in it.
+fn run_python(
+    test: &str,
+    needs: &str,
+    probe: &str,
+    script: &str,
+    pdf: &[u8],
+    what: &str,
+) -> Option<String> {
+    let python = std::env::var("INSYN_TEST_PYTHON").ok().or_else(|| {
+        let peers = std::env::var("INSYN_PEERS_DIR").unwrap_or_else(|_| "/tmp/insyn-peers".into());
+        let p = format!("{peers}/venv/bin/python");
+        std::path::Path::new(&p).exists().then_some(p)
+    });
+    let Some(python) = python else {
+        crate::missing_service(test, &format!("INSYN_TEST_PYTHON (a venv with {needs})"));
+        return None;
+    };
+    let has = Command::new(&python)
+        .args(["-c", probe])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has {
+        crate::missing_service(test, &format!("{needs} in the peers' venv"));
+        return None;
+    }
+    let f = write_temp(pdf);
     let out = Command::new(&python)
         .args(["-c", script])
         .arg(f.path())
@@ -235,7 +225,7 @@ print(json.dumps({'fonts': out, 'info_matches_xmp': matches, 'profile': profile,
         .expect("run python");
     assert!(
         out.status.success(),
-        "the PDF/A font check failed: {}",
+        "{what} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     Some(String::from_utf8_lossy(&out.stdout).into_owned())
