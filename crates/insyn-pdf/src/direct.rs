@@ -36,6 +36,10 @@ const DEFLATE_LEVEL: u32 = 1;
 
 static GRAY_PROFILE: LazyLock<Vec<u8>> = LazyLock::new(icc::gray_profile);
 
+/// Longest string object PDF/A-2 allows, in bytes (escapes not counted: they only shorten the
+/// margin, and a line of text is far shorter).
+const MAX_STRING_BYTES: usize = 32_000;
+
 const SYSTEM_INFO: SystemInfo<'static> = SystemInfo {
     registry: Str(b"Adobe"),
     ordering: Str(b"Identity"),
@@ -169,6 +173,11 @@ fn page_content(
         for c in run.text.chars() {
             let (gid, advance) = m.simple_glyph(c)?;
             codes.extend_from_slice(&font.code(gid, advance, c)?.to_be_bytes());
+        }
+        if codes.len() > MAX_STRING_BYTES {
+            // PDF/A-2's limit for a string (ISO 19005-2 §6.1.13); the line breaker never makes
+            // such a line, but a run of zero-width glyphs could
+            return None;
         }
         if current != Some((run.face, run.size)) {
             content.push(b'/');
@@ -515,6 +524,21 @@ mod tests {
                 "{c:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_run_longer_than_a_pdfa_string_is_left_to_krilla() {
+        let run = |n: usize| Placed {
+            x: 48.0,
+            y: 100.0,
+            face: Face::Regular,
+            size: 10.0,
+            text: "i".repeat(n),
+        };
+        let mut codes = Vec::new();
+        let (mut r, mut b) = (FontUse::new(Face::Regular), FontUse::new(Face::Bold));
+        assert!(page_content(&[run(100)], &mut r, &mut b, &mut codes).is_some());
+        assert!(page_content(&[run(20_000)], &mut r, &mut b, &mut codes).is_none());
     }
 
     #[test]
