@@ -835,14 +835,12 @@ impl<'a> Builder<'a> {
             }
         }
         // the record's folder, made once per account
-        if matches!(self.sink, Sink::Dir { .. }) {
-            let account = bundle.record.account_id.0;
-            if self.record_dirs.insert(account)
-                && let Sink::Dir { staging, .. } = &self.sink
-            {
-                let dir = staging.join(format!("{REP_DATA}/records/{account}"));
-                std::fs::create_dir_all(&dir).map_err(|e| ArchiveError::write(&dir, e))?;
-            }
+        let account = bundle.record.account_id.0;
+        if let Sink::Dir { staging, .. } = &self.sink
+            && self.record_dirs.insert(account)
+        {
+            let dir = staging.join(format!("{REP_DATA}/records/{account}"));
+            std::fs::create_dir_all(&dir).map_err(|e| ArchiveError::write(&dir, e))?;
         }
         Ok(Payloads {
             refers_to,

@@ -21,6 +21,8 @@ thread_local! {
 /// `parts`, one after the other, as one gzip member (RFC 1952: the ten-byte header with no
 /// name and no time, raw Deflate, CRC-32 and length).
 pub fn gzip_member(parts: &[&[u8]]) -> std::io::Result<Vec<u8>> {
+    // no parts is one empty part: the loop below then finishes the stream
+    let parts: &[&[u8]] = if parts.is_empty() { &[&[]] } else { parts };
     let total: usize = parts.iter().map(|p| p.len()).sum();
     let mut out = Vec::with_capacity(total / 2 + 64);
     // ID1 ID2 CM=deflate FLG=0 MTIME=0 XFL=0 OS=255 (unknown), as GzEncoder writes it
@@ -48,17 +50,6 @@ pub fn gzip_member(parts: &[&[u8]]) -> std::io::Result<Vec<u8>> {
                     FlushCompress::Finish => {}
                     _ if done == part.len() => break,
                     _ => {}
-                }
-            }
-        }
-        if parts.is_empty() {
-            loop {
-                out.reserve(64);
-                if c.compress_vec(&[], &mut out, FlushCompress::Finish)
-                    .map_err(std::io::Error::other)?
-                    == Status::StreamEnd
-                {
-                    break;
                 }
             }
         }

@@ -100,13 +100,7 @@ impl Metrics {
     pub(crate) fn simple_glyphs(&self, text: &str) -> Option<Vec<krilla::text::KrillaGlyph>> {
         let mut glyphs = Vec::with_capacity(text.len());
         for (i, c) in text.char_indices() {
-            if !needs_no_shaping(c) {
-                return None;
-            }
-            let (gid, adv) = self.glyph(c);
-            if gid == 0 {
-                return None;
-            }
+            let (gid, adv) = self.simple_glyph(c)?;
             glyphs.push(krilla::text::KrillaGlyph {
                 glyph_id: krilla::text::GlyphId::new(u32::from(gid)),
                 text_range: i..i + c.len_utf8(),
