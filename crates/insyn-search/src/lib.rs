@@ -73,6 +73,7 @@ mod error;
 mod postgres;
 pub mod query;
 mod tantivy_index;
+mod writer_thread;
 
 use async_trait::async_trait;
 use insyn_domain::ids::OrgId;

@@ -26,6 +26,7 @@ use tantivy::{
 };
 
 use crate::analysis::{TOKENIZER_NAME, snippet, stem_term, swedish_analyzer};
+use crate::writer_thread::WriterThread;
 use crate::{
     Clause, Plan, SearchDoc, SearchError, SearchHit, SearchIndex, SearchQuery, SearchResults,
 };
@@ -106,6 +107,8 @@ pub struct TantivyIndex {
     /// threads, where every search would take as long as all of them together and a costly
     /// search would set the latency of everything behind it.
     searches: Arc<tokio::sync::Semaphore>,
+    /// Every write (apply, clear) runs here, at background priority.
+    writes: Arc<WriterThread>,
 }
 
 impl std::fmt::Debug for TantivyIndex {
@@ -210,6 +213,7 @@ impl TantivyIndex {
             searches: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
+            writes: Arc::new(WriterThread::start()?),
         })
     }
 
@@ -219,6 +223,15 @@ impl TantivyIndex {
     ) -> Result<T, SearchError> {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || f(&inner)).await?
+    }
+
+    /// Runs a write on the index's writer thread (see [`crate::writer_thread`]).
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Inner) -> Result<T, SearchError> + Send + 'static,
+    ) -> Result<T, SearchError> {
+        let inner = self.inner.clone();
+        self.writes.run(move || f(&inner)).await
     }
 }
 
@@ -654,8 +667,7 @@ impl SearchIndex for TantivyIndex {
     }
 
     async fn apply(&self, docs: Vec<SearchDoc>, watermark: i64) -> Result<(), SearchError> {
-        self.blocking(move |inner| inner.apply(docs, watermark))
-            .await
+        self.write(move |inner| inner.apply(docs, watermark)).await
     }
 
     async fn watermark(&self) -> Result<i64, SearchError> {
@@ -673,7 +685,7 @@ impl SearchIndex for TantivyIndex {
     }
 
     async fn clear(&self) -> Result<(), SearchError> {
-        self.blocking(|inner| inner.clear()).await
+        self.write(|inner| inner.clear()).await
     }
 
     async fn doc_count(&self, org: OrgId) -> Result<u64, SearchError> {

@@ -972,3 +972,71 @@ async fn bulk_apply() {
         bulk(&*backend.open().await, total, batch).await;
     }
 }
+
+/// The nice value and name of each of this process's threads (Linux `/proc`).
+#[cfg(target_os = "linux")]
+fn thread_nice_values() -> Vec<(String, i32)> {
+    let mut out = Vec::new();
+    for task in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+            continue; // the thread ended meanwhile
+        };
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let name = stat[open + 1..close].to_string();
+        // after the name: state (field 3) ... nice (field 19)
+        let nice: i32 = stat[close + 2..]
+            .split(' ')
+            .nth(16)
+            .and_then(|n| n.parse().ok())
+            .unwrap();
+        out.push((name, nice));
+    }
+    out
+}
+
+/// Index writes are background work (`writer_thread.rs`): the thread that writes, and the
+/// indexing and merging threads tantivy starts from it, run with a nice value ten above the
+/// process's, so that the store's writer and the requests get the cores first.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn index_writes_run_at_background_priority() {
+    let own = thread_nice_values()
+        .into_iter()
+        .map(|(_, nice)| nice)
+        .min()
+        .unwrap();
+    let expected = (own + 10).min(19);
+    let dir = tempfile::tempdir().unwrap();
+    let ix = TantivyIndex::open(dir.path()).unwrap();
+    let docs: Vec<SearchDoc> = (1..=2_000)
+        .map(|id| doc(id, "Hej! När töms soptunnorna i Ekbacka?"))
+        .collect();
+    ix.apply(docs, 1).await.unwrap();
+    let threads = thread_nice_values();
+    let writer: Vec<i32> = threads
+        .iter()
+        .filter(|(name, _)| name.starts_with("insyn-search-wr"))
+        .map(|(_, nice)| *nice)
+        .collect();
+    assert_eq!(writer, vec![expected], "{threads:?}");
+    let tantivy: Vec<&(String, i32)> = threads
+        .iter()
+        .filter(|(name, _)| name.starts_with("thrd-tantivy") || name.starts_with("merge_thread"))
+        .collect();
+    assert!(!tantivy.is_empty(), "no tantivy threads: {threads:?}");
+    assert!(
+        tantivy.iter().all(|(_, nice)| *nice == expected),
+        "{tantivy:?}"
+    );
+    // the tokio threads that searches run on keep the process's priority
+    assert!(
+        threads
+            .iter()
+            .filter(|(name, _)| name.starts_with("tokio-runtime"))
+            .all(|(_, nice)| *nice == own),
+        "{threads:?}"
+    );
+    assert_eq!(total(&ix, &q("soptunnorna")).await, 2_000);
+}
