@@ -50,8 +50,9 @@ macro_rules! impl_store {
             Ok((seq, digest(&hash)?))
         }
 
-        /// The INSERT of up to [`CHUNK`] sealed audit entries.
-        fn audit_insert(entries: &[AuditEntry]) -> QueryBuilder<$db> {
+        /// The INSERT of up to [`CHUNK`] sealed audit entries (taken, so their texts are moved
+        /// into the statement rather than copied).
+        fn audit_insert(entries: impl IntoIterator<Item = AuditEntry>) -> QueryBuilder<$db> {
             let mut qb: QueryBuilder<$db> = QueryBuilder::new(
                 "INSERT INTO audit_log (org_id, seq, at, actor, action, subject, digest, detail, prev_hash, hash) ",
             );
@@ -59,11 +60,11 @@ macro_rules! impl_store {
                 b.push_bind(e.org_id.0)
                     .push_bind(e.seq)
                     .push_bind(e.at)
-                    .push_bind(e.actor.clone())
-                    .push_bind(e.action.clone())
-                    .push_bind(e.subject.clone())
+                    .push_bind(e.actor)
+                    .push_bind(e.action)
+                    .push_bind(e.subject)
                     .push_bind(e.digest.map(|d| d.to_hex()))
-                    .push_bind(e.detail.clone())
+                    .push_bind(e.detail)
                     .push_bind(e.prev_hash.to_hex())
                     .push_bind(e.hash.to_hex());
             });
@@ -82,7 +83,7 @@ macro_rules! impl_store {
 
         async fn insert_audit(tx: &mut Tx, entries: &[AuditEntry]) -> Result<()> {
             for chunk in entries.chunks(CHUNK) {
-                audit_insert(chunk).build().execute(&mut **tx).await?;
+                audit_insert(chunk.iter().cloned()).build().execute(&mut **tx).await?;
             }
             if let Some(last) = entries.last() {
                 set_audit_head(tx, last.org_id, last.seq, &last.hash).await?;
@@ -181,13 +182,40 @@ macro_rules! impl_store {
         edited: Vec<(i64, i64, String)>,
     }
 
-    /// Seals the chunk's audit entries after `head` and builds its statements. Every item of
-    /// `chunk` is in `existing` (new records with `head_version` 0).
+    /// Each item's record in a chunk: new records have `head_version` 0.
+    struct ChunkRow<'a> {
+        id: i64,
+        head_version: i64,
+        head_digest: &'a str,
+    }
+
+    /// The chunk's rows, from what exists (every item of `chunk` is in `existing`).
+    fn chunk_rows<'a>(chunk: &[CaptureItem], existing: &'a HashMap<(i64, String), Existing>) -> Vec<ChunkRow<'a>> {
+        chunk
+            .iter()
+            .map(|item| {
+                let ex = &existing[&(item.account_id.0, item.platform_item_id.clone())];
+                ChunkRow { id: ex.id, head_version: ex.head_version, head_digest: &ex.head_digest }
+            })
+            .collect()
+    }
+
+    /// The audit detail of a captured or edited version (the keys in the order `json!` gave
+    /// them, so entries read the same as before).
+    #[derive(serde::Serialize)]
+    struct CapturedDetail<'a> {
+        account: AccountId,
+        platform_item_id: &'a str,
+        version: i64,
+    }
+
+    /// Seals the chunk's audit entries after `head` and builds its statements. `rows` are the
+    /// chunk's records, in order.
     #[allow(clippy::too_many_arguments)]
     fn chunk_writes(
         chunk: &[CaptureItem],
         digests: &[Sha256Digest],
-        existing: &HashMap<(i64, String), Existing>,
+        rows: &[ChunkRow<'_>],
         org: OrgId,
         actor: &str,
         bulk: bool,
@@ -197,8 +225,7 @@ macro_rules! impl_store {
     ) -> ChunkWrites {
         let mut versions: Vec<(usize, i64, i64)> = Vec::new(); // (chunk index, record id, number)
         let mut edited: Vec<(i64, i64, String)> = Vec::new();
-        for (idx, item) in chunk.iter().enumerate() {
-            let ex = &existing[&(item.account_id.0, item.platform_item_id.clone())];
+        for (idx, ex) in rows.iter().enumerate() {
             outcome.record_ids.push(RecordId(ex.id));
             outcome.is_new.push(ex.head_version == 0);
             if ex.head_version == 0 {
@@ -216,6 +243,8 @@ macro_rules! impl_store {
             return ChunkWrites { statements, edited };
         }
         let mut sealed = Vec::with_capacity(versions.len());
+        // the chunk's versions are captured, and their entries made, at one moment
+        let at = Utc::now();
         for (idx, rid, number) in &versions {
             let item = &chunk[*idx];
             let (action, kind) = if *number == 1 {
@@ -223,8 +252,17 @@ macro_rules! impl_store {
             } else {
                 (AuditAction::RecordEdited, "edited")
             };
-            let detail = serde_json::json!({"version": number, "account": item.account_id, "platform_item_id": item.platform_item_id});
-            let e = entry(org, actor, action, format!("record:{rid}"), Some(digests[*idx]), detail).seal(head.0, head.1);
+            let detail = CapturedDetail { account: item.account_id, platform_item_id: &item.platform_item_id, version: *number };
+            let e = NewAuditEntry {
+                org_id: org,
+                at,
+                actor: actor.to_string(),
+                action,
+                subject: format!("record:{rid}"),
+                digest: Some(digests[*idx]),
+                detail: serde_json::to_string(&detail).expect("plain fields serialise"),
+            }
+            .seal(head.0, head.1);
             *head = (e.seq, e.hash);
             sealed.push((e, kind));
         }
@@ -280,8 +318,7 @@ macro_rules! impl_store {
         if !touched.is_empty() {
             statements.push(search_outbox_insert(&touched));
         }
-        let entries: Vec<AuditEntry> = sealed.into_iter().map(|(e, _)| e).collect();
-        statements.push(audit_insert(&entries));
+        statements.push(audit_insert(sealed.into_iter().map(|(e, _)| e)));
         ChunkWrites { statements, edited }
     }
 
@@ -403,14 +440,21 @@ macro_rules! impl_store {
                 head = (seq, hash);
                 break match new_rows {
                     Some((first_id, mut qb)) if explicit_ids => {
-                        for (n, (_, i)) in new_items.iter().enumerate() {
-                            existing.insert((i.account_id.0, i.platform_item_id.clone()), Existing { id: first_id + n as i64, head_version: 0, head_digest: String::new() });
-                        }
+                        // every item of an optimistic chunk is new; otherwise the new ones join
+                        // those that exist
+                        let rows: Vec<ChunkRow<'_>> = if new_items.len() == chunk.len() {
+                            (0..chunk.len()).map(|n| ChunkRow { id: first_id + n as i64, head_version: 0, head_digest: "" }).collect()
+                        } else {
+                            for (n, (_, i)) in new_items.iter().enumerate() {
+                                existing.insert((i.account_id.0, i.platform_item_id.clone()), Existing { id: first_id + n as i64, head_version: 0, head_digest: String::new() });
+                            }
+                            chunk_rows(chunk, &existing)
+                        };
                         // The rows of the other tables are built while SQLite inserts the records
                         // (the execute future hands the statement to sqlx's worker thread when first
                         // polled; `join` polls it before the builder runs).
                         let (inserted, writes) = futures::future::join(qb.build().execute(&mut *tx), async {
-                            chunk_writes(chunk, &digests, &existing, org, actor, bulk, &mut head, &mut outcome, &mut backfill)
+                            chunk_writes(chunk, &digests, &rows, org, actor, bulk, &mut head, &mut outcome, &mut backfill)
                         })
                         .await;
                         match inserted {
@@ -437,9 +481,9 @@ macro_rules! impl_store {
                         for (id, acc, pid) in inserted {
                             existing.insert((acc, pid), Existing { id, head_version: 0, head_digest: String::new() });
                         }
-                        chunk_writes(chunk, &digests, &existing, org, actor, bulk, &mut head, &mut outcome, &mut backfill)
+                        chunk_writes(chunk, &digests, &chunk_rows(chunk, &existing), org, actor, bulk, &mut head, &mut outcome, &mut backfill)
                     }
-                    None => chunk_writes(chunk, &digests, &existing, org, actor, bulk, &mut head, &mut outcome, &mut backfill),
+                    None => chunk_writes(chunk, &digests, &chunk_rows(chunk, &existing), org, actor, bulk, &mut head, &mut outcome, &mut backfill),
                 };
             };
             (seq, hash) = head;

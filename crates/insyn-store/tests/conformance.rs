@@ -801,6 +801,38 @@ async fn bulk_capture_names_new_records_in_one_backfill(b: &Backend) {
             .count()
     };
     assert!(new_ids.iter().all(|id| captured(*id) == 1), "{chain:#?}");
+    // each new version's entry: what was captured, in a fixed form, and its content digest
+    let entry_of = |id: RecordId, version: i64| {
+        chain
+            .iter()
+            .find(|e| {
+                e.subject == format!("record:{id}")
+                    && e.detail.ends_with(&format!("\"version\":{version}}}"))
+            })
+            .unwrap_or_else(|| panic!("no entry for {id} v{version}: {chain:#?}"))
+    };
+    let first = entry_of(out.record_ids[0], 1);
+    assert_eq!(first.action, "record_captured");
+    assert_eq!(
+        first.detail,
+        format!(
+            r#"{{"account":{},"platform_item_id":"n1","version":1}}"#,
+            a.id.0
+        )
+    );
+    assert_eq!(
+        first.digest,
+        Some(item(a.id, "n1", "ny ett").content_digest())
+    );
+    let edit = entry_of(out.record_ids[1], 2);
+    assert_eq!(edit.action, "record_edited");
+    assert_eq!(
+        edit.detail,
+        format!(
+            r#"{{"account":{},"platform_item_id":"old","version":2}}"#,
+            a.id.0
+        )
+    );
     assert_eq!(s.search_backfills(10).await.unwrap(), vec![backfill]);
     // only the edit went through the outbox
     let outbox = s.search_outbox(0, 100).await.unwrap();
