@@ -4,12 +4,10 @@
 //! ids the platform's API uses where the export has them, so importing and capturing the same
 //! item gives one record, and importing twice changes nothing.
 use crate::{App, AppError, Progress, Result};
-use futures::StreamExt;
 use insyn_domain::{AccountId, CaptureItem, OrgId, RecordId, Sha256Digest};
 use insyn_import::{Format, ImportContext, ImportError, Imported};
 use insyn_store::BlobMeta;
 use std::path::Path;
-use tokio::io::AsyncReadExt;
 
 /// Items stored per transaction.
 const IMPORT_BATCH: usize = 10_000;
@@ -206,23 +204,13 @@ impl App {
         Ok(report)
     }
 
-    /// Streams a file into the blob store; returns its digest and size.
+    /// Stores a file in the blob store; returns its digest and size.
     async fn store_file(&self, path: &Path) -> Result<(Sha256Digest, u64)> {
-        let file = tokio::fs::File::open(path).await.map_err(|e| {
-            AppError::invalid("file", format!("cannot open {}: {e}", path.display()))
-        })?;
-        let chunks = futures::stream::unfold(file, |mut file| async move {
-            let mut buf = vec![0u8; 1 << 20];
-            match file.read(&mut buf).await {
-                Ok(0) => None,
-                Ok(n) => {
-                    buf.truncate(n);
-                    Some((Ok(bytes::Bytes::from(buf)), file))
-                }
-                Err(e) => Some((Err(e), file)),
+        self.blobs.put_file(path).await.map_err(|e| match e {
+            insyn_blobs::BlobError::Input(e) => {
+                AppError::invalid("file", format!("cannot read {e}"))
             }
+            other => other.into(),
         })
-        .boxed();
-        Ok(self.blobs.put_stream(chunks).await?)
     }
 }

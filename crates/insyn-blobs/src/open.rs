@@ -184,10 +184,13 @@ async fn open_folder(path: PathBuf) -> Result<Arc<dyn BlobStore>, BlobError> {
             ))
         })?
         .with_fsync(true);
-    let shown = tokio::fs::canonicalize(&path).await.unwrap_or(path);
-    Ok(Arc::new(ObjectBlobStore::new(
+    let shown = tokio::fs::canonicalize(&path)
+        .await
+        .unwrap_or_else(|_| path.clone());
+    Ok(Arc::new(ObjectBlobStore::in_folder(
         Arc::new(fs),
         format!("folder {}", shown.display()),
+        path,
     )))
 }
 

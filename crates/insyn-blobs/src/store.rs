@@ -81,6 +81,19 @@ pub trait BlobStore: Send + Sync + 'static {
     /// temporary key is removed.
     async fn put_stream(&self, stream: ByteStream) -> Result<(Sha256Digest, u64), BlobError>;
 
+    /// Stores a file's content (if not stored already) and returns its digest and size, reading
+    /// the file once. A local folder store copies it straight into place, hashing as it copies,
+    /// and syncs it before it gets its name; other stores stream it through
+    /// [`BlobStore::put_stream`]. A file that cannot be read is [`BlobError::Input`], naming it.
+    async fn put_file(&self, path: &std::path::Path) -> Result<(Sha256Digest, u64), BlobError> {
+        let file = std::fs::File::open(path).map_err(|e| input_error(path, e))?;
+        let described: Arc<str> = Arc::from(path.display().to_string());
+        let chunks = file_chunks(file, path.to_path_buf(), described)
+            .map_err(|e| std::io::Error::other(e.to_string()))
+            .boxed();
+        self.put_stream(chunks).await
+    }
+
     /// Reads a whole blob and checks that it hashes to `digest`.
     async fn get(&self, digest: &Sha256Digest) -> Result<Bytes, BlobError>;
 
@@ -132,6 +145,8 @@ pub fn digest_from_key(key: &str) -> Option<Sha256Digest> {
 pub struct ObjectBlobStore {
     store: Arc<dyn ObjectStore>,
     description: Arc<str>,
+    /// The folder of a local folder store, where [`BlobStore::put_file`] copies files directly.
+    folder: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for ObjectBlobStore {
@@ -153,6 +168,20 @@ impl ObjectBlobStore {
         ObjectBlobStore {
             store,
             description: description.into().into(),
+            folder: None,
+        }
+    }
+
+    /// A store over `store`, a [`object_store::local::LocalFileSystem`] rooted at `folder`: files
+    /// are stored by copying them into the folder (see [`BlobStore::put_file`]).
+    pub fn in_folder(
+        store: Arc<dyn ObjectStore>,
+        description: impl Into<String>,
+        folder: std::path::PathBuf,
+    ) -> Self {
+        ObjectBlobStore {
+            folder: Some(folder),
+            ..ObjectBlobStore::new(store, description)
         }
     }
 
@@ -309,6 +338,22 @@ impl BlobStore for ObjectBlobStore {
             Err(e) => warn!(key = %tmp, error = %e, "could not remove a temporary upload"),
         }
         outcome
+    }
+
+    async fn put_file(&self, path: &std::path::Path) -> Result<(Sha256Digest, u64), BlobError> {
+        let Some(folder) = self.folder.clone() else {
+            let file = std::fs::File::open(path).map_err(|e| input_error(path, e))?;
+            let chunks = file_chunks(file, path.to_path_buf(), self.description.clone())
+                .map_err(|e| std::io::Error::other(e.to_string()))
+                .boxed();
+            return self.put_stream(chunks).await;
+        };
+        let source = path.to_path_buf();
+        let description = self.description.clone();
+        let (digest, size) =
+            blocking(move || copy_into_folder(&folder, &source, &description)).await??;
+        debug!(%digest, size, "blob stored from a file");
+        Ok((digest, size))
     }
 
     async fn get(&self, digest: &Sha256Digest) -> Result<Bytes, BlobError> {
@@ -539,6 +584,75 @@ fn read_full(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize>
         }
     }
     Ok(filled)
+}
+
+fn input_error(path: &std::path::Path, e: std::io::Error) -> BlobError {
+    BlobError::Input(std::io::Error::new(
+        e.kind(),
+        format!("{}: {e}", path.display()),
+    ))
+}
+
+/// Copies `source` into a folder store: to a temporary file under `tmp/` while hashing it (one
+/// read, no copies in between), synced, then linked under its final key if that is absent (the
+/// same step `copy_if_not_exists` takes) and the temporary file removed. A crash leaves at most
+/// a temporary file, never a blob under a wrong name.
+fn copy_into_folder(
+    folder: &std::path::Path,
+    source: &std::path::Path,
+    description: &str,
+) -> Result<(Sha256Digest, u64), BlobError> {
+    use std::io::Write;
+    let mut input = std::fs::File::open(source).map_err(|e| input_error(source, e))?;
+    let tmp = folder.join(temp_key().as_ref());
+    let failed = |e: std::io::Error| {
+        BlobError::Storage(object_store::Error::Generic {
+            store: "insyn-blobs",
+            source: format!("writing {} in {description}: {e}", tmp.display()).into(),
+        })
+    };
+    let written = (|| {
+        if let Some(parent) = tmp.parent() {
+            std::fs::create_dir_all(parent).map_err(failed)?;
+        }
+        let mut out = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(failed)?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; FILE_CHUNK];
+        let mut size = 0u64;
+        loop {
+            let n = read_full(&mut input, &mut buf).map_err(|e| input_error(source, e))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            out.write_all(&buf[..n]).map_err(failed)?;
+            size += n as u64;
+        }
+        out.sync_all().map_err(failed)?;
+        let digest = Sha256Digest(hasher.finalize().into());
+        let path = folder.join(blob_key(&digest));
+        let parent = path.parent().expect("a blob key has folders");
+        std::fs::create_dir_all(parent).map_err(failed)?;
+        match std::fs::hard_link(&tmp, &path) {
+            // the new name is on disk before the blob counts as stored
+            Ok(()) => std::fs::File::open(parent)
+                .and_then(|d| d.sync_all())
+                .map_err(failed)?,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(failed(e)),
+        }
+        Ok((digest, size))
+    })();
+    if let Err(e) = std::fs::remove_file(&tmp)
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        warn!(file = %tmp.display(), error = %e, "could not remove a temporary file");
+    }
+    written
 }
 
 fn hash_file(mut file: std::fs::File) -> std::io::Result<(Sha256Digest, u64)> {

@@ -201,6 +201,39 @@ async fn suite(store: Arc<dyn BlobStore>, backdoor: Backdoor) {
     assert_eq!(backdoor.keys("tmp").await, Vec::<String>::new());
     expected.insert(big);
 
+    // A file: the big content again (stored once), then a file of its own.
+    let files = tempfile::tempdir().unwrap();
+    let big_file = files.path().join("tweets.js");
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&big_file).unwrap();
+        for i in 0..BIG_CHUNKS {
+            f.write_all(&chunk(i)).unwrap();
+        }
+    }
+    assert_eq!(store.put_file(&big_file).await.unwrap(), (big, big_size));
+    assert_eq!(backdoor.keys("tmp").await, Vec::<String>::new());
+    let small_file = files.path().join("outbox.json");
+    std::fs::write(&small_file, b"{\"orderedItems\": []}").unwrap();
+    let (small, small_size) = store.put_file(&small_file).await.unwrap();
+    assert_eq!(
+        (small, small_size),
+        (Sha256Digest::of(b"{\"orderedItems\": []}"), 20)
+    );
+    assert_eq!(
+        store.get(&small).await.unwrap(),
+        &b"{\"orderedItems\": []}"[..]
+    );
+    assert_eq!(store.verify(&small).await.unwrap(), 20);
+    expected.insert(small);
+    // A file that is not there is an Input error naming it, and leaves nothing behind.
+    let missing = files.path().join("saknas.json");
+    match store.put_file(&missing).await {
+        Err(BlobError::Input(e)) => assert!(e.to_string().contains("saknas.json"), "{e}"),
+        other => panic!("expected Input, got {other:?}"),
+    }
+    assert_eq!(backdoor.keys("tmp").await, Vec::<String>::new());
+
     // A stream that fails is an Input error and leaves nothing behind.
     let failing: ByteStream = stream::iter(0..BIG_CHUNKS)
         .map(|i| {
@@ -252,6 +285,10 @@ async fn suite(store: Arc<dyn BlobStore>, backdoor: Backdoor) {
     );
     assert_corrupt(store.verify(&big).await, big, replaced);
     assert_eq!(backdoor.keys("tmp").await, Vec::<String>::new());
+    // ... and neither does storing the same file again.
+    assert_eq!(store.put_file(&big_file).await.unwrap(), (big, big_size));
+    assert_corrupt(store.verify(&big).await, big, replaced);
+    assert_eq!(backdoor.keys("tmp").await, Vec::<String>::new());
 
     // List returns everything put, once each.
     let listed: Vec<_> = store.list().try_collect().await.unwrap();
@@ -284,7 +321,7 @@ async fn folder_conformance() {
     let again = open(&format!("file:{}", root.display()), &S3Settings::default())
         .await
         .unwrap();
-    assert_eq!(again.list().count().await, 4);
+    assert_eq!(again.list().count().await, 5);
 }
 
 fn settings_for(b: &insyn_testkit::s3::TestBucket) -> S3Settings {
