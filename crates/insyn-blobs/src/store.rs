@@ -85,14 +85,7 @@ pub trait BlobStore: Send + Sync + 'static {
     /// the file once. A local folder store copies it straight into place, hashing as it copies,
     /// and syncs it before it gets its name; other stores stream it through
     /// [`BlobStore::put_stream`]. A file that cannot be read is [`BlobError::Input`], naming it.
-    async fn put_file(&self, path: &std::path::Path) -> Result<(Sha256Digest, u64), BlobError> {
-        let file = std::fs::File::open(path).map_err(|e| input_error(path, e))?;
-        let described: Arc<str> = Arc::from(path.display().to_string());
-        let chunks = file_chunks(file, path.to_path_buf(), described)
-            .map_err(|e| std::io::Error::other(e.to_string()))
-            .boxed();
-        self.put_stream(chunks).await
-    }
+    async fn put_file(&self, path: &std::path::Path) -> Result<(Sha256Digest, u64), BlobError>;
 
     /// Reads a whole blob and checks that it hashes to `digest`.
     async fn get(&self, digest: &Sha256Digest) -> Result<Bytes, BlobError>;
@@ -342,6 +335,7 @@ impl BlobStore for ObjectBlobStore {
 
     async fn put_file(&self, path: &std::path::Path) -> Result<(Sha256Digest, u64), BlobError> {
         let Some(folder) = self.folder.clone() else {
+            // S3, memory: read in chunks and uploaded as a stream
             let file = std::fs::File::open(path).map_err(|e| input_error(path, e))?;
             let chunks = file_chunks(file, path.to_path_buf(), self.description.clone())
                 .map_err(|e| std::io::Error::other(e.to_string()))
