@@ -811,28 +811,25 @@ async fn bulk_capture_names_new_records_in_one_backfill(b: &Backend) {
             })
             .unwrap_or_else(|| panic!("no entry for {id} v{version}: {chain:#?}"))
     };
-    let first = entry_of(out.record_ids[0], 1);
-    assert_eq!(first.action, "record_captured");
-    assert_eq!(
-        first.detail,
-        format!(
-            r#"{{"account":{},"platform_item_id":"n1","version":1}}"#,
+    for (id, version, action, pid, text) in [
+        (out.record_ids[0], 1, "record_captured", "n1", "ny ett"),
+        (
+            out.record_ids[1],
+            2,
+            "record_edited",
+            "old",
+            "gammal, ändrad",
+        ),
+    ] {
+        let e = entry_of(id, version);
+        assert_eq!(e.action, action);
+        let detail = format!(
+            r#"{{"account":{},"platform_item_id":"{pid}","version":{version}}}"#,
             a.id.0
-        )
-    );
-    assert_eq!(
-        first.digest,
-        Some(item(a.id, "n1", "ny ett").content_digest())
-    );
-    let edit = entry_of(out.record_ids[1], 2);
-    assert_eq!(edit.action, "record_edited");
-    assert_eq!(
-        edit.detail,
-        format!(
-            r#"{{"account":{},"platform_item_id":"old","version":2}}"#,
-            a.id.0
-        )
-    );
+        );
+        assert_eq!(e.detail, detail);
+        assert_eq!(e.digest, Some(item(a.id, pid, text).content_digest()));
+    }
     assert_eq!(s.search_backfills(10).await.unwrap(), vec![backfill]);
     // only the edit went through the outbox
     let outbox = s.search_outbox(0, 100).await.unwrap();
