@@ -235,6 +235,22 @@ fn account_add_list_connect_alerts_and_import() {
     );
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("line 1"), "{}", text(&o));
+    // a file that is not there: exit 2, naming it
+    let o = run(
+        data,
+        &[
+            "import",
+            "--org",
+            "ekbacka",
+            "--account",
+            &x,
+            "--format",
+            "x-archive",
+            "saknas.js",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("saknas.js"), "{}", text(&o));
     // an unknown format: exit 2 from argument parsing
     let o = run(
         data,
