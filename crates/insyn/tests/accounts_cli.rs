@@ -190,25 +190,26 @@ fn account_add_list_connect_alerts_and_import() {
         .as_i64()
         .unwrap()
         .to_string();
-    std::fs::write(
-        data.join("tweets.js"),
-        r#"window.YTD.tweets.part0 = [ { "tweet" : { "id_str" : "77", "created_at" : "Mon Jan 05 08:00:00 +0000 2026", "full_text" : "Skolskjutsen går som vanligt" } } ]"#,
-    )
-    .unwrap();
-    let o = run(
-        data,
-        &[
+    let import = |format: &str, file: &str, more: &[&str]| {
+        let mut args = vec![
             "import",
             "--org",
             "ekbacka",
             "--account",
             &x,
             "--format",
-            "x-archive",
-            "tweets.js",
-            "--json",
-        ],
-    );
+            format,
+            file,
+        ];
+        args.extend_from_slice(more);
+        run(data, &args)
+    };
+    std::fs::write(
+        data.join("tweets.js"),
+        r#"window.YTD.tweets.part0 = [ { "tweet" : { "id_str" : "77", "created_at" : "Mon Jan 05 08:00:00 +0000 2026", "full_text" : "Skolskjutsen går som vanligt" } } ]"#,
+    )
+    .unwrap();
+    let o = import("x-archive", "tweets.js", &["--json"]);
     assert!(o.status.success(), "{}", text(&o));
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(report["new_records"], 1);
@@ -220,50 +221,14 @@ fn account_add_list_connect_alerts_and_import() {
         "window.YTD.tweets.part0 = [ { \"tweet\" : ",
     )
     .unwrap();
-    let o = run(
-        data,
-        &[
-            "import",
-            "--org",
-            "ekbacka",
-            "--account",
-            &x,
-            "--format",
-            "x-archive",
-            "broken.js",
-        ],
-    );
+    let o = import("x-archive", "broken.js", &[]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("line 1"), "{}", text(&o));
     // a file that is not there: exit 2, naming it
-    let o = run(
-        data,
-        &[
-            "import",
-            "--org",
-            "ekbacka",
-            "--account",
-            &x,
-            "--format",
-            "x-archive",
-            "saknas.js",
-        ],
-    );
+    let o = import("x-archive", "saknas.js", &[]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("saknas.js"), "{}", text(&o));
     // an unknown format: exit 2 from argument parsing
-    let o = run(
-        data,
-        &[
-            "import",
-            "--org",
-            "ekbacka",
-            "--account",
-            &x,
-            "--format",
-            "tiktok",
-            "tweets.js",
-        ],
-    );
+    let o = import("tiktok", "tweets.js", &[]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 }
