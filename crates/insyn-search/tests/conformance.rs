@@ -1015,12 +1015,16 @@ async fn index_writes_run_at_background_priority() {
         .collect();
     ix.apply(docs, 1).await.unwrap();
     let threads = thread_nice_values();
-    let writer: Vec<i32> = threads
+    // (other tests in this process may have index writer threads of their own)
+    let writers: Vec<&(String, i32)> = threads
         .iter()
         .filter(|(name, _)| name.starts_with("insyn-search-wr"))
-        .map(|(_, nice)| *nice)
         .collect();
-    assert_eq!(writer, vec![expected], "{threads:?}");
+    assert!(!writers.is_empty(), "no writer thread: {threads:?}");
+    assert!(
+        writers.iter().all(|(_, nice)| *nice == expected),
+        "{threads:?}"
+    );
     let tantivy: Vec<&(String, i32)> = threads
         .iter()
         .filter(|(name, _)| name.starts_with("thrd-tantivy") || name.starts_with("merge_thread"))
@@ -1031,12 +1035,11 @@ async fn index_writes_run_at_background_priority() {
         "{tantivy:?}"
     );
     // the tokio threads that searches run on keep the process's priority
-    assert!(
-        threads
-            .iter()
-            .filter(|(name, _)| name.starts_with("tokio-runtime"))
-            .all(|(_, nice)| *nice == own),
-        "{threads:?}"
-    );
+    let tokio: Vec<&(String, i32)> = threads
+        .iter()
+        .filter(|(name, _)| name.starts_with("tokio-rt"))
+        .collect();
+    assert!(!tokio.is_empty(), "no tokio threads: {threads:?}");
+    assert!(tokio.iter().all(|(_, nice)| *nice == own), "{threads:?}");
     assert_eq!(total(&ix, &q("soptunnorna")).await, 2_000);
 }
