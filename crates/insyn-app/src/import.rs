@@ -145,9 +145,11 @@ impl App {
                     deleted_at.push(imported.deleted_at);
                     items.push(imported.item);
                 }
-                let outcome = self.store.capture_bulk(org, &items, actor).await?;
+                let items: std::sync::Arc<[CaptureItem]> = items.into();
+                let outcome = self.store.capture_bulk(org, items.clone(), actor).await?;
                 indexer.add(&items, &outcome).await?;
-                for ((id, at), item) in outcome.record_ids.iter().zip(&deleted_at).zip(&items) {
+                for ((id, at), item) in outcome.record_ids.iter().zip(&deleted_at).zip(items.iter())
+                {
                     if let Some(at) = at {
                         deleted.push((*id, *at, item.raw_pointer.clone()));
                     }

@@ -10,7 +10,7 @@ use insyn_store::{BlobMeta, CaptureOutcome};
 
 /// Items whose raw payloads are stored; made only by [`App::store_payloads`].
 pub struct StoredItems {
-    items: Vec<CaptureItem>,
+    items: std::sync::Arc<[CaptureItem]>,
 }
 
 impl StoredItems {
@@ -58,7 +58,9 @@ impl App {
             }));
         }
         self.store.register_blobs(&metas).await?;
-        Ok(StoredItems { items })
+        Ok(StoredItems {
+            items: items.into(),
+        })
     }
 
     /// Stores items whose payloads [`App::store_payloads`] has stored, in one transaction; the
@@ -80,6 +82,9 @@ impl App {
         stored: &StoredItems,
         actor: &str,
     ) -> Result<CaptureOutcome> {
-        Ok(self.store.capture_bulk(org, &stored.items, actor).await?)
+        Ok(self
+            .store
+            .capture_bulk(org, stored.items.clone(), actor)
+            .await?)
     }
 }

@@ -322,8 +322,6 @@ macro_rules! impl_store {
         ChunkWrites { statements, edited }
     }
 
-    /// The capture of [`Store::capture`] and [`Store::capture_bulk`]: with `bulk`, new records
-    /// are named in one `search_backfill` row instead of one outbox entry each.
     /// The records that exist already for a chunk's items: one indexed lookup per account.
     async fn existing_in(tx: &mut Tx, chunk: &[CaptureItem]) -> Result<HashMap<(i64, String), Existing>> {
         let mut existing: HashMap<(i64, String), Existing> = HashMap::new();
@@ -350,8 +348,98 @@ macro_rules! impl_store {
         Ok(existing)
     }
 
-    async fn capture_items(store: &$store, org: OrgId, items: &[CaptureItem], actor: &str, bulk: bool) -> Result<CaptureOutcome> {
-        for item in items {
+    /// The INSERT of a chunk's new records. `first_id`: the ids handed out (SQLite), in order.
+    fn records_insert<'a>(
+        new_items: impl Iterator<Item = (usize, &'a CaptureItem)>,
+        first_id: Option<i64>,
+        org: OrgId,
+        digests: &[Sha256Digest],
+    ) -> QueryBuilder<$db> {
+        let mut qb: QueryBuilder<$db> = QueryBuilder::new(if first_id.is_some() {
+            "INSERT INTO records (id, org_id, account_id, platform_item_id, kind, direction, parent_platform_id, \
+             thread_platform_id, author_platform_id, available_at, platform_time, head_version, head_digest, classification) "
+        } else {
+            "INSERT INTO records (org_id, account_id, platform_item_id, kind, direction, parent_platform_id, \
+             thread_platform_id, author_platform_id, available_at, platform_time, head_version, head_digest, classification) "
+        });
+        qb.push_values(new_items.enumerate(), |mut b, (n, (idx, i))| {
+            if let Some(first) = first_id {
+                b.push_bind(first + n as i64);
+            }
+            b.push_bind(org.0)
+                .push_bind(i.account_id.0)
+                .push_bind(i.platform_item_id.clone())
+                .push_bind(i.kind.as_str())
+                .push_bind(i.direction.as_str())
+                .push_bind(i.parent_platform_id.clone())
+                .push_bind(i.thread_platform_id.clone())
+                .push_bind(i.author_platform_id.clone())
+                .push_bind(to_stored_precision(i.available_at))
+                .push_bind(i.platform_time.map(to_stored_precision))
+                .push_bind(1i64)
+                .push_bind(digests[idx].to_hex())
+                .push_bind(Classification::Unassessed.as_str());
+        });
+        qb
+    }
+
+    /// A chunk of a bulk capture on SQLite, built on the assumption that all its items are new
+    /// (the usual case: a first import, the demo), ready to be written.
+    struct NewChunk {
+        records: QueryBuilder<$db>,
+        writes: ChunkWrites,
+        /// What the chunk adds to the capture's outcome once it is written.
+        outcome: CaptureOutcome,
+        backfill: Option<(i64, i64)>,
+        /// The audit head after the chunk's entries.
+        head: (i64, Sha256Digest),
+        len: i64,
+    }
+
+    /// Builds [`NewChunk`]: CPU work only, so that it can run on another thread while the chunk
+    /// before it is written.
+    fn new_chunk(chunk: &[CaptureItem], first_id: i64, org: OrgId, actor: &str, head: (i64, Sha256Digest)) -> NewChunk {
+        let digests: Vec<Sha256Digest> = chunk.iter().map(|i| i.content_digest()).collect();
+        let records = records_insert(chunk.iter().enumerate(), Some(first_id), org, &digests);
+        let rows: Vec<ChunkRow<'_>> =
+            (0..chunk.len()).map(|n| ChunkRow { id: first_id + n as i64, head_version: 0, head_digest: "" }).collect();
+        let mut outcome = CaptureOutcome { new_records: chunk.len() as u64, ..Default::default() };
+        let (mut head, mut backfill) = (head, None);
+        let writes = chunk_writes(chunk, &digests, &rows, org, actor, true, &mut head, &mut outcome, &mut backfill);
+        NewChunk { records, writes, outcome, backfill, head, len: chunk.len() as i64 }
+    }
+
+    /// Builds a [`NewChunk`] on the blocking pool.
+    fn spawn_new_chunk(
+        items: &std::sync::Arc<[CaptureItem]>,
+        range: std::ops::Range<usize>,
+        first_id: i64,
+        org: OrgId,
+        actor: &str,
+        head: (i64, Sha256Digest),
+    ) -> tokio::task::JoinHandle<NewChunk> {
+        let (items, actor) = (items.clone(), actor.to_string());
+        tokio::task::spawn_blocking(move || new_chunk(&items[range], first_id, org, &actor, head))
+    }
+
+    /// Writes a [`NewChunk`]. `false`: some of its items exist already, and nothing of the chunk
+    /// was written (SQLite undoes the failed statement; the transaction goes on).
+    async fn write_new_chunk(tx: &mut Tx, chunk: &mut NewChunk) -> Result<bool> {
+        match chunk.records.build().execute(&mut **tx).await {
+            Ok(_) => {}
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Ok(false),
+            Err(e) => return Err(e.into()),
+        }
+        for qb in &mut chunk.writes.statements {
+            qb.build().execute(&mut **tx).await?;
+        }
+        Ok(true)
+    }
+
+    /// The capture of [`Store::capture`] and [`Store::capture_bulk`]: with `bulk`, new records
+    /// are named in one `search_backfill` row instead of one outbox entry each.
+    async fn capture_items(store: &$store, org: OrgId, items: std::sync::Arc<[CaptureItem]>, actor: &str, bulk: bool) -> Result<CaptureOutcome> {
+        for item in items.iter() {
             item.validate()?;
         }
         let mut outcome = CaptureOutcome::default();
@@ -380,111 +468,82 @@ macro_rules! impl_store {
         let start_seq = seq;
         // (first, last) record id of the new records, in bulk mode
         let mut backfill: Option<(i64, i64)> = None;
-        for range in unique_chunks(items) {
-            let chunk = &items[range];
-            // 1. what exists already: one indexed lookup per account in the chunk. A bulk load
-            // on SQLite first assumes every item is new (the usual case: a demo or a first
-            // import) and lets the unique index say otherwise; the failed INSERT leaves nothing
-            // behind (SQLite rolls back the statement, the transaction goes on) and the chunk
-            // is then done the careful way.
-            let mut optimistic = bulk && explicit_ids;
-            let mut existing: HashMap<(i64, String), Existing> = if optimistic {
-                HashMap::new()
-            } else {
-                existing_in(&mut tx, chunk).await?
-            };
-            let digests: Vec<Sha256Digest> = chunk.iter().map(|i| i.content_digest()).collect();
-            let mut head: (i64, Sha256Digest);
-            let writes = loop {
-                // what a failed optimistic INSERT must undo
-                let before = (next_id, outcome.new_records, outcome.record_ids.len(), outcome.is_new.len(), outcome.new_versions, outcome.unchanged, backfill);
-
-                // 2. new records
-                let new_items: Vec<(usize, &CaptureItem)> = chunk
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, i)| !existing.contains_key(&(i.account_id.0, i.platform_item_id.clone())))
-                    .collect();
-                outcome.new_records += new_items.len() as u64;
-                let new_rows = (!new_items.is_empty()).then(|| {
-                    let first_id = next_id;
-                    next_id += new_items.len() as i64;
-                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(if explicit_ids {
-                        "INSERT INTO records (id, org_id, account_id, platform_item_id, kind, direction, parent_platform_id, \
-                         thread_platform_id, author_platform_id, available_at, platform_time, head_version, head_digest, classification) "
-                    } else {
-                        "INSERT INTO records (org_id, account_id, platform_item_id, kind, direction, parent_platform_id, \
-                         thread_platform_id, author_platform_id, available_at, platform_time, head_version, head_digest, classification) "
-                    });
-                    qb.push_values(new_items.iter().enumerate(), |mut b, (n, (idx, i))| {
-                        if explicit_ids {
-                            b.push_bind(first_id + n as i64);
-                        }
-                        b.push_bind(org.0)
-                            .push_bind(i.account_id.0)
-                            .push_bind(i.platform_item_id.clone())
-                            .push_bind(i.kind.as_str())
-                            .push_bind(i.direction.as_str())
-                            .push_bind(i.parent_platform_id.clone())
-                            .push_bind(i.thread_platform_id.clone())
-                            .push_bind(i.author_platform_id.clone())
-                            .push_bind(to_stored_precision(i.available_at))
-                            .push_bind(i.platform_time.map(to_stored_precision))
-                            .push_bind(1i64)
-                            .push_bind(digests[*idx].to_hex())
-                            .push_bind(Classification::Unassessed.as_str());
-                    });
-                    (first_id, qb)
-                });
-                // head_version 0 marks "new": its first version is number 1
-                head = (seq, hash);
-                break match new_rows {
-                    Some((first_id, mut qb)) if explicit_ids => {
-                        // every item of an optimistic chunk is new; otherwise the new ones join
-                        // those that exist
-                        let rows: Vec<ChunkRow<'_>> = if new_items.len() == chunk.len() {
-                            (0..chunk.len()).map(|n| ChunkRow { id: first_id + n as i64, head_version: 0, head_digest: "" }).collect()
-                        } else {
-                            for (n, (_, i)) in new_items.iter().enumerate() {
-                                existing.insert((i.account_id.0, i.platform_item_id.clone()), Existing { id: first_id + n as i64, head_version: 0, head_digest: String::new() });
-                            }
-                            chunk_rows(chunk, &existing)
-                        };
-                        // The rows of the other tables are built while SQLite inserts the records
-                        // (the execute future hands the statement to sqlx's worker thread when first
-                        // polled; `join` polls it before the builder runs).
-                        let (inserted, writes) = futures::future::join(qb.build().execute(&mut *tx), async {
-                            chunk_writes(chunk, &digests, &rows, org, actor, bulk, &mut head, &mut outcome, &mut backfill)
-                        })
-                        .await;
-                        match inserted {
-                            Ok(_) => writes,
-                            Err(sqlx::Error::Database(e)) if optimistic && e.is_unique_violation() => {
-                                // some were there already: undo what was counted, look them up
-                                let (id, new_records, ids, is_new, versions, unchanged, bf) = before;
-                                (next_id, backfill) = (id, bf);
-                                outcome.new_records = new_records;
-                                outcome.record_ids.truncate(ids);
-                                outcome.is_new.truncate(is_new);
-                                outcome.new_versions = versions;
-                                outcome.unchanged = unchanged;
-                                optimistic = false;
-                                existing = existing_in(&mut tx, chunk).await?;
-                                continue;
-                            }
-                            Err(e) => return Err(e.into()),
-                        }
-                    }
-                    Some((_, mut qb)) => {
-                        qb.push(" RETURNING id, account_id, platform_item_id");
-                        let inserted: Vec<(i64, i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
-                        for (id, acc, pid) in inserted {
-                            existing.insert((acc, pid), Existing { id, head_version: 0, head_digest: String::new() });
-                        }
-                        chunk_writes(chunk, &digests, &chunk_rows(chunk, &existing), org, actor, bulk, &mut head, &mut outcome, &mut backfill)
-                    }
-                    None => chunk_writes(chunk, &digests, &chunk_rows(chunk, &existing), org, actor, bulk, &mut head, &mut outcome, &mut backfill),
+        let ranges = unique_chunks(&items);
+        // A bulk load on SQLite first takes every item of a chunk to be new and lets the unique
+        // index say otherwise. Such a chunk is built on the blocking pool while the one before
+        // it is written (the writer then has the next statements at hand; building them is a
+        // third of the work), and only counts once it is written. When some of its items
+        // exist, the chunk is done the careful way below, and what was built after it is
+        // dropped.
+        let optimistic = bulk && explicit_ids;
+        let mut ahead: Option<(usize, tokio::task::JoinHandle<NewChunk>)> = None;
+        for (k, range) in ranges.iter().enumerate() {
+            let chunk = &items[range.clone()];
+            if optimistic {
+                let handle = match ahead.take() {
+                    Some((at, handle)) if at == k => handle,
+                    _ => spawn_new_chunk(&items, range.clone(), next_id, org, actor, (seq, hash)),
                 };
+                let mut built = match handle.await {
+                    Ok(built) => built,
+                    Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                    Err(e) => return Err(StoreError::Unavailable(format!("the capture was stopped: {e}"))),
+                };
+                if let Some(next) = ranges.get(k + 1) {
+                    ahead = Some((k + 1, spawn_new_chunk(&items, next.clone(), next_id + built.len, org, actor, built.head)));
+                }
+                if write_new_chunk(&mut tx, &mut built).await? {
+                    next_id += built.len;
+                    (seq, hash) = built.head;
+                    let part = built.outcome;
+                    outcome.new_records += part.new_records;
+                    outcome.new_versions += part.new_versions;
+                    outcome.unchanged += part.unchanged;
+                    outcome.record_ids.extend(part.record_ids);
+                    outcome.is_new.extend(part.is_new);
+                    if let Some((first, last)) = built.backfill {
+                        backfill = Some(match backfill {
+                            Some((f, l)) => (f.min(first), l.max(last)),
+                            None => (first, last),
+                        });
+                    }
+                    continue;
+                }
+                // some were there already: what was built after this chunk assumed otherwise
+                ahead = None;
+            }
+            // 1. what exists already: one indexed lookup per account in the chunk
+            let mut existing = existing_in(&mut tx, chunk).await?;
+            let digests: Vec<Sha256Digest> = chunk.iter().map(|i| i.content_digest()).collect();
+            let mut head = (seq, hash);
+
+            // 2. new records
+            let new_items: Vec<(usize, &CaptureItem)> = chunk
+                .iter()
+                .enumerate()
+                .filter(|(_, i)| !existing.contains_key(&(i.account_id.0, i.platform_item_id.clone())))
+                .collect();
+            outcome.new_records += new_items.len() as u64;
+            let writes = if new_items.is_empty() {
+                chunk_writes(chunk, &digests, &chunk_rows(chunk, &existing), org, actor, bulk, &mut head, &mut outcome, &mut backfill)
+            } else if explicit_ids {
+                let first_id = next_id;
+                next_id += new_items.len() as i64;
+                let mut qb = records_insert(new_items.iter().copied(), Some(first_id), org, &digests);
+                qb.build().execute(&mut *tx).await?;
+                // head_version 0 marks "new": its first version is number 1
+                for (n, (_, i)) in new_items.iter().enumerate() {
+                    existing.insert((i.account_id.0, i.platform_item_id.clone()), Existing { id: first_id + n as i64, head_version: 0, head_digest: String::new() });
+                }
+                chunk_writes(chunk, &digests, &chunk_rows(chunk, &existing), org, actor, bulk, &mut head, &mut outcome, &mut backfill)
+            } else {
+                let mut qb = records_insert(new_items.iter().copied(), None, org, &digests);
+                qb.push(" RETURNING id, account_id, platform_item_id");
+                let inserted: Vec<(i64, i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+                for (id, acc, pid) in inserted {
+                    existing.insert((acc, pid), Existing { id, head_version: 0, head_digest: String::new() });
+                }
+                chunk_writes(chunk, &digests, &chunk_rows(chunk, &existing), org, actor, bulk, &mut head, &mut outcome, &mut backfill)
             };
             (seq, hash) = head;
 
@@ -888,10 +947,10 @@ macro_rules! impl_store {
             }
 
             async fn capture(&self, org: OrgId, items: &[CaptureItem], actor: &str) -> Result<CaptureOutcome> {
-                capture_items(self, org, items, actor, false).await
+                capture_items(self, org, items.into(), actor, false).await
             }
 
-            async fn capture_bulk(&self, org: OrgId, items: &[CaptureItem], actor: &str) -> Result<CaptureOutcome> {
+            async fn capture_bulk(&self, org: OrgId, items: std::sync::Arc<[CaptureItem]>, actor: &str) -> Result<CaptureOutcome> {
                 capture_items(self, org, items, actor, true).await
             }
 

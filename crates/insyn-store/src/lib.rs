@@ -141,11 +141,12 @@ pub trait Store: Send + Sync + 'static {
     /// removes the entry; an entry left behind (a crash, or an index held by another process) is
     /// applied from the store by the next indexer run. Likewise the new received records wait
     /// for screening as one bulk batch ([`insyn_domain::ScreeningQueued::BulkBatch`]) instead of
-    /// one queue entry each.
+    /// one queue entry each. The items are shared so that a chunk's statements can be built on
+    /// another thread while the chunk before it is written.
     async fn capture_bulk(
         &self,
         org: OrgId,
-        items: &[CaptureItem],
+        items: std::sync::Arc<[CaptureItem]>,
         actor: &str,
     ) -> Result<CaptureOutcome>;
     /// Records positive evidence that the item was deleted on the platform.

@@ -27,6 +27,7 @@ suite!(
     search_feed,
     search_outbox_ids_never_go_back,
     bulk_capture_names_new_records_in_one_backfill,
+    bulk_capture_over_chunks_meets_known_items,
     connections_health_and_alerts,
     api_tokens,
     list_filters_and_paging,
@@ -769,11 +770,12 @@ async fn bulk_capture_names_new_records_in_one_backfill(b: &Backend) {
     let out = s
         .capture_bulk(
             o.id,
-            &[
+            vec![
                 item(a.id, "n1", "ny ett"),
                 item(a.id, "old", "gammal, ändrad"),
                 item(a.id, "n2", "ny två"),
-            ],
+            ]
+            .into(),
             "c",
         )
         .await
@@ -844,12 +846,72 @@ async fn bulk_capture_names_new_records_in_one_backfill(b: &Backend) {
     );
     // unchanged items in bulk name nothing
     let again = s
-        .capture_bulk(o.id, &[item(a.id, "n1", "ny ett")], "c")
+        .capture_bulk(o.id, vec![item(a.id, "n1", "ny ett")].into(), "c")
         .await
         .unwrap();
     assert_eq!((again.unchanged, again.search_backfill), (1, None));
     s.remove_search_backfills(&[backfill.id]).await.unwrap();
     assert!(s.search_backfills(10).await.unwrap().is_empty());
+}
+
+/// A bulk capture of several chunks with known items in two of them: SQLite builds each chunk
+/// ahead as all new while the one before it is written, so a chunk that meets known items, and
+/// the one built after it on that assumption, must leave nothing behind.
+async fn bulk_capture_over_chunks_meets_known_items(b: &Backend) {
+    let s = &*b.store;
+    let (o, _, a) = org(s, "alfa").await;
+    s.capture(
+        o.id,
+        &[item(a.id, "k500", "text 500"), item(a.id, "k1200", "före")],
+        "c",
+    )
+    .await
+    .unwrap();
+    let head_before = s.audit_entries(o.id, 0, 10).await.unwrap().len();
+    let items: Vec<CaptureItem> = (0..1600)
+        .map(|n| match n {
+            1200 => item(a.id, "k1200", "efter"),
+            n => item(a.id, &format!("k{n}"), &format!("text {n}")),
+        })
+        .collect();
+    let out = s
+        .capture_bulk(o.id, items.clone().into(), "c")
+        .await
+        .unwrap();
+    assert_eq!(out.record_ids.len(), 1600);
+    assert_eq!(
+        (out.new_records, out.new_versions, out.unchanged),
+        (1598, 1599, 1)
+    );
+    assert_eq!(
+        out.is_new.iter().filter(|n| !**n).count(),
+        2,
+        "only k500 and k1200 were known"
+    );
+    assert!(!out.is_new[500] && !out.is_new[1200]);
+    // every item got its own record, and the new ones ids without gaps
+    let distinct: std::collections::HashSet<_> = out.record_ids.iter().collect();
+    assert_eq!(distinct.len(), 1600);
+    let backfill = out.search_backfill.expect("new records in a backfill");
+    assert_eq!(backfill.last.0 - backfill.first.0 + 1, 1598, "{backfill:?}");
+    for n in (0..1600)
+        .step_by(97)
+        .chain([499, 500, 501, 999, 1000, 1200, 1500, 1599])
+    {
+        let r = s.get_record(o.id, out.record_ids[n]).await.unwrap();
+        assert_eq!(r.platform_item_id, format!("k{n}"));
+        assert_eq!(r.version, if n == 1200 { 2 } else { 1 }, "k{n}");
+    }
+    // one sealed entry per new version, in one unbroken chain
+    let chain = s.audit_entries(o.id, 0, 5000).await.unwrap();
+    assert_eq!(chain.len(), head_before + 1599);
+    for pair in chain.windows(2) {
+        assert_eq!(pair[1].seq, pair[0].seq + 1);
+        assert_eq!(pair[1].prev_hash, pair[0].hash);
+    }
+    // and the same capture again changes nothing
+    let again = s.capture_bulk(o.id, items.into(), "c").await.unwrap();
+    assert_eq!((again.new_records, again.unchanged), (0, 1600));
 }
 
 async fn connections_health_and_alerts(b: &Backend) {
@@ -1204,12 +1266,13 @@ async fn bulk_capture_waits_for_screening_as_one_batch(b: &Backend) {
     let out = s
         .capture_bulk(
             o.id,
-            &[
+            vec![
                 own,
                 item(a.id, "c1", "ett"),
                 item(a.id, "c2", "två"),
                 item(a.id, "c3", "tre"),
-            ],
+            ]
+            .into(),
             "c",
         )
         .await
@@ -1451,7 +1514,9 @@ async fn concurrent_writers_all_land(b: &Backend) {
             let out = if t % 2 == 0 {
                 s.capture(o.id, &items, "capture").await.unwrap()
             } else {
-                s.capture_bulk(o.id, &items, "capture").await.unwrap()
+                s.capture_bulk(o.id, items.clone().into(), "capture")
+                    .await
+                    .unwrap()
             };
             s.register_blobs(&[BlobMeta {
                 sha256: Sha256Digest::of(format!("blob {t}").as_bytes()),
