@@ -7,7 +7,7 @@
 //! folding: å, ä and ö are letters of their own) → [`SwedishStem`] (Snowball Swedish plus two
 //! rules of ours, see there). No stop words.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use tantivy::tokenizer::{
     Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer,
@@ -84,6 +84,7 @@ impl TokenFilter for SwedishStem {
         SwedishStemFilter {
             inner: tokenizer,
             snowball: Stemmer::new(Language::Swedish).transform(RawTokenizer::default()),
+            stems: HashMap::new(),
         }
     }
 }
@@ -92,7 +93,14 @@ impl TokenFilter for SwedishStem {
 pub(crate) struct SwedishStemFilter<T> {
     inner: T,
     snowball: Snowball,
+    /// Words stemmed before, with their stems: words repeat, and Snowball (with its
+    /// allocations) costs several times a look-up. Each indexing thread has its own copy of the
+    /// analyzer, so of this too.
+    stems: HashMap<String, Box<str>>,
 }
+
+/// The most stems a [`SwedishStemFilter`] keeps; it starts afresh when it is full.
+const STEMS_KEPT: usize = 50_000;
 
 impl<T: Tokenizer> Tokenizer for SwedishStemFilter<T> {
     type TokenStream<'a> = SwedishStemStream<'a, T::TokenStream<'a>>;
@@ -101,6 +109,7 @@ impl<T: Tokenizer> Tokenizer for SwedishStemFilter<T> {
         SwedishStemStream {
             tail: self.inner.token_stream(text),
             snowball: &mut self.snowball,
+            stems: &mut self.stems,
         }
     }
 }
@@ -108,6 +117,7 @@ impl<T: Tokenizer> Tokenizer for SwedishStemFilter<T> {
 pub(crate) struct SwedishStemStream<'a, S> {
     tail: S,
     snowball: &'a mut Snowball,
+    stems: &'a mut HashMap<String, Box<str>>,
 }
 
 impl<S: TokenStream> TokenStream for SwedishStemStream<'_, S> {
@@ -116,7 +126,17 @@ impl<S: TokenStream> TokenStream for SwedishStemStream<'_, S> {
             return false;
         }
         let token = self.tail.token_mut();
-        token.text = swedish_stem(self.snowball, &token.text);
+        if let Some(stem) = self.stems.get(token.text.as_str()) {
+            token.text.clear();
+            token.text.push_str(stem);
+        } else {
+            let stem = swedish_stem(self.snowball, &token.text);
+            if self.stems.len() >= STEMS_KEPT {
+                self.stems.clear();
+            }
+            let word = std::mem::replace(&mut token.text, stem);
+            self.stems.insert(word, token.text.as_str().into());
+        }
         true
     }
 
@@ -329,6 +349,32 @@ mod tests {
         all_same("gata gatan gator gatorna gatans");
         all_same("kvinna kvinnan kvinnor kvinnans");
         all_same("snöröjning snöröjningen snöröjningar");
+    }
+
+    #[test]
+    fn kept_stems_are_the_stems_and_tokens_keep_their_places() {
+        fn tokens(a: &mut TextAnalyzer, text: &str) -> Vec<(String, usize, usize, usize)> {
+            let mut s = a.token_stream(text);
+            let mut out = Vec::new();
+            while let Some(t) = s.next() {
+                out.push((t.text.clone(), t.offset_from, t.offset_to, t.position));
+            }
+            out
+        }
+        let text = "Skolans skolor och skolan; gatan, gatorna och Gatans bygglovets bygglov";
+        let mut reused = swedish_analyzer();
+        let first = tokens(&mut reused, text);
+        // the second time every stem comes from what the analyzer kept
+        assert_eq!(tokens(&mut reused, text), first);
+        assert_eq!(tokens(&mut swedish_analyzer(), text), first);
+        // more words than it keeps: it starts afresh and still stems right
+        let many: String = (0..STEMS_KEPT + 10)
+            .map(|n| format!("skolan{n} "))
+            .collect();
+        let stemmed = tokens(&mut reused, &many);
+        assert_eq!(stemmed.len(), STEMS_KEPT + 10);
+        assert!(stemmed.iter().all(|(stem, ..)| stem.starts_with("skol")));
+        assert_eq!(tokens(&mut reused, text), first);
     }
 
     #[test]
