@@ -409,7 +409,7 @@ macro_rules! impl_store {
         NewChunk { records, writes, outcome, backfill, head, len: chunk.len() as i64 }
     }
 
-    /// Builds a [`NewChunk`] on the blocking pool.
+    /// Builds a [`NewChunk`] on the builder thread ([`crate::build_thread`]).
     fn spawn_new_chunk(
         items: &std::sync::Arc<[CaptureItem]>,
         range: std::ops::Range<usize>,
@@ -417,9 +417,9 @@ macro_rules! impl_store {
         org: OrgId,
         actor: &str,
         head: (i64, Sha256Digest),
-    ) -> tokio::task::JoinHandle<NewChunk> {
+    ) -> tokio::sync::oneshot::Receiver<std::thread::Result<NewChunk>> {
         let (items, actor) = (items.clone(), actor.to_string());
-        tokio::task::spawn_blocking(move || new_chunk(&items[range], first_id, org, &actor, head))
+        crate::build_thread::build(move || new_chunk(&items[range], first_id, org, &actor, head))
     }
 
     /// Writes a [`NewChunk`]. `false`: some of its items exist already, and nothing of the chunk
@@ -470,13 +470,13 @@ macro_rules! impl_store {
         let mut backfill: Option<(i64, i64)> = None;
         let ranges = unique_chunks(&items);
         // A bulk load on SQLite first takes every item of a chunk to be new and lets the unique
-        // index say otherwise. Such a chunk is built on the blocking pool while the one before
+        // index say otherwise. Such a chunk is built on a thread of its own while the one before
         // it is written (the writer then has the next statements at hand; building them is a
         // third of the work), and only counts once it is written. When some of its items
         // exist, the chunk is done the careful way below, and what was built after it is
         // dropped.
         let optimistic = bulk && explicit_ids;
-        let mut ahead: Option<(usize, tokio::task::JoinHandle<NewChunk>)> = None;
+        let mut ahead: Option<(usize, tokio::sync::oneshot::Receiver<std::thread::Result<NewChunk>>)> = None;
         for (k, range) in ranges.iter().enumerate() {
             let chunk = &items[range.clone()];
             if optimistic {
@@ -485,9 +485,9 @@ macro_rules! impl_store {
                     _ => spawn_new_chunk(&items, range.clone(), next_id, org, actor, (seq, hash)),
                 };
                 let mut built = match handle.await {
-                    Ok(built) => built,
-                    Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-                    Err(e) => return Err(StoreError::Unavailable(format!("the capture was stopped: {e}"))),
+                    Ok(Ok(built)) => built,
+                    Ok(Err(panic)) => std::panic::resume_unwind(panic),
+                    Err(_) => return Err(StoreError::Unavailable("the statement builder stopped".into())),
                 };
                 if let Some(next) = ranges.get(k + 1) {
                     ahead = Some((k + 1, spawn_new_chunk(&items, next.clone(), next_id + built.len, org, actor, built.head)));

@@ -9,6 +9,7 @@
 //! `DELETE` in the database itself (triggers); a record's row carries only pointers to its newest
 //! version and the time a deletion was seen.
 
+mod build_thread;
 mod checkpoint;
 mod common;
 mod diary;
