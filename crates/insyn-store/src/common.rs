@@ -473,9 +473,10 @@ macro_rules! impl_store {
         // index say otherwise. Such a chunk is built on a thread of its own while the one before
         // it is written (the writer then has the next statements at hand; building them is a
         // third of the work), and only counts once it is written. When some of its items
-        // exist, the chunk is done the careful way below, and what was built after it is
-        // dropped.
-        let optimistic = bulk && explicit_ids;
+        // exist, the chunk is done the careful way below, what was built after it is dropped,
+        // and the chunks after it are done the careful way too until one holds only new items
+        // (importing a file again looks every chunk up once instead of trying it twice).
+        let mut optimistic = bulk && explicit_ids;
         let mut ahead: Option<(usize, tokio::sync::oneshot::Receiver<std::thread::Result<NewChunk>>)> = None;
         for (k, range) in ranges.iter().enumerate() {
             let chunk = &items[range.clone()];
@@ -514,6 +515,8 @@ macro_rules! impl_store {
             }
             // 1. what exists already: one indexed lookup per account in the chunk
             let mut existing = existing_in(&mut tx, chunk).await?;
+            // only new items: the next chunk may be new throughout as well
+            optimistic = bulk && explicit_ids && existing.is_empty();
             let digests: Vec<Sha256Digest> = chunk.iter().map(|i| i.content_digest()).collect();
             let mut head = (seq, hash);
 

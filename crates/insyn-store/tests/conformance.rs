@@ -854,9 +854,10 @@ async fn bulk_capture_names_new_records_in_one_backfill(b: &Backend) {
     assert!(s.search_backfills(10).await.unwrap().is_empty());
 }
 
-/// A bulk capture of several chunks with known items in two of them: SQLite builds each chunk
-/// ahead as all new while the one before it is written, so a chunk that meets known items, and
-/// the one built after it on that assumption, must leave nothing behind.
+/// A bulk capture of five chunks with known items in two of them: SQLite builds each chunk ahead
+/// as all new while the one before it is written, so a chunk that meets known items, and the one
+/// built after it on that assumption, must leave nothing behind; the chunks after them are
+/// looked up until one holds only new items, and the last is taken as all new again.
 async fn bulk_capture_over_chunks_meets_known_items(b: &Backend) {
     let s = &*b.store;
     let (o, _, a) = org(s, "alfa").await;
@@ -868,7 +869,7 @@ async fn bulk_capture_over_chunks_meets_known_items(b: &Backend) {
     .await
     .unwrap();
     let head_before = s.audit_entries(o.id, 0, 10).await.unwrap().len();
-    let items: Vec<CaptureItem> = (0..1600)
+    let items: Vec<CaptureItem> = (0..2100)
         .map(|n| match n {
             1200 => item(a.id, "k1200", "efter"),
             n => item(a.id, &format!("k{n}"), &format!("text {n}")),
@@ -878,10 +879,10 @@ async fn bulk_capture_over_chunks_meets_known_items(b: &Backend) {
         .capture_bulk(o.id, items.clone().into(), "c")
         .await
         .unwrap();
-    assert_eq!(out.record_ids.len(), 1600);
+    assert_eq!(out.record_ids.len(), 2100);
     assert_eq!(
         (out.new_records, out.new_versions, out.unchanged),
-        (1598, 1599, 1)
+        (2098, 2099, 1)
     );
     assert_eq!(
         out.is_new.iter().filter(|n| !**n).count(),
@@ -891,10 +892,10 @@ async fn bulk_capture_over_chunks_meets_known_items(b: &Backend) {
     assert!(!out.is_new[500] && !out.is_new[1200]);
     // every item got its own record, and the new ones ids without gaps
     let distinct: std::collections::HashSet<_> = out.record_ids.iter().collect();
-    assert_eq!(distinct.len(), 1600);
+    assert_eq!(distinct.len(), 2100);
     let backfill = out.search_backfill.expect("new records in a backfill");
-    assert_eq!(backfill.last.0 - backfill.first.0 + 1, 1598, "{backfill:?}");
-    for n in (0..1600)
+    assert_eq!(backfill.last.0 - backfill.first.0 + 1, 2098, "{backfill:?}");
+    for n in (0..2100)
         .step_by(97)
         .chain([499, 500, 501, 999, 1000, 1200, 1500, 1599])
     {
@@ -904,14 +905,14 @@ async fn bulk_capture_over_chunks_meets_known_items(b: &Backend) {
     }
     // one sealed entry per new version, in one unbroken chain
     let chain = s.audit_entries(o.id, 0, 5000).await.unwrap();
-    assert_eq!(chain.len(), head_before + 1599);
+    assert_eq!(chain.len(), head_before + 2099);
     for pair in chain.windows(2) {
         assert_eq!(pair[1].seq, pair[0].seq + 1);
         assert_eq!(pair[1].prev_hash, pair[0].hash);
     }
     // and the same capture again changes nothing
     let again = s.capture_bulk(o.id, items.into(), "c").await.unwrap();
-    assert_eq!((again.new_records, again.unchanged), (0, 1600));
+    assert_eq!((again.new_records, again.unchanged), (0, 2100));
 }
 
 async fn connections_health_and_alerts(b: &Backend) {
