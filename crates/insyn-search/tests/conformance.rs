@@ -1015,31 +1015,24 @@ async fn index_writes_run_at_background_priority() {
         .collect();
     ix.apply(docs, 1).await.unwrap();
     let threads = thread_nice_values();
+    // Every thread whose name starts with one of `prefixes` (there is at least one) has the
+    // nice value `nice`.
+    let all_at = |what: &str, prefixes: &[&str], nice: i32| {
+        let named: Vec<&(String, i32)> = threads
+            .iter()
+            .filter(|(name, _)| prefixes.iter().any(|p| name.starts_with(p)))
+            .collect();
+        assert!(!named.is_empty(), "no {what}: {threads:?}");
+        assert!(named.iter().all(|(_, n)| *n == nice), "{what}: {threads:?}");
+    };
     // (other tests in this process may have index writer threads of their own)
-    let writers: Vec<&(String, i32)> = threads
-        .iter()
-        .filter(|(name, _)| name.starts_with("insyn-search-wr"))
-        .collect();
-    assert!(!writers.is_empty(), "no writer thread: {threads:?}");
-    assert!(
-        writers.iter().all(|(_, nice)| *nice == expected),
-        "{threads:?}"
-    );
-    let tantivy: Vec<&(String, i32)> = threads
-        .iter()
-        .filter(|(name, _)| name.starts_with("thrd-tantivy") || name.starts_with("merge_thread"))
-        .collect();
-    assert!(!tantivy.is_empty(), "no tantivy threads: {threads:?}");
-    assert!(
-        tantivy.iter().all(|(_, nice)| *nice == expected),
-        "{tantivy:?}"
+    all_at("writer thread", &["insyn-search-wr"], expected);
+    all_at(
+        "tantivy threads",
+        &["thrd-tantivy", "merge_thread"],
+        expected,
     );
     // the tokio threads that searches run on keep the process's priority
-    let tokio: Vec<&(String, i32)> = threads
-        .iter()
-        .filter(|(name, _)| name.starts_with("tokio-rt"))
-        .collect();
-    assert!(!tokio.is_empty(), "no tokio threads: {threads:?}");
-    assert!(tokio.iter().all(|(_, nice)| *nice == own), "{threads:?}");
+    all_at("tokio threads", &["tokio-rt"], own);
     assert_eq!(total(&ix, &q("soptunnorna")).await, 2_000);
 }

@@ -209,6 +209,14 @@ macro_rules! impl_store {
         version: i64,
     }
 
+    /// Widens a range of record ids to hold `first..=last`.
+    fn widen(range: &mut Option<(i64, i64)>, first: i64, last: i64) {
+        *range = Some(match *range {
+            Some((f, l)) => (f.min(first), l.max(last)),
+            None => (first, last),
+        });
+    }
+
     /// Seals the chunk's audit entries after `head` and builds its statements. `rows` are the
     /// chunk's records, in order.
     #[allow(clippy::too_many_arguments)]
@@ -307,10 +315,7 @@ macro_rules! impl_store {
         let mut touched: Vec<i64> = Vec::new();
         for (_, rid, number) in &versions {
             if bulk && *number == 1 {
-                *backfill = Some(match *backfill {
-                    Some((first, last)) => (first.min(*rid), last.max(*rid)),
-                    None => (*rid, *rid),
-                });
+                widen(backfill, *rid, *rid);
             } else {
                 touched.push(*rid);
             }
@@ -503,10 +508,7 @@ macro_rules! impl_store {
                     outcome.record_ids.extend(part.record_ids);
                     outcome.is_new.extend(part.is_new);
                     if let Some((first, last)) = built.backfill {
-                        backfill = Some(match backfill {
-                            Some((f, l)) => (f.min(first), l.max(last)),
-                            None => (first, last),
-                        });
+                        widen(&mut backfill, first, last);
                     }
                     continue;
                 }
@@ -518,36 +520,34 @@ macro_rules! impl_store {
             // only new items: the next chunk may be new throughout as well
             optimistic = bulk && explicit_ids && existing.is_empty();
             let digests: Vec<Sha256Digest> = chunk.iter().map(|i| i.content_digest()).collect();
-            let mut head = (seq, hash);
 
-            // 2. new records
+            // 2. new records (head_version 0 marks "new": its first version is number 1)
             let new_items: Vec<(usize, &CaptureItem)> = chunk
                 .iter()
                 .enumerate()
                 .filter(|(_, i)| !existing.contains_key(&(i.account_id.0, i.platform_item_id.clone())))
                 .collect();
             outcome.new_records += new_items.len() as u64;
-            let writes = if new_items.is_empty() {
-                chunk_writes(chunk, &digests, &chunk_rows(chunk, &existing), org, actor, bulk, &mut head, &mut outcome, &mut backfill)
-            } else if explicit_ids {
-                let first_id = next_id;
-                next_id += new_items.len() as i64;
-                let mut qb = records_insert(new_items.iter().copied(), Some(first_id), org, &digests);
-                qb.build().execute(&mut *tx).await?;
-                // head_version 0 marks "new": its first version is number 1
-                for (n, (_, i)) in new_items.iter().enumerate() {
-                    existing.insert((i.account_id.0, i.platform_item_id.clone()), Existing { id: first_id + n as i64, head_version: 0, head_digest: String::new() });
+            if !new_items.is_empty() {
+                if explicit_ids {
+                    let first_id = next_id;
+                    next_id += new_items.len() as i64;
+                    let mut qb = records_insert(new_items.iter().copied(), Some(first_id), org, &digests);
+                    qb.build().execute(&mut *tx).await?;
+                    for (n, (_, i)) in new_items.iter().enumerate() {
+                        existing.insert((i.account_id.0, i.platform_item_id.clone()), Existing { id: first_id + n as i64, head_version: 0, head_digest: String::new() });
+                    }
+                } else {
+                    let mut qb = records_insert(new_items.iter().copied(), None, org, &digests);
+                    qb.push(" RETURNING id, account_id, platform_item_id");
+                    let inserted: Vec<(i64, i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+                    for (id, acc, pid) in inserted {
+                        existing.insert((acc, pid), Existing { id, head_version: 0, head_digest: String::new() });
+                    }
                 }
-                chunk_writes(chunk, &digests, &chunk_rows(chunk, &existing), org, actor, bulk, &mut head, &mut outcome, &mut backfill)
-            } else {
-                let mut qb = records_insert(new_items.iter().copied(), None, org, &digests);
-                qb.push(" RETURNING id, account_id, platform_item_id");
-                let inserted: Vec<(i64, i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
-                for (id, acc, pid) in inserted {
-                    existing.insert((acc, pid), Existing { id, head_version: 0, head_digest: String::new() });
-                }
-                chunk_writes(chunk, &digests, &chunk_rows(chunk, &existing), org, actor, bulk, &mut head, &mut outcome, &mut backfill)
-            };
+            }
+            let mut head = (seq, hash);
+            let writes = chunk_writes(chunk, &digests, &chunk_rows(chunk, &existing), org, actor, bulk, &mut head, &mut outcome, &mut backfill);
             (seq, hash) = head;
 
             // 3. versions, events, head updates of edited records, the queues, the audit entries
